@@ -1,0 +1,68 @@
+"""Errors a learner may see, with their messages in English and Korean.
+
+Core code raises `GlassboxError(code, **params)`; the CLI and the pages show
+`error.message(lang)` instead of a traceback.
+"""
+
+from __future__ import annotations
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "model_folder_missing": {
+        "en": "No model folder at {path}. Check the path, or leave it empty to use the built-in model.",
+        "ko": "{path} 에 모델 폴더가 없습니다. 경로를 확인하거나, 비워 두면 내장 모델을 씁니다.",
+    },
+    "model_not_olmoe": {
+        "en": "{source} is a '{model_type}' model, not an OLMoE. Glass Box only opens OLMoE models.",
+        "ko": "{source} 는 OLMoE가 아니라 '{model_type}' 모델입니다. Glass Box는 OLMoE 모델만 열 수 있습니다.",
+    },
+    "model_unreadable": {
+        "en": "The model at {source} could not be read: {detail}",
+        "ko": "{source} 의 모델을 읽지 못했습니다: {detail}",
+    },
+    "model_no_safetensors": {
+        "en": "{source} has no .safetensors weights. For safety Glass Box loads safetensors only.",
+        "ko": "{source} 에 .safetensors 가중치가 없습니다. 안전을 위해 Glass Box는 safetensors만 읽습니다.",
+    },
+    "model_download_failed": {
+        "en": "There is no folder '{source}' here, and it could not be downloaded as a model "
+        "(no network, or the name is wrong). Use a local folder that holds the weights.",
+        "ko": "'{source}' 라는 폴더가 없고, 모델로 내려받지도 못했습니다(네트워크가 없거나 "
+        "이름이 틀렸습니다). 가중치가 들어 있는 로컬 폴더를 지정하세요.",
+    },
+    "text_empty": {
+        "en": "The text is empty. Type a few words first.",
+        "ko": "텍스트가 비어 있습니다. 먼저 몇 단어를 입력하세요.",
+    },
+    "text_too_long": {
+        "en": "The text is {tokens} tokens long; this model reads at most {limit}. Shorten it.",
+        "ko": "텍스트가 {tokens} 토큰입니다. 이 모델은 최대 {limit} 토큰까지만 읽습니다. 줄여 주세요.",
+    },
+    "text_not_utf8": {
+        "en": "{path} is not valid UTF-8 text (bad byte at position {position}).",
+        "ko": "{path} 는 올바른 UTF-8 텍스트가 아닙니다(위치 {position}의 바이트가 잘못됨).",
+    },
+    "file_missing": {
+        "en": "No file at {path}.",
+        "ko": "{path} 에 파일이 없습니다.",
+    },
+    "bad_setting": {
+        "en": "{name} must be {rule} (got {value}).",
+        "ko": "{name} 값은 {rule} 이어야 합니다(받은 값: {value}).",
+    },
+}
+
+
+class GlassboxError(Exception):
+    """An error with a learner-facing message; `code` picks the message, params fill it."""
+
+    def __init__(self, code: str, **params: object) -> None:
+        self.code = code
+        self.params = params
+        super().__init__(self.message("en"))
+
+    def message(self, lang: str = "en") -> str:
+        texts = MESSAGES.get(self.code)
+        if texts is None:
+            return f"{self.code}: {self.params}"
+        template = texts.get(lang) or texts["en"]
+        return template.format(**self.params)

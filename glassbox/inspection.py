@@ -1,0 +1,159 @@
+"""Inspect a text with one forward pass: its tokens, the next-token distribution at every
+position, and the routing of every token in every layer.
+
+Routing is what the model's own routers produced during that pass (captured by the hooks in
+`glassbox.olmoe`): the probability over all experts, and the chosen experts with the weights
+the MoE block multiplied their outputs by.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from glassbox import olmoe
+from glassbox.errors import GlassboxError
+from glassbox.model import LoadedModel, ModelInfo
+from glassbox.sampling import softmax
+from glassbox.tokens import Token, normalise, tokenize
+
+
+@dataclass(frozen=True)
+class TokenProb:
+    id: int
+    text: str  # readable rendering
+    prob: float
+
+    def to_json(self) -> dict:
+        return {"id": self.id, "text": self.text, "prob": self.prob}
+
+
+@dataclass(frozen=True)
+class NextToken:
+    """The model's guess for the token after `position` (0-based token index)."""
+
+    position: int
+    top: tuple[TokenProb, ...]
+
+    def to_json(self) -> dict:
+        return {"position": self.position, "top": [t.to_json() for t in self.top]}
+
+
+@dataclass(frozen=True, eq=False)
+class Routing:
+    """Router decisions for a run of tokens. Arrays are (layers, tokens, ...)."""
+
+    probs: np.ndarray  # (layers, tokens, experts) softmax over all experts
+    experts: np.ndarray  # (layers, tokens, k) chosen experts, most probable first
+    weights: np.ndarray  # (layers, tokens, k) weights applied to the chosen experts' outputs
+
+    @property
+    def layers(self) -> int:
+        return int(self.probs.shape[0])
+
+    @property
+    def tokens(self) -> int:
+        return int(self.probs.shape[1])
+
+    def load(self) -> np.ndarray:
+        """(layers, experts) share of token slots each expert received."""
+        n_exp = self.probs.shape[2]
+        counts = np.stack([np.bincount(self.experts[i].ravel(), minlength=n_exp) for i in range(self.layers)])
+        return counts / max(1, self.experts.shape[1] * self.experts.shape[2])
+
+    def to_json(self) -> list[list[dict]]:
+        return [
+            [
+                {
+                    "experts": self.experts[layer, t].tolist(),
+                    "weights": self.weights[layer, t].tolist(),
+                    "probs": self.probs[layer, t].tolist(),
+                }
+                for t in range(self.tokens)
+            ]
+            for layer in range(self.layers)
+        ]
+
+
+def routing_from_capture(capture: olmoe.RoutingCapture, rows: slice | None = None) -> Routing:
+    """Stack captured router outputs into a Routing (optionally only some token rows)."""
+    rows = rows or slice(None)
+    probs = [torch.softmax(lg.float(), dim=-1)[rows] for lg in capture.logits]
+    return Routing(
+        probs=torch.stack(probs).cpu().numpy(),
+        experts=torch.stack([e[rows] for e in capture.experts]).cpu().numpy().astype(np.int64),
+        weights=torch.stack([w[rows].float() for w in capture.weights]).cpu().numpy(),
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class Inspection:
+    """Everything one forward pass tells about a text."""
+
+    text: str  # the text as inspected (Unicode NFC)
+    tokens: tuple[Token, ...]
+    next_token: tuple[NextToken, ...]  # one per token position
+    routing: Routing
+    final_logits: np.ndarray  # (vocab,) scores for the token after the whole text
+    temperature: float
+    model: ModelInfo
+
+    def to_json(self) -> dict:
+        return {
+            "text": self.text,
+            "tokens": [t.to_json() for t in self.tokens],
+            "next_token": [n.to_json() for n in self.next_token],
+            "routing": self.routing.to_json(),
+            "temperature": self.temperature,
+            "model": self.model.to_json(),
+        }
+
+
+def check_text(lm: LoadedModel, text: str) -> tuple[str, list[int]]:
+    """The NFC text and its token ids, or a GlassboxError for empty or too-long text."""
+    text = normalise(text)
+    if not text.strip():
+        raise GlassboxError("text_empty")
+    ids = lm.tokenizer(text, add_special_tokens=False)["input_ids"]
+    if len(ids) > lm.info.context:
+        raise GlassboxError("text_too_long", tokens=len(ids), limit=lm.info.context)
+    return text, ids
+
+
+def top_tokens(lm: LoadedModel, probs: np.ndarray, k: int) -> tuple[TokenProb, ...]:
+    """The k most probable tokens of a 1-D distribution, most probable first."""
+    k = min(k, probs.shape[-1])
+    idx = np.argpartition(-probs, k - 1)[:k]
+    idx = idx[np.argsort(-probs[idx], kind="stable")]
+    return tuple(TokenProb(int(i), lm.token_bytes.readable(int(i)), float(probs[i])) for i in idx)
+
+
+def inspect_text(
+    lm: LoadedModel,
+    text: str,
+    top_k: int = 10,
+    temperature: float = 1.0,
+    disabled_experts: frozenset[int] = frozenset(),
+) -> Inspection:
+    """Tokens, next-token distributions and routing of `text` from one forward pass.
+
+    `disabled_experts` switches experts off (in every layer) for this pass only.
+    """
+    text, ids = check_text(lm, text)
+    input_ids = torch.tensor([ids], device=lm.device)
+    with olmoe.capture_routing(frozenset(disabled_experts)) as capture:
+        logits, _ = olmoe.forward(lm.model, input_ids)
+    logits_np = logits[0].float().cpu().numpy()  # (tokens, vocab)
+    vocab = lm.info.vocab_size
+    probs = softmax(logits_np[:, :vocab], temperature)
+    return Inspection(
+        text=text,
+        tokens=tuple(tokenize(lm.tokenizer, text, lm.token_bytes)),
+        next_token=tuple(NextToken(p, top_tokens(lm, probs[p], top_k)) for p in range(len(ids))),
+        routing=routing_from_capture(capture),
+        final_logits=logits_np[-1, :vocab].copy(),
+        temperature=temperature,
+        model=lm.info,
+    )

@@ -1,0 +1,171 @@
+"""One loader for any OLMoE in Hugging Face format: a local folder or a hub id.
+
+safetensors only, no remote code; CPU by default, CUDA when present. Failures become
+`GlassboxError`s with a message a learner can act on. The returned `LoadedModel` is shared
+read-only by every session; inspection and generation never mutate it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from glassbox import olmoe
+from glassbox.errors import GlassboxError
+from glassbox.tokens import TokenBytes
+
+HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
+CARD_FILE = "glassbox.json"  # written by the training recipe: {"trained": true, "step": ...}
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What a learner is told about a model."""
+
+    name: str
+    source: str
+    layers: int
+    experts: int
+    experts_per_token: int
+    vocab_size: int
+    context: int
+    hidden_size: int
+    parameters: int
+    norm_topk_prob: bool
+    trained: bool
+    device: str
+
+    def to_json(self) -> dict:
+        return {
+            "name": self.name,
+            "layers": self.layers,
+            "experts": self.experts,
+            "experts_per_token": self.experts_per_token,
+            "vocab_size": self.vocab_size,
+            "context": self.context,
+            "parameters": self.parameters,
+            "trained": self.trained,
+            "device": self.device,
+        }
+
+
+@dataclass(frozen=True, eq=False)
+class LoadedModel:
+    """A model, its tokenizer and what is known about it. Shared: never mutated."""
+
+    model: torch.nn.Module
+    tokenizer: object
+    token_bytes: TokenBytes
+    info: ModelInfo
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.model.parameters()).device
+
+
+def pick_device(prefer: str | None = None) -> torch.device:
+    if prefer:
+        return torch.device(prefer)
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def _hub_kwargs(source: str) -> dict:
+    return {"use_safetensors": True, "trust_remote_code": False}
+
+
+def load_model(source: str | Path, device: str | None = None) -> LoadedModel:
+    """Open an OLMoE from a folder or hub id. Raises GlassboxError with a clear message."""
+    from transformers import AutoConfig, AutoTokenizer, OlmoeForCausalLM
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()
+    source = str(source)
+    path = Path(source).expanduser()
+    is_folder = path.exists()
+    if not is_folder and not HUB_ID.match(source):
+        raise GlassboxError("model_folder_missing", path=source)
+    if is_folder:
+        if not path.is_dir() or not (path / "config.json").exists():
+            raise GlassboxError("model_unreadable", source=source, detail="no config.json in the folder")
+        if not list(path.glob("*.safetensors")):
+            raise GlassboxError("model_no_safetensors", source=source)
+        where = str(path)
+    else:
+        where = source
+    try:
+        config = AutoConfig.from_pretrained(where, trust_remote_code=False)
+    except (OSError, ValueError) as err:
+        if is_folder:
+            raise GlassboxError("model_unreadable", source=source, detail=_short(err)) from err
+        raise GlassboxError("model_download_failed", source=source) from err
+    if not olmoe.is_olmoe_config(config):
+        raise GlassboxError("model_not_olmoe", source=source, model_type=getattr(config, "model_type", "?"))
+    dev = pick_device(device)
+    # Small models run in float32 on CPU (bf16 matmuls are slow there); big ones keep bf16.
+    big = config.hidden_size * config.num_hidden_layers > 8192
+    dtype = torch.bfloat16 if (dev.type == "cuda" or big) else torch.float32
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(where, trust_remote_code=False)
+        model = OlmoeForCausalLM.from_pretrained(where, dtype=dtype, **_hub_kwargs(where))
+    except (OSError, ValueError, RuntimeError) as err:
+        if is_folder:
+            raise GlassboxError("model_unreadable", source=source, detail=_short(err)) from err
+        raise GlassboxError("model_download_failed", source=source) from err
+    model.to(dev)
+    model.eval()
+    olmoe.install_routing_hooks(model)
+    card = _read_card(path) if is_folder else {"trained": True}
+    info = ModelInfo(
+        name=card.get("name") or (path.name if is_folder else source),
+        source=source,
+        layers=int(config.num_hidden_layers),
+        experts=int(config.num_experts),
+        experts_per_token=int(config.num_experts_per_tok),
+        vocab_size=int(config.vocab_size),
+        context=olmoe.context_length(config),
+        hidden_size=int(config.hidden_size),
+        parameters=sum(p.numel() for p in model.parameters()),
+        norm_topk_prob=bool(config.norm_topk_prob),
+        trained=bool(card.get("trained", True)),
+        device=str(dev),
+    )
+    return LoadedModel(model=model, tokenizer=tokenizer, token_bytes=TokenBytes(tokenizer), info=info)
+
+
+def _read_card(folder: Path) -> dict:
+    try:
+        return json.loads((folder / CARD_FILE).read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def _short(err: Exception) -> str:
+    text = str(err).strip().splitlines()
+    return text[0][:200] if text else type(err).__name__
+
+
+def save_model(model, tokenizer, folder: Path, card: dict | None = None, dtype=None) -> Path:
+    """Save a model folder the loader can open: config, safetensors, tokenizer, card."""
+    folder.mkdir(parents=True, exist_ok=True)
+    if dtype is not None:
+        model = model.to(dtype)
+    model.save_pretrained(str(folder), safe_serialization=True)
+    tokenizer.save_pretrained(str(folder))
+    if card is not None:
+        (folder / CARD_FILE).write_text(json.dumps(card, indent=2) + "\n")
+    return folder
+
+
+def ensure_fallback_model(folder: Path) -> Path:
+    """A random, clearly-marked untrained OLMoE with the real tokenizer (until a trained one ships)."""
+    if (folder / "config.json").exists():
+        return folder
+    from glassbox.tokenizer import load_tokenizer
+
+    model = olmoe.random_model(hidden_size=128, layers=4, experts=8, intermediate_size=128)
+    return save_model(model, load_tokenizer(), folder, card={"name": "untrained-olmoe", "trained": False})
