@@ -71,7 +71,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     for tok, nxt in zip(result.tokens, result.next_token, strict=True):
         guess = ", ".join(f"{t.text} {t.prob:.2f}" for t in nxt.top[:3])
         experts = " ".join(
-            "L%d:%s" % (layer, "+".join(map(str, result.routing.experts[layer, nxt.position])))
+            f"L{layer}:" + "+".join(map(str, result.routing.experts[layer, nxt.position]))
             for layer in range(result.routing.layers)
         )
         lines.append(f"  {tok.id:>6} {tok.text!s:<16} next: {guess:<40} experts {experts}")

@@ -73,14 +73,14 @@ def generate(
     lm: LoadedModel,
     prompt: str,
     max_new_tokens: int = 32,
-    settings: Settings = Settings(),
+    settings: Settings | None = None,
     seed: int = 0,
     top_n: int = 10,
     capture: bool = True,
     stop_at_eos: bool = True,
 ) -> Generation:
     """Generate up to `max_new_tokens` tokens after `prompt`, recording every step."""
-    settings.check()
+    settings = (settings or Settings()).check()
     if not (1 <= max_new_tokens <= MAX_NEW_TOKENS):
         raise GlassboxError("bad_setting", name="max new tokens", rule=f"1 to {MAX_NEW_TOKENS}", value=max_new_tokens)
     prompt, ids = check_text(lm, prompt)
