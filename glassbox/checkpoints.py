@@ -1,0 +1,94 @@
+"""The embedded model's training history: its checkpoints, loss curve and evaluation.
+
+The training recipe writes, beside the final model in `assets/tiny-olmoe/`:
+- `checkpoints/<name>/` model folders, each with `glassbox.json` (step, tokens seen, held-out loss);
+- `training_log.json`: the loss curve (`{"steps": [...], "train_loss": [...], "heldout": [{"step", "loss"}]}`);
+- `eval.json`: what `glassbox eval --json` measured (held-out loss per domain, expert load, per-domain usage).
+Everything here only reads those files; missing files give empty results, never errors.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from glassbox.paths import EMBEDDED_MODEL_DIR
+
+CARD_FILE = "glassbox.json"
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    name: str  # e.g. "step-00100"
+    label: str  # e.g. "very early"
+    step: int
+    tokens_seen: int
+    heldout_loss: float | None
+    path: str
+
+
+@dataclass(frozen=True)
+class LossCurve:
+    steps: tuple[int, ...]
+    train_loss: tuple[float, ...]
+    heldout_steps: tuple[int, ...]
+    heldout_loss: tuple[float, ...]
+
+
+def _card(folder: Path) -> dict:
+    try:
+        return json.loads((folder / CARD_FILE).read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def list_checkpoints(model_dir: Path = EMBEDDED_MODEL_DIR) -> tuple[Checkpoint, ...]:
+    """Checkpoints in training order, the final model last."""
+    found = []
+    folders = sorted((model_dir / "checkpoints").glob("*/config.json")) if model_dir.exists() else []
+    for config in folders:
+        card = _card(config.parent)
+        found.append(
+            Checkpoint(
+                name=config.parent.name,
+                label=str(card.get("label", config.parent.name)),
+                step=int(card.get("step", 0)),
+                tokens_seen=int(card.get("tokens_seen", 0)),
+                heldout_loss=card.get("heldout_loss"),
+                path=str(config.parent),
+            )
+        )
+    found.sort(key=lambda c: c.step)
+    return tuple(found)
+
+
+def loss_curve(model_dir: Path = EMBEDDED_MODEL_DIR) -> LossCurve | None:
+    try:
+        log = json.loads((model_dir / "training_log.json").read_text())
+    except (OSError, ValueError):
+        return None
+    held = log.get("heldout", [])
+    return LossCurve(
+        steps=tuple(log.get("steps", [])),
+        train_loss=tuple(log.get("train_loss", [])),
+        heldout_steps=tuple(h["step"] for h in held),
+        heldout_loss=tuple(h["loss"] for h in held),
+    )
+
+
+def read_eval(model_dir: Path = EMBEDDED_MODEL_DIR) -> dict | None:
+    """The saved evaluation: keys `heldout_loss` {domain: nats}, `expert_load` [layer][expert] share,
+    `expert_usage_by_domain` {domain: [layer][expert] share}, `memorisation` [...]."""
+    try:
+        return json.loads((model_dir / "eval.json").read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def read_card(model_dir: Path = EMBEDDED_MODEL_DIR, name: str = "MODEL_CARD.md") -> str | None:
+    """A card's Markdown (MODEL_CARD.md or DATA_CARD.md), or None when not shipped yet."""
+    try:
+        return (model_dir / name).read_text(encoding="utf-8")
+    except OSError:
+        return None
