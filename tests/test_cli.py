@@ -1,0 +1,96 @@
+"""The CLI prints the same results as the API, and refuses bad input without a traceback."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from glassbox.generation import generate
+from glassbox.inspection import inspect_text
+from glassbox.sampling import Settings
+
+
+def run(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "glassbox", *args], input=stdin, capture_output=True, timeout=300)
+
+
+def test_inspect_json_matches_api(tiny_lm, tiny_model_dir):
+    text = "Call me Ishmael. 안녕 😀"
+    out = run("inspect", text, "--json", "--model", str(tiny_model_dir), "--top", "5")
+    assert out.returncode == 0, out.stderr.decode()
+    got = json.loads(out.stdout)
+    api = inspect_text(tiny_lm, text, top_k=5)
+    assert got["tokens"] == [t.to_json() for t in api.tokens]
+    assert [n["position"] for n in got["next_token"]] == list(range(len(api.tokens)))
+    for cli_n, api_n in zip(got["next_token"], api.next_token, strict=True):
+        assert [t["id"] for t in cli_n["top"]] == [t.id for t in api_n.top]
+        assert np.allclose([t["prob"] for t in cli_n["top"]], [t.prob for t in api_n.top], atol=1e-6)
+    assert len(got["routing"]) == api.routing.layers
+    for layer, per_token in enumerate(got["routing"]):
+        assert len(per_token) == len(api.tokens)
+        for t, entry in enumerate(per_token):
+            assert entry["experts"] == api.routing.experts[layer, t].tolist()
+            assert np.allclose(entry["weights"], api.routing.weights[layer, t], atol=1e-6)
+            assert len(entry["probs"]) == 8 and abs(sum(entry["probs"]) - 1) < 1e-5
+    assert got["model"] == {**api.model.to_json()}
+    for key in ("name", "layers", "experts", "experts_per_token", "vocab_size"):
+        assert key in got["model"]
+
+
+def test_generate_json_matches_api(tiny_lm, tiny_model_dir):
+    out = run("generate", "In the beginning", "--json", "--model", str(tiny_model_dir), "--max-new-tokens", "6",
+              "--temperature", "0.9", "--top-k", "20", "--top-p", "0.9", "--seed", "5")
+    assert out.returncode == 0, out.stderr.decode()
+    got = json.loads(out.stdout)
+    api = generate(tiny_lm, "In the beginning", max_new_tokens=6, settings=Settings(0.9, 20, 0.9), seed=5)
+    assert got["completion"] == api.completion
+    assert [s["token"]["id"] for s in got["steps"]] == [s.token.id for s in api.steps]
+    assert len(got["steps"][0]["routing"]) == 2 and len(got["steps"][0]["routing"][0]["probs"]) == 8
+
+
+def test_info_json(tiny_model_dir):
+    out = run("info", "--json", "--model", str(tiny_model_dir))
+    assert out.returncode == 0, out.stderr.decode()
+    info = json.loads(out.stdout)
+    assert (info["layers"], info["experts"], info["experts_per_token"], info["vocab_size"]) == (2, 8, 2, 50304)
+    for key in ("model_path", "corpus_path", "index_path"):
+        assert info[key]
+
+
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["inspect", ""], "empty"),
+        (["inspect", "   "], "empty"),
+        (["inspect", "word " * 400], "at most"),
+        (["generate", "hi", "--top-p", "0"], "top-p"),
+        (["inspect", "hi", "--model", "/no/such/folder"], "No model folder"),
+    ],
+)
+def test_bad_input_exits_cleanly(tiny_model_dir, args, needle):
+    if "--model" not in args:
+        args = [*args, "--model", str(tiny_model_dir)]
+    out = run(*args)
+    assert out.returncode == 2
+    err = out.stderr.decode()
+    assert needle in err and "Traceback" not in err
+
+
+def test_invalid_utf8_file(tmp_path, tiny_model_dir):
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"fine start \xff\xfe broken")
+    out = run("inspect", "--file", str(bad), "--model", str(tiny_model_dir))
+    assert out.returncode == 2
+    assert "UTF-8" in out.stderr.decode() and "Traceback" not in out.stderr.decode()
+    missing = run("inspect", "--file", str(tmp_path / "none.txt"), "--model", str(tiny_model_dir))
+    assert missing.returncode == 2 and "No file" in missing.stderr.decode()
+
+
+def test_text_from_stdin(tiny_model_dir):
+    out = run("inspect", "-", "--json", "--model", str(tiny_model_dir), stdin=b"From stdin")
+    assert out.returncode == 0
+    assert "".join(t["text"] for t in json.loads(out.stdout)["tokens"]) == "From␣stdin"
