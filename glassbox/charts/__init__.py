@@ -1,0 +1,62 @@
+"""Plotly figures for the site, each with a table-rows twin holding the same numbers.
+
+Every builder turns plain data (lists, NumPy arrays) into a `plotly.graph_objects.Figure`; its
+`*_rows` sibling returns those numbers as a list of dicts, so a page can show a table or text
+beside the chart. Titles, axis and legend text come in through `labels` (English defaults).
+Token labels arrive readable (`glassbox.tokens`); here they are escaped for plotly's HTML-like
+text and made unique, because plotly merges equal category labels. No streamlit, no page layout.
+"""
+
+from glassbox.charts.bars import (
+    compare_distributions,
+    compare_rows,
+    loss_curve,
+    loss_curve_rows,
+    next_token_bars,
+    next_token_rows,
+    token_counts,
+    token_counts_rows,
+)
+from glassbox.charts.heatmaps import (
+    domain_usage,
+    domain_usage_rows,
+    expert_load,
+    expert_load_rows,
+    routing_heatmap,
+    routing_rows,
+    token_path,
+    token_path_rows,
+)
+from glassbox.charts.style import (
+    HEATMAP_SCALE,
+    LEVEL_COLOURS,
+    PALETTE,
+    display_label,
+    distinctiveness_level,
+    unique_labels,
+)
+
+__all__ = [
+    "HEATMAP_SCALE",
+    "LEVEL_COLOURS",
+    "PALETTE",
+    "compare_distributions",
+    "compare_rows",
+    "display_label",
+    "distinctiveness_level",
+    "domain_usage",
+    "domain_usage_rows",
+    "expert_load",
+    "expert_load_rows",
+    "loss_curve",
+    "loss_curve_rows",
+    "next_token_bars",
+    "next_token_rows",
+    "routing_heatmap",
+    "routing_rows",
+    "token_counts",
+    "token_counts_rows",
+    "token_path",
+    "token_path_rows",
+    "unique_labels",
+]

@@ -1,0 +1,210 @@
+"""Bar and line charts: next-token candidates, model vs. corpus, token counts, the loss curve.
+
+Each builder has a `*_rows` twin with the same numbers for a table. Probabilities stay fractions
+in the traces and show as %. Axis and legend text comes from `labels` (see `style`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import plotly.graph_objects as go
+
+from glassbox.charts.style import (
+    COMPARE_LABELS,
+    COUNT_LABELS,
+    CUT_GREY,
+    LOSS_LABELS,
+    NEXT_TOKEN_LABELS,
+    PALETTE,
+    display_label,
+    merge_labels,
+    new_figure,
+    unique_labels,
+)
+
+
+def _ranked(candidates: Sequence[tuple[str, float, bool]]) -> list[tuple[int, tuple[str, float, bool]]]:
+    """(index given, candidate) most likely first; ties keep the given order."""
+    return sorted(enumerate(candidates), key=lambda item: -float(item[1][1]))
+
+
+def next_token_bars(
+    candidates: Sequence[tuple[str, float, bool]], labels: Mapping[str, str] | None = None, highlight: int | None = None
+) -> go.Figure:
+    """Horizontal bars of (token, probability, kept), most likely on top.
+
+    Kept tokens are blue, cut-off ones grey and hatched, `highlight` (an index into `candidates`,
+    e.g. the token that was picked) orange with a black outline.
+    """
+    lab = merge_labels(NEXT_TOKEN_LABELS, labels)
+    ranked = _ranked(candidates)
+    names = [display_label(x) for x in unique_labels([c[0] for _, c in ranked], start=1)]
+    fig = new_figure(lab["title"], height=max(260, 40 * len(ranked) + 120), barmode="overlay")
+    groups = (("kept", PALETTE[0], ""), ("cut", CUT_GREY, "/"), ("picked", PALETTE[1], ""))
+    for group, colour, hatch in groups:
+        rows = [
+            (name, c)
+            for name, (i, c) in zip(names, ranked, strict=True)
+            if ("picked" if i == highlight else ("kept" if c[2] else "cut")) == group
+        ]
+        if not rows:
+            continue
+        fig.add_trace(
+            go.Bar(
+                x=[float(c[1]) for _, c in rows],
+                y=[name for name, _ in rows],
+                orientation="h",
+                name=lab[group],
+                marker={
+                    "color": colour,
+                    "pattern": {"shape": hatch},
+                    "line": {"color": "black", "width": 3 if group == "picked" else 0},
+                },
+                texttemplate="%{x:.1%}",
+                textposition="outside",
+                hovertemplate="%{y}: %{x:.2%}<extra></extra>",
+            )
+        )
+    top = max([float(c[1]) for c in candidates], default=1.0)
+    fig.update_xaxes(title=lab["x"], tickformat=".0%", range=[0, max(top, 1e-9) * 1.2])
+    fig.update_yaxes(title=lab["y"], type="category", categoryorder="array", categoryarray=names, autorange="reversed")
+    return fig
+
+
+def next_token_rows(candidates: Sequence[tuple[str, float, bool]]) -> list[dict]:
+    """rank (1 = most likely), token, probability (0-1), kept."""
+    return [
+        {"rank": r, "token": c[0], "probability": float(c[1]), "kept": bool(c[2])}
+        for r, (_, c) in enumerate(_ranked(candidates), start=1)
+    ]
+
+
+def loss_curve(
+    steps: Sequence[int],
+    train_loss: Sequence[float],
+    heldout_steps: Sequence[int],
+    heldout_loss: Sequence[float],
+    checkpoint_steps: Sequence[int] = (),
+    labels: Mapping[str, str] | None = None,
+) -> go.Figure:
+    """Training and held-out loss against step, each checkpoint a dotted vertical line."""
+    lab = merge_labels(LOSS_LABELS, labels)
+    fig = new_figure(lab["title"], height=420)
+    fig.add_trace(
+        go.Scatter(
+            x=list(steps),
+            y=[float(v) for v in train_loss],
+            mode="lines",
+            name=lab["train"],
+            line={"color": PALETTE[0], "width": 2},
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=list(heldout_steps),
+            y=[float(v) for v in heldout_loss],
+            mode="lines+markers",
+            name=lab["heldout"],
+            line={"color": PALETTE[1], "width": 3, "dash": "dash"},
+            marker={"symbol": "diamond", "size": 10},
+        )
+    )
+    if checkpoint_steps:  # a legend entry for the lines, which are shapes and have none of their own
+        fig.add_trace(
+            go.Scatter(
+                x=[None], y=[None], mode="lines", name=lab["checkpoint"], line={"color": "#555555", "dash": "dot"}
+            )
+        )
+    for step in checkpoint_steps:
+        fig.add_vline(x=step, line={"color": "#555555", "dash": "dot", "width": 2})
+    fig.update_xaxes(title=lab["x"])
+    fig.update_yaxes(title=lab["y"])
+    return fig
+
+
+def loss_curve_rows(
+    steps: Sequence[int],
+    train_loss: Sequence[float],
+    heldout_steps: Sequence[int],
+    heldout_loss: Sequence[float],
+    checkpoint_steps: Sequence[int] = (),
+) -> list[dict]:
+    """One row per step seen anywhere: step, train_loss, heldout_loss (None where not measured), checkpoint."""
+    train = {int(s): float(v) for s, v in zip(steps, train_loss, strict=True)}
+    held = {int(s): float(v) for s, v in zip(heldout_steps, heldout_loss, strict=True)}
+    marks = {int(s) for s in checkpoint_steps}
+    return [
+        {"step": s, "train_loss": train.get(s), "heldout_loss": held.get(s), "checkpoint": s in marks}
+        for s in sorted(set(train) | set(held) | marks)
+    ]
+
+
+def _merged(model: Sequence[tuple[str, float]], corpus: Sequence[tuple[str, float]]) -> list[list]:
+    """[token, model p or None, corpus p or None], model's order first, then the corpus-only tokens."""
+    merged: dict[tuple[str, int], list] = {}
+    for side, dist in ((1, model), (2, corpus)):
+        seen: dict[str, int] = {}
+        for token, p in sorted(dist, key=lambda item: -float(item[1])):
+            nth = seen[token] = seen.get(token, -1) + 1  # the same text twice stays two entries
+            merged.setdefault((token, nth), [token, None, None])[side] = float(p)
+    return list(merged.values())
+
+
+def compare_distributions(
+    model: Sequence[tuple[str, float]], corpus: Sequence[tuple[str, float]], labels: Mapping[str, str] | None = None
+) -> go.Figure:
+    """The model's next-token probabilities beside the corpus's ∞-gram ones, token by token."""
+    lab = merge_labels(COMPARE_LABELS, labels)
+    merged = _merged(model, corpus)
+    names = [display_label(x) for x in unique_labels([m[0] for m in merged], start=1)]
+    fig = new_figure(lab["title"], height=max(300, 48 * len(merged) + 140), barmode="group")
+    for side, key, colour, hatch in ((1, "model", PALETTE[0], ""), (2, "corpus", PALETTE[1], ".")):
+        fig.add_trace(
+            go.Bar(
+                x=[m[side] for m in merged],
+                y=names,
+                orientation="h",
+                name=lab[key],
+                marker={"color": colour, "pattern": {"shape": hatch}},
+                texttemplate="%{x:.1%}",
+                textposition="outside",
+                hovertemplate=f"{display_label(lab[key])} · %{{y}}: %{{x:.2%}}<extra></extra>",
+            )
+        )
+    top = max([p for m in merged for p in m[1:] if p is not None], default=1.0)
+    fig.update_xaxes(title=lab["x"], tickformat=".0%", range=[0, max(top, 1e-9) * 1.2])
+    fig.update_yaxes(title=lab["y"], type="category", categoryorder="array", categoryarray=names, autorange="reversed")
+    return fig
+
+
+def compare_rows(model: Sequence[tuple[str, float]], corpus: Sequence[tuple[str, float]]) -> list[dict]:
+    """token, model_probability, corpus_probability (None where that side did not list the token)."""
+    return [{"token": t, "model_probability": m, "corpus_probability": c} for t, m, c in _merged(model, corpus)]
+
+
+def token_counts(rows: Sequence[tuple[str, int, int, int]], labels: Mapping[str, str] | None = None) -> go.Figure:
+    """Grouped bars per text: characters, words, tokens."""
+    lab = merge_labels(COUNT_LABELS, labels)
+    names = [display_label(x) for x in unique_labels([r[0] for r in rows], start=1)]
+    fig = new_figure(lab["title"], height=420, barmode="group")
+    for i, key in enumerate(("characters", "words", "tokens")):
+        fig.add_trace(
+            go.Bar(
+                x=names,
+                y=[int(r[i + 1]) for r in rows],
+                name=lab[key],
+                marker={"color": PALETTE[i]},
+                texttemplate="%{y}",
+                textposition="outside",
+                hovertemplate=f"%{{x}} · {display_label(lab[key])}: %{{y}}<extra></extra>",
+            )
+        )
+    fig.update_xaxes(title=lab["x"], type="category")
+    fig.update_yaxes(title=lab["y"], rangemode="tozero")
+    return fig
+
+
+def token_counts_rows(rows: Sequence[tuple[str, int, int, int]]) -> list[dict]:
+    """name, characters, words, tokens."""
+    return [{"name": str(n), "characters": int(c), "words": int(w), "tokens": int(t)} for n, c, w, t in rows]

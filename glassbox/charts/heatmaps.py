@@ -1,0 +1,216 @@
+"""Heatmaps of expert routing: per token, one token through the layers, expert load, domain use.
+
+Rows are tokens, layers or domains; columns are experts (0-based, as in the model). Chosen top-k
+cells carry a white dot with a black ring, visible on both ends of cividis. Each builder has a
+`*_rows` twin with the same numbers for a table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from glassbox.charts.style import (
+    DOMAIN_USAGE_LABELS,
+    EXPERT_LOAD_LABELS,
+    HEATMAP_SCALE,
+    PALETTE,
+    ROUTING_LABELS,
+    TOKEN_PATH_LABELS,
+    display_label,
+    merge_labels,
+    new_figure,
+    unique_labels,
+)
+from glassbox.errors import GlassboxError
+
+
+def _check_choice(probs: np.ndarray, chosen: np.ndarray, rows: int) -> tuple[np.ndarray, np.ndarray]:
+    probs, chosen = np.asarray(probs, dtype=float), np.asarray(chosen, dtype=int)
+    if probs.ndim != 2 or chosen.ndim != 2 or probs.shape[0] != rows or chosen.shape[0] != rows:
+        raise ValueError(f"shapes disagree: probs {probs.shape}, chosen {chosen.shape}, {rows} row labels")
+    if chosen.size and (chosen.min() < 0 or chosen.max() >= probs.shape[1]):
+        raise ValueError("a chosen expert is outside the probability columns")
+    return probs, chosen
+
+
+def _marked_heatmap(probs: np.ndarray, chosen: np.ndarray, rows: list, lab: dict[str, str]) -> go.Figure:
+    """Rows × experts heatmap with a white dot on every chosen cell."""
+    n_rows, n_experts = probs.shape
+    rank = {(r, int(e)): j for r in range(n_rows) for j, e in enumerate(chosen[r])}
+    hover = [
+        [
+            f"{lab['y']} {rows[r]}<br>{lab['x']} {e}: {probs[r, e]:.1%}"
+            + (f"<br>{lab['chosen']} #{rank[r, e] + 1}" if (r, e) in rank else "")
+            for e in range(n_experts)
+        ]
+        for r in range(n_rows)
+    ]
+    fig = new_figure(lab["title"], height=max(320, 26 * n_rows + 160))
+    fig.add_trace(
+        go.Heatmap(
+            z=probs,
+            x=list(range(n_experts)),
+            y=rows,
+            colorscale=HEATMAP_SCALE,
+            zmin=0,
+            xgap=1,
+            ygap=1,
+            hovertext=hover,
+            hoverinfo="text",
+            colorbar={"title": {"text": lab["colour"]}, "tickformat": ".0%"},
+        )
+    )
+    cells = sorted(rank, key=lambda cell: (cell[0], rank[cell]))
+    fig.add_trace(
+        go.Scatter(
+            x=[e for _, e in cells],
+            y=[rows[r] for r, _ in cells],
+            mode="markers",
+            name=lab["chosen"],
+            marker={"symbol": "circle", "size": 11, "color": "white", "line": {"color": "black", "width": 2}},
+            hovertext=[hover[r][e] for r, e in cells],
+            hoverinfo="text",
+        )
+    )
+    fig.update_xaxes(title=lab["x"], dtick=1 if n_experts <= 32 else None, showgrid=False)
+    fig.update_yaxes(title=lab["y"], autorange="reversed", showgrid=False)
+    return fig
+
+
+def routing_heatmap(
+    probs: np.ndarray, chosen: np.ndarray, token_labels: Sequence[str], labels: Mapping[str, str] | None = None
+) -> go.Figure:
+    """Router probability per token (rows, top first) × expert, the chosen top-k cells marked."""
+    probs, chosen = _check_choice(probs, chosen, len(token_labels))
+    rows = [display_label(x) for x in unique_labels(token_labels)]
+    fig = _marked_heatmap(probs, chosen, rows, merge_labels(ROUTING_LABELS, labels))
+    fig.update_yaxes(type="category")  # a token like "42" must stay a category
+    return fig
+
+
+def routing_rows(probs: np.ndarray, chosen: np.ndarray, token_labels: Sequence[str]) -> list[dict]:
+    """One row per token: position, token, chosen experts, their probabilities."""
+    probs, chosen = _check_choice(probs, chosen, len(token_labels))
+    return [
+        {
+            "position": t,
+            "token": str(label),
+            "experts": [int(e) for e in chosen[t]],
+            "probabilities": [float(probs[t, e]) for e in chosen[t]],
+        }
+        for t, label in enumerate(token_labels)
+    ]
+
+
+def token_path(
+    probs: np.ndarray, chosen: np.ndarray, token_label: str, labels: Mapping[str, str] | None = None
+) -> go.Figure:
+    """One token's route: router probability per layer × expert, chosen cells marked, top choices joined."""
+    probs, chosen = _check_choice(probs, chosen, len(np.asarray(probs)))
+    lab = merge_labels(TOKEN_PATH_LABELS, labels, token=token_label)
+    layers = list(range(probs.shape[0]))
+    fig = _marked_heatmap(probs, chosen, layers, lab)
+    if chosen.shape[1]:
+        path = go.Scatter(
+            x=[int(e) for e in chosen[:, 0]],
+            y=layers,
+            mode="lines",
+            name=lab["path"],
+            line={"color": PALETTE[5], "width": 3},
+            hoverinfo="skip",
+        )
+        fig.add_trace(path)
+        fig.data = (fig.data[0], fig.data[2], fig.data[1])  # the line under the dots
+    fig.update_yaxes(dtick=1)
+    return fig
+
+
+def token_path_rows(probs: np.ndarray, chosen: np.ndarray, token_label: str) -> list[dict]:
+    """One row per layer: layer, token, chosen experts, their probabilities."""
+    probs, chosen = _check_choice(probs, chosen, len(np.asarray(probs)))
+    return [
+        {
+            "layer": layer,
+            "token": str(token_label),
+            "experts": [int(e) for e in chosen[layer]],
+            "probabilities": [float(probs[layer, e]) for e in chosen[layer]],
+        }
+        for layer in range(len(probs))
+    ]
+
+
+def _share_heatmap(share: np.ndarray, rows: list, lab: dict[str, str], extra: str = "") -> go.Figure:
+    n_rows, n_experts = share.shape
+    hover = [
+        [f"{lab['y']} {rows[r]}<br>{lab['x']} {e}: {share[r, e]:.1%}{extra}" for e in range(n_experts)]
+        for r in range(n_rows)
+    ]
+    fig = new_figure(lab["title"], height=max(300, 34 * n_rows + 160))
+    fig.add_trace(
+        go.Heatmap(
+            z=share,
+            x=list(range(n_experts)),
+            y=rows,
+            colorscale=HEATMAP_SCALE,
+            zmin=0,
+            xgap=1,
+            ygap=1,
+            hovertext=hover,
+            hoverinfo="text",
+            colorbar={"title": {"text": lab["colour"]}, "tickformat": ".0%"},
+            texttemplate="%{z:.0%}" if n_experts <= 16 else None,
+        )
+    )
+    fig.update_xaxes(title=lab["x"], dtick=1 if n_experts <= 32 else None, showgrid=False)
+    fig.update_yaxes(title=lab["y"], autorange="reversed", showgrid=False)
+    return fig
+
+
+def expert_load(load: np.ndarray, labels: Mapping[str, str] | None = None) -> go.Figure:
+    """Share of token slots each expert got, per layer (rows) × expert."""
+    load = np.asarray(load, dtype=float)
+    lab = merge_labels(EXPERT_LOAD_LABELS, labels)
+    even = f"<br>({lab['uniform']}: {1 / max(1, load.shape[1]):.1%})"
+    fig = _share_heatmap(load, list(range(load.shape[0])), lab, extra=even)
+    fig.update_yaxes(dtick=1)
+    return fig
+
+
+def expert_load_rows(load: np.ndarray) -> list[dict]:
+    """One row per layer and expert: layer, expert, share."""
+    load = np.asarray(load, dtype=float)
+    return [
+        {"layer": layer, "expert": e, "share": float(load[layer, e])}
+        for layer in range(load.shape[0])
+        for e in range(load.shape[1])
+    ]
+
+
+def _usage_at(usage: Mapping[str, np.ndarray], layer: int) -> tuple[list[str], np.ndarray]:
+    arrays = [np.asarray(a, dtype=float) for a in usage.values()]
+    layers = min((a.shape[0] for a in arrays), default=0)
+    if not 0 <= layer < layers:
+        raise GlassboxError("bad_setting", name="layer", rule=f"between 0 and {layers - 1}", value=layer)
+    return [str(d) for d in usage], np.stack([a[layer] for a in arrays])
+
+
+def domain_usage(usage: Mapping[str, np.ndarray], layer: int, labels: Mapping[str, str] | None = None) -> go.Figure:
+    """Per domain (rows), the share of its tokens routed to each expert in one layer."""
+    domains, share = _usage_at(usage, layer)
+    lab = merge_labels(DOMAIN_USAGE_LABELS, labels, layer=layer)
+    fig = _share_heatmap(share, [display_label(d) for d in unique_labels(domains)], lab)
+    fig.update_yaxes(type="category")
+    return fig
+
+
+def domain_usage_rows(usage: Mapping[str, np.ndarray], layer: int) -> list[dict]:
+    """One row per domain and expert in `layer`: domain, expert, share."""
+    domains, share = _usage_at(usage, layer)
+    return [
+        {"domain": d, "expert": e, "share": float(share[i, e])}
+        for i, d in enumerate(domains)
+        for e in range(share.shape[1])
+    ]

@@ -1,0 +1,131 @@
+"""Shared look of the site's charts: palettes, fonts, label text, and safe, unique token labels.
+
+Okabe-Ito for categories, cividis for heatmaps, grey plus a hatch for "cut off" (never red/green
+alone); fonts that read on a projector and hold Korean. Label defaults are English; pages pass
+translations, and unknown keys are refused so a typo shows at once. Builders live in
+`bars` and `heatmaps`; nothing here draws a figure's data.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+# Okabe-Ito: blue, orange, bluish green, reddish purple, sky blue, vermillion, yellow, black.
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+HEATMAP_SCALE = "Cividis"
+CUT_GREY = "#B3B3B3"
+# Highlight backgrounds for spans, faint to strong; black text stays readable on all three.
+LEVEL_COLOURS = ("#FFF3C4", "#FFD966", "#F2A900")
+FONT = {"family": "Noto Sans, Noto Sans CJK KR, Apple SD Gothic Neo, Malgun Gothic, sans-serif", "size": 16}
+
+NEXT_TOKEN_LABELS = {
+    "title": "Next-token probabilities",
+    "x": "Probability",
+    "y": "Token",
+    "kept": "Kept (can be picked)",
+    "cut": "Cut off",
+    "picked": "Picked",
+}
+ROUTING_LABELS = {
+    "title": "Router probability per token",
+    "x": "Expert",
+    "y": "Token",
+    "colour": "Router probability",
+    "chosen": "Chosen expert",
+}
+TOKEN_PATH_LABELS = {
+    "title": "Route of {token} through the layers",
+    "x": "Expert",
+    "y": "Layer",
+    "colour": "Router probability",
+    "chosen": "Chosen expert",
+    "path": "Top choice",
+}
+EXPERT_LOAD_LABELS = {
+    "title": "Share of token slots per expert",
+    "x": "Expert",
+    "y": "Layer",
+    "colour": "Share of slots",
+    "uniform": "even share",
+}
+DOMAIN_USAGE_LABELS = {
+    "title": "Expert use by domain, layer {layer}",
+    "x": "Expert",
+    "y": "Domain",
+    "colour": "Share of tokens",
+}
+LOSS_LABELS = {
+    "title": "Training loss",
+    "x": "Training step",
+    "y": "Loss",
+    "train": "Training text",
+    "heldout": "Held-out text",
+    "checkpoint": "Checkpoint",
+}
+COMPARE_LABELS = {
+    "title": "Model vs. corpus: what comes next",
+    "x": "Probability",
+    "y": "Token",
+    "model": "Model",
+    "corpus": "Corpus (∞-gram)",
+}
+COUNT_LABELS = {
+    "title": "Characters, words and tokens",
+    "x": "Text",
+    "y": "Count",
+    "characters": "Characters",
+    "words": "Words",
+    "tokens": "Tokens",
+}
+
+
+def display_label(text: str) -> str:
+    """Text made safe for plotly, which reads `<b>`, `<br>` and `&amp;` as markup."""
+    return html.escape(str(text), quote=False)
+
+
+def unique_labels(labels: Sequence[str], start: int = 0) -> list[str]:
+    """Labels as given when all differ; else every one prefixed by its position, e.g. "3·␣the"."""
+    labels = [str(x) for x in labels]
+    if len(set(labels)) == len(labels):
+        return labels
+    return [f"{i}·{x}" for i, x in enumerate(labels, start)]
+
+
+def merge_labels(defaults: dict[str, str], given: Mapping[str, str] | None, **fill: object) -> dict[str, str]:
+    unknown = set(given or {}) - set(defaults)
+    if unknown:
+        raise ValueError(f"unknown label keys {sorted(unknown)}; known: {sorted(defaults)}")
+    merged = {**defaults, **(given or {})}
+    return {k: v.format(**fill) if fill else v for k, v in merged.items()}
+
+
+def new_figure(title: str, height: int, **layout: object) -> go.Figure:
+    fig = go.Figure()
+    fig.update_layout(
+        title={"text": display_label(title)},
+        height=height,
+        font=FONT,
+        template="plotly_white",
+        hoverlabel={"font": {"size": 16}},
+        margin={"l": 20, "r": 20, "t": 70 if title else 30, "b": 20},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1.0},
+        **layout,
+    )
+    return fig
+
+
+def distinctiveness_level(value: float, values: Sequence[float]) -> int:
+    """0, 1 or 2 (an index into LEVEL_COLOURS): the third of `values` that `value` falls in.
+
+    Uses the mid-rank, so equal values share a level and a lone value (or all equal) is level 1.
+    """
+    pool = np.asarray([v for v in values if not np.isnan(v)], dtype=float)
+    if np.isnan(value) or pool.size == 0:
+        return 0 if np.isnan(value) else 1
+    quantile = (np.sum(pool < value) + 0.5 * np.sum(pool == value)) / pool.size
+    return 0 if quantile < 1 / 3 else 1 if quantile < 2 / 3 else 2

@@ -1,0 +1,223 @@
+"""The chart builders draw exactly the data given, in a colour-safe, readable way, and rows match."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+from glassbox import charts
+from glassbox.charts.style import CUT_GREY
+from glassbox.errors import GlassboxError
+from glassbox.tokens import TokenBytes, tokenize
+
+
+@pytest.fixture(scope="module")
+def real_tokens():
+    """Readable tokens of a sentence with a repeated word and Korean, from the real tokenizer."""
+    from glassbox.tokenizer import load_tokenizer
+
+    tokenizer = load_tokenizer()
+    text = "a cat saw the dog and the bird, 고양이가 본 개"
+    return [t.text for t in tokenize(tokenizer, text, TokenBytes(tokenizer))]
+
+
+def all_text(fig: go.Figure) -> str:
+    """Every string the figure would show: category labels, hover text, names, titles."""
+    return json.dumps(fig.to_plotly_json(), ensure_ascii=False)
+
+
+def bars_by_name(fig: go.Figure) -> dict[str, go.Bar]:
+    return {trace.name: trace for trace in fig.data if isinstance(trace, go.Bar)}
+
+
+def test_next_token_bars_order_colours_and_highlight():
+    candidates = [("␣dog", 0.1, True), ("␣cat", 0.6, True), ("␣the", 0.05, False), ("⟨EC 95⟩", 0.25, True)]
+    fig = charts.next_token_bars(candidates, highlight=3)
+    bars = bars_by_name(fig)
+    assert set(bars) == {"Kept (can be picked)", "Cut off", "Picked"}
+    kept, cut, picked = bars["Kept (can be picked)"], bars["Cut off"], bars["Picked"]
+    assert list(kept.y) == ["␣cat", "␣dog"] and list(kept.x) == [0.6, 0.1]
+    assert list(cut.y) == ["␣the"] and list(cut.x) == [0.05]
+    assert list(picked.y) == ["⟨EC 95⟩"] and list(picked.x) == [0.25]
+    assert kept.marker.color == charts.PALETTE[0] and cut.marker.color == CUT_GREY
+    assert cut.marker.pattern.shape == "/" and kept.marker.pattern.shape == ""  # not colour alone
+    assert picked.marker.line.width > 0
+    # most likely on top: the category order is by probability and the axis runs top-down
+    assert list(fig.layout.yaxis.categoryarray) == ["␣cat", "⟨EC 95⟩", "␣dog", "␣the"]
+    assert fig.layout.yaxis.autorange == "reversed" and fig.layout.yaxis.type == "category"
+    assert fig.layout.xaxis.tickformat == ".0%" and kept.texttemplate == "%{x:.1%}"
+    assert charts.next_token_rows(candidates) == [
+        {"rank": 1, "token": "␣cat", "probability": 0.6, "kept": True},
+        {"rank": 2, "token": "⟨EC 95⟩", "probability": 0.25, "kept": True},
+        {"rank": 3, "token": "␣dog", "probability": 0.1, "kept": True},
+        {"rank": 4, "token": "␣the", "probability": 0.05, "kept": False},
+    ]
+
+
+def test_next_token_bars_duplicates_markup_and_labels():
+    candidates = [("␣a", 0.5, True), ("<b>", 0.3, True), ("␣a", 0.2, False)]
+    fig = charts.next_token_bars(candidates, labels={"x": "확률", "kept": "남김", "cut": "잘림", "title": ""})
+    order = list(fig.layout.yaxis.categoryarray)
+    assert order == ["1·␣a", "2·&lt;b&gt;", "3·␣a"]  # unique, and plotly will not read <b> as bold
+    assert len(set(order)) == 3
+    assert set(bars_by_name(fig)) == {"남김", "잘림"} and fig.layout.xaxis.title.text == "확률"
+    assert fig.layout.font.size >= 14
+    with pytest.raises(ValueError, match="unknown label keys"):
+        charts.next_token_bars(candidates, labels={"xaxis": "oops"})
+    assert charts.next_token_bars([]).data == ()
+
+
+def test_routing_heatmap_marks_exactly_the_chosen_cells(real_tokens):
+    rng = np.random.default_rng(0)
+    n_tokens, n_experts = len(real_tokens), 8
+    probs = rng.dirichlet(np.ones(n_experts), size=n_tokens)
+    chosen = np.argsort(-probs, axis=1)[:, :2]
+    fig = charts.routing_heatmap(probs, chosen, real_tokens)
+    heat, dots = fig.data
+    assert isinstance(heat, go.Heatmap) and heat.colorscale == go.Heatmap(colorscale="Cividis").colorscale
+    np.testing.assert_allclose(np.asarray(heat.z), probs)
+    rows = list(heat.y)
+    assert len(set(rows)) == n_tokens  # "␣the" appears twice in the sentence and must not merge
+    assert rows.count("1·␣cat") == 1 and sum(r.endswith("·␣the") for r in rows) == 2
+    marked = {(rows.index(y), int(x)) for x, y in zip(dots.x, dots.y, strict=True)}
+    assert len(dots.x) == chosen.size
+    assert marked == {(t, int(e)) for t in range(n_tokens) for e in chosen[t]}
+    assert fig.layout.yaxis.type == "category" and fig.layout.yaxis.autorange == "reversed"
+    assert "Ġ" not in all_text(fig) and "이" in all_text(fig) and sum("⟨B3⟩" in r for r in rows) == 2
+    assert "Chosen expert #1" in heat.hovertext[0][chosen[0, 0]]
+    table = charts.routing_rows(probs, chosen, real_tokens)
+    assert [r["token"] for r in table] == real_tokens
+    assert table[3]["experts"] == chosen[3].tolist()
+    assert table[3]["probabilities"] == pytest.approx(probs[3, chosen[3]].tolist())
+
+
+def test_routing_heatmap_hand_made_and_numeric_tokens():
+    probs = np.array([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]])
+    chosen = np.array([[0], [2]])
+    fig = charts.routing_heatmap(probs, chosen, ["42", "&"])
+    dots = fig.data[1]
+    assert list(dots.x) == [0, 2] and list(dots.y) == ["42", "&amp;"]
+    assert fig.layout.yaxis.type == "category"  # "42" is a token, not a number
+    with pytest.raises(ValueError):
+        charts.routing_heatmap(probs, np.array([[0], [3]]), ["a", "b"])
+    with pytest.raises(ValueError):
+        charts.routing_heatmap(probs, chosen, ["only one"])
+
+
+def test_token_path_follows_the_layers():
+    probs = np.array([[0.6, 0.3, 0.1, 0.0], [0.1, 0.2, 0.3, 0.4], [0.25, 0.25, 0.4, 0.1]])
+    chosen = np.array([[0, 1], [3, 2], [2, 0]])
+    fig = charts.token_path(probs, chosen, "␣<cat>", labels={"title": "{token} 경로"})
+    heat, line, dots = fig.data
+    np.testing.assert_allclose(np.asarray(heat.z), probs)
+    assert list(line.x) == [0, 3, 2] and list(line.y) == [0, 1, 2]
+    assert sorted(zip(dots.y, dots.x, strict=True)) == [(0, 0), (0, 1), (1, 2), (1, 3), (2, 0), (2, 2)]
+    assert fig.layout.title.text == "␣&lt;cat&gt; 경로"
+    assert charts.token_path_rows(probs, chosen, "␣cat") == [
+        {"layer": 0, "token": "␣cat", "experts": [0, 1], "probabilities": [0.6, 0.3]},
+        {"layer": 1, "token": "␣cat", "experts": [3, 2], "probabilities": [0.4, 0.3]},
+        {"layer": 2, "token": "␣cat", "experts": [2, 0], "probabilities": [0.4, 0.25]},
+    ]
+
+
+def test_expert_load_and_domain_usage():
+    rng = np.random.default_rng(1)
+    load = rng.dirichlet(np.ones(6), size=3)
+    fig = charts.expert_load(load)
+    np.testing.assert_allclose(np.asarray(fig.data[0].z), load)
+    assert list(fig.data[0].x) == list(range(6)) and list(fig.data[0].y) == [0, 1, 2]
+    assert "even share: 16.7%" in fig.data[0].hovertext[0][0]
+    rows = charts.expert_load_rows(load)
+    assert len(rows) == 18 and rows[7] == {"layer": 1, "expert": 1, "share": pytest.approx(load[1, 1])}
+
+    usage = {"code": rng.dirichlet(np.ones(6), size=3), "한국어": rng.dirichlet(np.ones(6), size=3)}
+    fig = charts.domain_usage(usage, layer=2, labels={"title": "층 {layer}"})
+    np.testing.assert_allclose(np.asarray(fig.data[0].z), np.stack([usage["code"][2], usage["한국어"][2]]))
+    assert list(fig.data[0].y) == ["code", "한국어"] and fig.layout.title.text == "층 2"
+    table = charts.domain_usage_rows(usage, 2)
+    assert table[6] == {"domain": "한국어", "expert": 0, "share": pytest.approx(usage["한국어"][2, 0])}
+    with pytest.raises(GlassboxError) as err:
+        charts.domain_usage(usage, layer=3)
+    assert "0" in err.value.message("ko") and "2" in err.value.message("ko")
+
+
+def test_loss_curve_marks_checkpoints():
+    steps, train = [0, 10, 20, 30], [9.0, 6.5, 5.0, 4.2]
+    held_steps, held = [10, 30], [7.0, 4.9]
+    fig = charts.loss_curve(steps, train, held_steps, held, checkpoint_steps=(10, 25))
+    names = [t.name for t in fig.data]
+    assert names == ["Training text", "Held-out text", "Checkpoint"]
+    assert list(fig.data[0].x) == steps and list(fig.data[0].y) == train
+    assert list(fig.data[1].x) == held_steps and list(fig.data[1].y) == held
+    assert fig.data[0].line.color != fig.data[1].line.color and fig.data[1].line.dash == "dash"
+    assert sorted(shape.x0 for shape in fig.layout.shapes) == [10, 25]
+    rows = charts.loss_curve_rows(steps, train, held_steps, held, (10, 25))
+    assert [r["step"] for r in rows] == [0, 10, 20, 25, 30]
+    assert rows[1] == {"step": 10, "train_loss": 6.5, "heldout_loss": 7.0, "checkpoint": True}
+    assert rows[3] == {"step": 25, "train_loss": None, "heldout_loss": None, "checkpoint": True}
+    assert len(charts.loss_curve(steps, train, [], []).layout.shapes) == 0
+
+
+def test_compare_distributions_aligns_tokens():
+    model = [("␣cat", 0.5), ("␣dog", 0.3), ("␣the", 0.1)]
+    corpus = [("␣dog", 0.6), ("␣mat", 0.4)]
+    fig = charts.compare_distributions(model, corpus)
+    bars = bars_by_name(fig)
+    assert list(fig.layout.yaxis.categoryarray) == ["␣cat", "␣dog", "␣the", "␣mat"]
+    assert list(bars["Model"].x) == [0.5, 0.3, 0.1, None]
+    assert list(bars["Corpus (∞-gram)"].x) == [None, 0.6, None, 0.4]
+    assert bars["Model"].marker.color != bars["Corpus (∞-gram)"].marker.color
+    assert charts.compare_rows(model, corpus)[1] == {
+        "token": "␣dog",
+        "model_probability": 0.3,
+        "corpus_probability": 0.6,
+    }
+    twice = charts.compare_distributions([("x", 0.6), ("x", 0.4)], [("x", 1.0)])
+    assert list(twice.layout.yaxis.categoryarray) == ["1·x", "2·x"]
+    assert list(bars_by_name(twice)["Corpus (∞-gram)"].x) == [1.0, None]
+
+
+def test_token_counts():
+    rows = [("English", 44, 9, 10), ("한국어", 20, 6, 25), ("English", 5, 1, 1)]
+    fig = charts.token_counts(rows)
+    bars = bars_by_name(fig)
+    assert list(bars["Characters"].y) == [44, 20, 5] and list(bars["Tokens"].y) == [10, 25, 1]
+    assert list(bars["Words"].x) == ["1·English", "2·한국어", "3·English"]
+    assert len({b.marker.color for b in bars.values()}) == 3
+    assert all(b.marker.color in charts.PALETTE for b in bars.values())
+    assert charts.token_counts_rows(rows)[1] == {"name": "한국어", "characters": 20, "words": 6, "tokens": 25}
+
+
+def test_distinctiveness_levels():
+    values = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6]
+    assert [charts.distinctiveness_level(v, values) for v in values] == [0, 0, 1, 1, 2, 2]
+    assert charts.distinctiveness_level(7.0, [7.0]) == 1
+    assert charts.distinctiveness_level(2.0, [2.0, 2.0, 2.0]) == 1
+    assert charts.distinctiveness_level(float("nan"), values) == 0
+    assert charts.distinctiveness_level(float("inf"), values) == 2
+    assert len(charts.LEVEL_COLOURS) == 3 and len(set(charts.LEVEL_COLOURS)) == 3
+
+
+def test_every_figure_serialises_without_raw_tokens(real_tokens):
+    rng = np.random.default_rng(2)
+    probs = rng.dirichlet(np.ones(4), size=len(real_tokens))
+    chosen = np.argsort(-probs, axis=1)[:, :2]
+    layer_probs = rng.dirichlet(np.ones(4), size=2)
+    figures = [
+        charts.next_token_bars([(t, 1 / len(real_tokens), i % 2 == 0) for i, t in enumerate(real_tokens)]),
+        charts.routing_heatmap(probs, chosen, real_tokens),
+        charts.token_path(layer_probs, np.argsort(-layer_probs, axis=1)[:, :2], real_tokens[1]),
+        charts.expert_load(layer_probs),
+        charts.domain_usage({"web": layer_probs}, 0),
+        charts.loss_curve([1, 2], [3.0, 2.0], [2], [2.5], [1]),
+        charts.compare_distributions([(t, 0.1) for t in real_tokens[:3]], [(real_tokens[0], 1.0)]),
+        charts.token_counts([("a", 1, 1, 1)]),
+    ]
+    for fig in figures:
+        text = fig.to_json()
+        assert json.loads(text)["data"]
+        assert "Ġ" not in all_text(fig)
+        assert fig.layout.font.size >= 14
