@@ -49,6 +49,54 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{name} must be {rule} (got {value}).",
         "ko": "{name} 값은 {rule} 이어야 합니다(받은 값: {value}).",
     },
+    "corpus_missing": {
+        "en": "No corpus at {path}. Build it first with `glassbox build corpus`.",
+        "ko": "{path} 에 코퍼스가 없습니다. 먼저 `glassbox build corpus` 로 만드세요.",
+    },
+    "corpus_no_training": {
+        "en": "The corpus at {path} has no training documents (split \"train\"), so there is nothing to index.",
+        "ko": "{path} 의 코퍼스에 학습용 문서(split \"train\")가 없어 색인할 것이 없습니다.",
+    },
+    "index_missing": {
+        "en": "There is no corpus index at {path} yet. Build it with `{command}`.",
+        "ko": "{path} 에 아직 코퍼스 색인이 없습니다. `{command}` 로 만드세요.",
+    },
+    "index_corrupt": {
+        "en": "The corpus index at {path} is damaged or incomplete. Rebuild it with `{command}`.",
+        "ko": "{path} 의 코퍼스 색인이 손상되었거나 완성되지 않았습니다. `{command}` 로 다시 만드세요.",
+    },
+    "index_path_reserved": {
+        "en": "The index folder {path} has '{word}' in its path; the search engine would mistake its files. "
+        "Choose a folder whose path avoids that word.",
+        "ko": "색인 폴더 {path} 의 경로에 '{word}' 가 들어 있어 검색 엔진이 파일을 잘못 알아봅니다. "
+        "그 단어가 없는 경로를 고르세요.",
+    },
+    "index_build_failed": {
+        "en": "Building the corpus index failed: {detail}",
+        "ko": "코퍼스 색인을 만들지 못했습니다: {detail}",
+    },
+    "index_query_failed": {
+        "en": "The corpus index could not answer: {detail}",
+        "ko": "코퍼스 색인이 답하지 못했습니다: {detail}",
+    },
+    "hosted_unreachable": {
+        "en": "The infini-gram service at {url} did not answer ({detail}) after {tries} tries. "
+        "Check the network connection or try again later.",
+        "ko": "{url} 의 infini-gram 서비스가 {tries}번 시도에도 응답하지 않았습니다({detail}). "
+        "네트워크 연결을 확인하거나 나중에 다시 시도하세요.",
+    },
+    "hosted_failed": {
+        "en": "The infini-gram service at {url} refused the query: {detail}",
+        "ko": "{url} 의 infini-gram 서비스가 질의를 거부했습니다: {detail}",
+    },
+    "lesson_malformed": {
+        "en": "The lesson file {file} could not be used: {problem}",
+        "ko": "수업 파일 {file} 을(를) 쓸 수 없습니다: {problem}",
+    },
+    "lesson_language_unknown": {
+        "en": "There are no lessons in '{lang}'. Lessons exist in: {languages}.",
+        "ko": "'{lang}' 언어로 된 수업은 없습니다. 지금 있는 언어: {languages}.",
+    },
 }
 
 

@@ -1,0 +1,394 @@
+"""The infini-gram index of the training corpus: the one place that knows its file layout.
+
+`build_index` tokenizes the corpus's training documents with the model's own tokenizer, writes the
+engine's input files itself (so infini-gram's indexer skips its tokenizing step and only builds the
+suffix array), adds document metadata, unigram counts and a BM25 index for reranking, and records a
+manifest. `ensure_index` rebuilds when the corpus changed; `open_index` returns a shared, read-only
+`CorpusIndex`. Queries (counts, ∞-gram distributions, tracing) live in `glassbox.trace`.
+
+Engine facts this relies on: it finds its files by substrings of the full path ("tokenized",
+"table", "offset", "metadata", "metaoff", "unigram"), so no folder above the index may contain
+those words; its C++ asserts abort the whole process, so files are checked before it opens them.
+Its query methods are const C++ reading read-only memory maps with the GIL released, so one engine
+serves many threads without a lock (tests/test_index.py checks concurrent answers).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from itertools import chain
+from pathlib import Path
+
+import numpy as np
+
+from glassbox import paths
+from glassbox.errors import GlassboxError
+from glassbox.tokenizer import EOS_ID
+
+FORMAT = 1
+MANIFEST = "manifest.json"
+BM25_DIR = "bm25"
+TOKENIZER_NAME = "allenai/gpt-neox-olmo-dolma-v1_5"
+DOC_SEP = b"\xff\xff"
+ENGINE_WORDS = ("tokenized", "table", "offset", "metadata", "metaoff", "unigram")
+FILES = {name: f"{name}.0" for name in ENGINE_WORDS}
+REBUILD = "glassbox build index"
+
+Progress = Callable[[float, str], None]
+
+
+@dataclass(frozen=True)
+class IndexInfo:
+    """What the manifest records about a built index."""
+
+    path: str
+    corpus_sha256: str
+    tokenizer: str
+    documents: int
+    tokens: int
+    build_seconds: float
+    built_at: str
+
+    def to_json(self) -> dict:
+        return dict(self.__dict__)
+
+
+def _reporter(progress: bool | Progress | None) -> Progress:
+    if callable(progress):
+        return progress
+    if progress:
+        return lambda fraction, message: print(f"[{fraction:4.0%}] {message}", file=sys.stderr, flush=True)
+    return lambda fraction, message: None
+
+
+def check_location(folder: Path) -> None:
+    """Refuse a folder whose path holds a word the engine uses to recognise its files."""
+    bad = [w for w in ENGINE_WORDS if w in str(folder.resolve())]
+    if bad:
+        raise GlassboxError("index_path_reserved", path=folder, word=bad[0])
+
+
+_HASHES: dict[tuple[str, int, int], str] = {}
+
+
+def corpus_sha256(corpus: Path) -> str:
+    """sha256 of the corpus file (remembered per size and modification time)."""
+    st = corpus.stat()
+    key = (str(corpus.resolve()), st.st_size, st.st_mtime_ns)
+    if key not in _HASHES:
+        digest = hashlib.sha256()
+        with corpus.open("rb") as f:
+            for block in iter(lambda: f.read(1 << 22), b""):
+                digest.update(block)
+        _HASHES[key] = digest.hexdigest()
+    return _HASHES[key]
+
+
+def _train_documents(corpus: Path) -> Iterator[dict]:
+    """Training documents of the corpus JSONL, in file order (private reader of the documented format)."""
+    with corpus.open(encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                doc = json.loads(line)
+                if doc.get("split", "train") == "train":
+                    yield doc
+
+
+def build_index(corpus: Path | None = None, dest: Path | None = None, progress: bool | Progress = True) -> IndexInfo:
+    """Build the index of the corpus's training documents into `dest` (replacing what is there)."""
+    corpus = Path(corpus or paths.corpus_path())
+    dest = Path(dest or paths.index_dir())
+    report = _reporter(progress)
+    if not corpus.is_file():
+        raise GlassboxError("corpus_missing", path=corpus)
+    check_location(dest)
+    started = time.time()
+    sha = corpus_sha256(corpus)
+    work = dest.parent / f"{dest.name}-new-{os.getpid()}"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    try:
+        documents, tokens, texts = _write_tokens(corpus, work, report)
+        report(0.7, f"Building the suffix array over {tokens:,} tokens")
+        _run_indexer(work, tokens)
+        report(0.9, "Building the BM25 index for ranking documents")
+        _write_bm25(work, texts)
+        info = IndexInfo(
+            path=str(dest),
+            corpus_sha256=sha,
+            tokenizer=TOKENIZER_NAME,
+            documents=documents,
+            tokens=tokens,
+            build_seconds=round(time.time() - started, 2),
+            built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        )
+        manifest = {"format": FORMAT, "corpus": str(corpus), "token_dtype": "u16", **info.to_json()}
+        (work / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+        _swap_in(work, dest)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    report(1.0, f"Index ready: {documents:,} documents, {tokens:,} tokens")
+    return info
+
+
+def _write_tokens(corpus: Path, work: Path, report: Progress) -> tuple[int, int, list[str]]:
+    """Write tokenized/offset/metadata/metaoff/unigram files; return (documents, tokens, texts)."""
+    from glassbox.tokenizer import load_tokenizer
+
+    tokenizer = load_tokenizer()
+    total_bytes = max(1, corpus.stat().st_size)
+    counts = np.zeros(65536, dtype=np.int64)
+    texts: list[str] = []
+    offsets: list[int] = []
+    meta_offsets: list[int] = []
+    pos = meta_pos = 0
+    with (
+        (work / FILES["tokenized"]).open("wb") as ds,
+        (work / FILES["metadata"]).open("wb") as mt,
+    ):
+
+        def flush(batch: list[dict]) -> None:
+            nonlocal pos, meta_pos
+            encoded = tokenizer([d.get("text", "") for d in batch], add_special_tokens=False)["input_ids"]
+            counts[:] += np.bincount(np.fromiter(chain.from_iterable(encoded), dtype=np.int64), minlength=65536)
+            for doc, ids in zip(batch, encoded, strict=True):
+                data = DOC_SEP + np.asarray(ids, dtype="<u2").tobytes()
+                offsets.append(pos)
+                ds.write(data)
+                pos += len(data)
+                keep = {k: doc.get(k, "") for k in ("id", "source", "domain", "title")}
+                line = (json.dumps({"path": corpus.name, "linenum": len(texts), "metadata": keep}) + "\n").encode()
+                meta_offsets.append(meta_pos)
+                mt.write(line)
+                meta_pos += len(line)
+                texts.append(doc.get("text", ""))
+
+        batch: list[dict] = []
+        read = 0
+        for doc in _train_documents(corpus):
+            batch.append(doc)
+            read += len(doc.get("text", "").encode("utf-8")) + 100
+            if len(batch) == 512:
+                flush(batch)
+                batch = []
+                report(0.7 * min(1.0, read / total_bytes), f"Tokenizing documents ({len(texts):,} so far)")
+        flush(batch)
+    if not texts:
+        raise GlassboxError("corpus_no_training", path=corpus)
+    counts[0xFFFF] += len(texts)  # the engine counts the document separators as tokens
+    (work / FILES["offset"]).write_bytes(np.asarray(offsets, dtype="<u8").tobytes())
+    (work / FILES["metaoff"]).write_bytes(np.asarray(meta_offsets, dtype="<u8").tobytes())
+    seen = np.nonzero(counts)[0]
+    (work / FILES["unigram"]).write_text("".join(f"{i} {counts[i]}\n" for i in seen), encoding="utf-8")
+    return len(texts), pos // 2, texts
+
+
+def _run_indexer(work: Path, tokens: int) -> None:
+    """infini-gram's own indexer; it skips tokenizing because our files are already there."""
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    ulimit = 20000 if hard == resource.RLIM_INFINITY else min(20000, hard)
+    cpus = 1 if tokens < 500_000 else max(1, min(4, os.cpu_count() or 1))  # several parts need enough data
+    mem = max(1, min(16, os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 4 // 1024**3))
+    cmd = [sys.executable, "-m", "infini_gram.indexing", "--data_dir", str(work), "--save_dir", str(work),
+           "--token_dtype", "u16", "--ulimit", str(ulimit), "--mem", str(mem), "--cpus", str(cpus)]  # fmt: skip
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    if done.returncode != 0 or "wrong" in done.stdout or not (work / FILES["table"]).is_file():
+        tail = (done.stdout + done.stderr).strip().splitlines()[-3:]
+        raise GlassboxError("index_build_failed", detail=" / ".join(tail) or f"exit status {done.returncode}")
+
+
+def _write_bm25(work: Path, texts: list[str]) -> None:
+    import bm25s
+
+    retriever = bm25s.BM25()
+    retriever.index(bm25s.tokenize(texts, stopwords="en", show_progress=False), show_progress=False)
+    retriever.save(str(work / BM25_DIR), show_progress=False)
+
+
+def _swap_in(work: Path, dest: Path) -> None:
+    old = dest.parent / f"{dest.name}-old-{os.getpid()}"
+    if dest.exists():
+        dest.rename(old)
+    work.rename(dest)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def read_manifest(folder: Path | None = None) -> dict | None:
+    """The index manifest, or None when there is none (or it is unreadable)."""
+    folder = Path(folder or paths.index_dir())
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return manifest if isinstance(manifest, dict) and manifest.get("format") == FORMAT else None
+
+
+def _info(manifest: dict) -> IndexInfo:
+    return IndexInfo(**{k: manifest[k] for k in IndexInfo.__dataclass_fields__})
+
+
+def index_status(corpus: Path | None = None, dest: Path | None = None) -> str:
+    """'ready', 'missing' or 'stale' (the corpus changed since the build)."""
+    corpus = Path(corpus or paths.corpus_path())
+    manifest = read_manifest(dest)
+    if manifest is None:
+        return "missing"
+    if corpus.is_file() and corpus_sha256(corpus) != manifest.get("corpus_sha256"):
+        return "stale"
+    return "ready"
+
+
+def ensure_index(
+    progress: bool | Progress | None = None, corpus: Path | None = None, dest: Path | None = None
+) -> IndexInfo:
+    """The index's info, building it first when it is missing or the corpus changed."""
+    status = index_status(corpus, dest)
+    if status == "ready":
+        return _info(read_manifest(dest))  # type: ignore[arg-type]
+    _reporter(progress)(0.0, "Building the corpus index" if status == "missing" else "The corpus changed: rebuilding")
+    return build_index(corpus, dest, progress=progress if progress is not None else False)
+
+
+def _check_files(folder: Path, manifest: dict) -> None:
+    """Sizes the engine asserts on, checked here so a damaged index is an error, not a crash."""
+    try:
+        sizes = {name: (folder / file).stat().st_size for name, file in FILES.items()}
+        tok_cnt = sizes["tokenized"] // 2
+        docs = sizes["offset"] // 8
+        ok = (
+            sizes["tokenized"] % 2 == 0
+            and tok_cnt == manifest["tokens"] > 0
+            and sizes["table"] % tok_cnt == 0
+            and 1 <= sizes["table"] // tok_cnt <= 8
+            and sizes["offset"] % 8 == 0
+            and docs == manifest["documents"] == sizes["metaoff"] // 8
+            and sizes["metaoff"] % 8 == 0
+        )
+        if ok:
+            starts = np.fromfile(folder / FILES["offset"], dtype="<u8")
+            steps = np.diff(starts.astype(np.int64))
+            ok = starts[0] == 0 and bool(np.all(steps >= 2)) and starts[-1] < sizes["tokenized"]
+    except (OSError, KeyError, TypeError):
+        ok = False
+    if not ok:
+        raise GlassboxError("index_corrupt", path=folder, command=REBUILD)
+
+
+class CorpusIndex:
+    """An opened index: the engine, the tokenizer, unigram log-probabilities, document metadata.
+
+    Shared read-only by every session and thread. Methods return plain values; engine errors
+    (`{'error': ...}` dicts) become exceptions here and nowhere else.
+    """
+
+    def __init__(self, folder: Path, manifest: dict) -> None:
+        from infini_gram.engine import InfiniGramEngine
+
+        from glassbox.tokenizer import load_tokenizer
+        from glassbox.tokens import TokenBytes
+
+        self.folder = folder
+        self.info = _info(manifest)
+        self.tokenizer = load_tokenizer()
+        self.token_bytes = TokenBytes(self.tokenizer)
+        self.engine = InfiniGramEngine(index_dir=str(folder), eos_token_id=EOS_ID, vocab_size=65535, token_dtype="u16")
+        counts = np.zeros(65536, dtype=np.float64)
+        for line in (folder / FILES["unigram"]).read_text(encoding="utf-8").split("\n"):
+            if line:
+                token_id, count = line.split()
+                counts[int(token_id)] = float(count)
+        with np.errstate(divide="ignore"):
+            self.unigram_logprob = np.log(counts / counts.sum())  # natural log; -inf for unseen tokens
+        self._bm25 = None
+        self._bm25_lock = threading.Lock()
+
+    def tokenize(self, text: str) -> list[int]:
+        return list(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    def _ok(self, answer):
+        if isinstance(answer, dict) and "error" in answer:
+            raise GlassboxError("index_query_failed", detail=answer["error"])
+        return answer
+
+    def find(self, ids: list[int]) -> tuple[int, list[tuple[int, int]]]:
+        """How often the token sequence occurs, and its suffix-array rank range per shard."""
+        got = self._ok(self.engine.find([int(i) for i in ids]))
+        return int(got["cnt"]), [(int(a), int(b)) for a, b in got["segment_by_shard"]]
+
+    def count_ids(self, ids: list[int]) -> int:
+        return self.find(ids)[0] if ids else 0
+
+    def longest_matches(self, ids: list[int]) -> list[int]:
+        """For each position l, the end r of the longest ids[l:r] that occurs in the corpus."""
+        if not ids:
+            return []
+        return [int(r) for r in self._ok(self.engine.creativity([int(i) for i in ids]))["rs"]]
+
+    def infgram(self, ids: list[int], max_support: int = 1000) -> dict:
+        """infini-gram's ∞-gram next-token distribution: longest occurring suffix and continuations."""
+        return self._ok(self.engine.infgram_ntd([int(i) for i in ids], max_support=max_support))
+
+    def documents_at(self, ids: list[int], segments: list[tuple[int, int]], limit: int, context: int) -> list[dict]:
+        """Up to `limit` occurrences spread evenly over the rank ranges, with `context` tokens each side."""
+        total = sum(b - a for a, b in segments)
+        if total == 0 or limit <= 0:
+            return []
+        picks = np.unique(np.linspace(0, total - 1, num=min(limit, total)).astype(np.int64))
+        requests = []
+        for pick in picks:
+            for shard, (a, b) in enumerate(segments):
+                if pick < b - a:
+                    requests.append((shard, int(a + pick), len(ids), context))
+                    break
+                pick -= b - a
+        docs = self._ok(self.engine.get_docs_by_ranks_2(requests))
+        for doc in docs:
+            doc["meta"] = json.loads(doc["metadata"])["metadata"] if doc["metadata"] else {}
+        return docs
+
+    def bm25_scores(self, text: str, doc_ixs: list[int]) -> np.ndarray:
+        """BM25 relevance of each listed document (by index position) to `text`."""
+        import bm25s
+
+        with self._bm25_lock:
+            if self._bm25 is None:
+                self._bm25 = bm25s.BM25.load(str(self.folder / BM25_DIR), show_progress=False, verbosity=0)
+        query = bm25s.tokenize(text, stopwords="en", return_ids=False, show_progress=False)[0]
+        ids = self._bm25.get_tokens_ids(query)
+        if not ids or not doc_ixs:
+            return np.zeros(len(doc_ixs))
+        return np.asarray(self._bm25.get_scores(ids), dtype=np.float64)[np.asarray(doc_ixs, dtype=np.int64)]
+
+
+_OPEN: dict[tuple[str, str], CorpusIndex] = {}
+_OPEN_LOCK = threading.Lock()
+
+
+def open_index(folder: Path | None = None) -> CorpusIndex:
+    """The index at `folder` (default: the data folder's), opened once per build and shared."""
+    folder = Path(folder or paths.index_dir())
+    check_location(folder)
+    manifest = read_manifest(folder)
+    if manifest is None:
+        if folder.exists() and any(folder.iterdir()):
+            raise GlassboxError("index_corrupt", path=folder, command=REBUILD)
+        raise GlassboxError("index_missing", path=folder, command=REBUILD)
+    key = (str(folder.resolve()), f"{manifest.get('built_at')}-{manifest.get('corpus_sha256')}")
+    with _OPEN_LOCK:
+        if key not in _OPEN:
+            _check_files(folder, manifest)
+            for old in [k for k in _OPEN if k[0] == key[0]]:
+                del _OPEN[old]  # an earlier build of this folder: sessions holding it keep it alive
+            _OPEN[key] = CorpusIndex(folder, manifest)
+        return _OPEN[key]
+

@@ -1,0 +1,332 @@
+"""Which training documents hold the phrases of a text: OLMoTrace-style spans, counts, ∞-grams, novelty.
+
+`trace` finds, for every position of the text's tokens that starts a word, the longest run of tokens
+found verbatim in the corpus (infini-gram's longest-prefix search), shortened so it neither crosses
+a sentence end (". ", "! ", "? ") or a newline nor cuts a word. Spans inside an earlier span are
+dropped; the most distinctive ones (lowest product of the tokens' corpus unigram probabilities)
+are kept, ⌈5% of the tokens⌉ of them but at least 3. Each kept span lists up to `max_docs`
+documents with the match in context, reranked by BM25 (bm25s) relevance to the whole text.
+Relevance is "high" for a score at least 2/3 of the best score in the trace, "medium" from 1/3,
+else "low". Offsets are character offsets into the NFC form of the text (what was tokenized).
+
+Phrase counts: a phrase that does not begin with a space is counted in its word-start form
+(" phrase", as it appears mid-sentence); `phrase_count` also reports the form without the space.
+Left out: sampling of documents is spread over the suffix-array range, not random.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from glassbox.errors import GlassboxError
+from glassbox.index import CorpusIndex
+from glassbox.tokens import normalise, readable, tokenize
+
+MIN_SPAN_TOKENS = 2
+SPAN_SHARE = 0.05
+MIN_SPANS = 3
+SNIPPET_CHARS = 150
+CONTEXT_TOKENS = 64  # tokens fetched each side of a match; enough for SNIPPET_CHARS of text
+CANDIDATES_PER_SPAN = 40  # occurrences looked at before BM25 picks max_docs of them
+MAX_TEXT_TOKENS = 4096
+LEVELS = ("low", "medium", "high")
+SENTENCE_END = re.compile(r"[.!?](?=\s)")
+
+
+@dataclass(frozen=True)
+class DocMatch:
+    """One training document holding a span, with the match shown in a snippet."""
+
+    doc_id: str
+    source: str
+    domain: str
+    title: str
+    snippet: str
+    match_start: int  # offsets of the match inside the snippet
+    match_end: int
+    relevance: str  # high | medium | low
+    score: float  # BM25 relevance to the whole traced text
+
+    def to_json(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class Span:
+    """A stretch of the text found verbatim in the corpus."""
+
+    start: int
+    end: int
+    text: str
+    count: int  # occurrences in the training corpus
+    length_tokens: int
+    distinctiveness: float  # -log10 of the product of its tokens' unigram probabilities
+    docs: tuple[DocMatch, ...]
+
+    def to_json(self) -> dict:
+        out = {k: v for k, v in self.__dict__.items() if k != "docs"}
+        return {**out, "docs": [d.to_json() for d in self.docs]}
+
+
+@dataclass(frozen=True)
+class Trace:
+    """A traced text: its spans and the merged ranges to highlight, each with a relevance level."""
+
+    text: str
+    spans: tuple[Span, ...]
+    highlights: tuple[tuple[int, int, str], ...]
+    tokens: int
+
+    def to_json(self) -> dict:
+        return {
+            "text": self.text,
+            "tokens": self.tokens,
+            "spans": [s.to_json() for s in self.spans],
+            "highlights": [{"start": a, "end": b, "level": lvl} for a, b, lvl in self.highlights],
+        }
+
+
+def _prepare(index: CorpusIndex, text: str):
+    text = normalise(text)
+    if not text.strip():
+        raise GlassboxError("text_empty")
+    toks = tokenize(index.tokenizer, text, index.token_bytes)
+    if len(toks) > MAX_TEXT_TOKENS:
+        raise GlassboxError("text_too_long", tokens=len(toks), limit=MAX_TEXT_TOKENS)
+    return text, toks
+
+
+def _word_edges(text: str, toks) -> tuple[list[bool], list[bool]]:
+    """starts[i]: a span may begin at token i; ends[j]: a span may end just before token j."""
+    n = len(toks)
+    starts, ends = [False] * n, [False] * (n + 1)
+    for i, t in enumerate(toks):
+        body = text[t.start : t.end]
+        lead = len(body) - len(body.lstrip())
+        p = t.start + lead
+        shares_char = i > 0 and toks[i - 1].end > t.start  # a character split between two tokens
+        if p < t.end and not shares_char:
+            prev = text[p - 1] if p > 0 else " "
+            starts[i] = prev.isspace() or not (prev.isalnum() and text[p].isalnum())
+    for j in range(1, n + 1):
+        last = toks[j - 1]
+        if not text[last.start : last.end].strip() or (j < n and toks[j].start < last.end):
+            continue
+        after = text[last.end] if last.end < len(text) else " "
+        ends[j] = after.isspace() or not (text[last.end - 1].isalnum() and after.isalnum())
+    return starts, ends
+
+
+def _crossing_counters(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """Prefix counts of newlines and of the whitespace that follows a sentence end."""
+    newline = np.zeros(len(text) + 1, dtype=np.int64)
+    newline[1:] = np.cumsum([c == "\n" for c in text])
+    after_end = np.zeros(len(text) + 1, dtype=np.int64)
+    marks = np.zeros(len(text), dtype=np.int64)
+    for m in SENTENCE_END.finditer(text):
+        marks[m.start() + 1] = 1
+    after_end[1:] = np.cumsum(marks)
+    return newline, after_end
+
+
+def find_spans(index: CorpusIndex, text: str, toks, ids: list[int], min_tokens: int = MIN_SPAN_TOKENS):
+    """Maximal word-aligned, sentence-bounded token spans [i, j) found in the corpus."""
+    starts, ends = _word_edges(text, toks)
+    newline, after_end = _crossing_counters(text)
+    reach = index.longest_matches(ids)
+    spans: list[tuple[int, int]] = []
+    last_end = 0
+    for i, r in enumerate(reach):
+        if not starts[i]:
+            continue
+        a = toks[i].start
+        for j in range(r, i + min_tokens - 1, -1):
+            b = toks[j - 1].end
+            crosses = newline[b] > newline[a] or after_end[b] > after_end[a + 1]
+            if ends[j] and not crosses:
+                if j > last_end:
+                    spans.append((i, j))
+                    last_end = j
+                break
+    return spans
+
+
+def _snippet(index: CorpusIndex, doc: dict, needle_len: int) -> tuple[str, int, int]:
+    ids, at = doc["token_ids"], doc["needle_offset"]
+
+    def text_of(part: list[int]) -> str:
+        return b"".join(index.token_bytes(i) for i in part).decode("utf-8", errors="ignore")
+
+    before, match, after = text_of(ids[:at]), text_of(ids[at : at + needle_len]), text_of(ids[at + needle_len :])
+    stripped = match.lstrip()
+    before, match = before + match[: len(match) - len(stripped)], stripped
+    if len(before) > SNIPPET_CHARS:
+        before = "…" + before[-SNIPPET_CHARS:]
+    if len(after) > SNIPPET_CHARS:
+        after = after[:SNIPPET_CHARS] + "…"
+    return before + match + after, len(before), len(before) + len(match)
+
+
+def _level(score: float, best: float) -> str:
+    if best <= 0:
+        return "low"
+    return LEVELS[min(2, int(3 * score / best))]
+
+
+def trace(index: CorpusIndex, text: str, max_docs: int = 10) -> Trace:
+    """Spans of `text` found verbatim in the training corpus, with the documents that hold them."""
+    text, toks = _prepare(index, text)
+    ids = [t.id for t in toks]
+    found = find_spans(index, text, toks, ids)
+    logp = index.unigram_logprob
+    scored = sorted(found, key=lambda s: float(logp[ids[s[0] : s[1]]].sum()))
+    keep = max(math.ceil(SPAN_SHARE * len(ids)), MIN_SPANS)
+    chosen = sorted(scored[:keep])
+    raw = []
+    for i, j in chosen:
+        count, segments = index.find(ids[i:j])
+        docs = index.documents_at(ids[i:j], segments, max(CANDIDATES_PER_SPAN, max_docs), CONTEXT_TOKENS)
+        unique = list({d["doc_ix"]: d for d in reversed(docs)}.values())[::-1]
+        raw.append((i, j, count, unique))
+    doc_ixs = sorted({d["doc_ix"] for *_, docs in raw for d in docs})
+    scores = dict(zip(doc_ixs, index.bm25_scores(text, doc_ixs).tolist(), strict=True))
+    best = max(scores.values(), default=0.0)
+    spans = []
+    for i, j, count, docs in raw:
+        docs = sorted(docs, key=lambda d: (-scores[d["doc_ix"]], d["doc_ix"]))[:max_docs]
+        matches = []
+        for d in docs:
+            snippet, ms, me = _snippet(index, d, j - i)
+            meta, score = d["meta"], scores[d["doc_ix"]]
+            matches.append(
+                DocMatch(str(meta.get("id", d["doc_ix"])), meta.get("source", ""), meta.get("domain", ""),
+                         meta.get("title", ""), snippet, ms, me, _level(score, best), round(score, 4))  # fmt: skip
+            )
+        a, b = toks[i].start, toks[j - 1].end
+        a += len(text[a:b]) - len(text[a:b].lstrip())
+        distinct = -float(logp[ids[i:j]].sum()) / math.log(10)
+        spans.append(Span(a, b, text[a:b], count, j - i, round(distinct, 3), tuple(matches)))
+    return Trace(text, tuple(spans), merge_highlights(spans), len(ids))
+
+
+def merge_highlights(spans: list[Span]) -> tuple[tuple[int, int, str], ...]:
+    """Overlapping spans merged into ranges; each takes the best relevance among its spans' documents."""
+    out: list[list] = []
+    for s in sorted(spans, key=lambda s: (s.start, s.end)):
+        level = max((LEVELS.index(d.relevance) for d in s.docs), default=0)
+        if out and s.start < out[-1][1]:
+            out[-1][1] = max(out[-1][1], s.end)
+            out[-1][2] = max(out[-1][2], level)
+        else:
+            out.append([s.start, s.end, level])
+    return tuple((a, b, LEVELS[lvl]) for a, b, lvl in out)
+
+
+@dataclass(frozen=True)
+class PhraseCount:
+    """How often a phrase occurs: as a word start (" phrase") and exactly as typed."""
+
+    phrase: str
+    count: int  # the word-start form's count (the typed form when it already starts with a space)
+    word_start: int
+    as_typed: int
+    tokens: tuple[str, ...]  # readable tokens of the counted form
+
+    def to_json(self) -> dict:
+        return {**self.__dict__, "tokens": list(self.tokens)}
+
+
+def phrase_count(index: CorpusIndex, phrase: str) -> PhraseCount:
+    """Counts of both forms of a phrase (see the module notes on leading spaces)."""
+    phrase = normalise(phrase)
+    if not phrase.strip():
+        raise GlassboxError("text_empty")
+    typed = index.tokenize(phrase)
+    spaced = typed if phrase[0].isspace() else index.tokenize(" " + phrase)
+    word_start, as_typed = index.count_ids(spaced), index.count_ids(typed)
+    shown = tuple(index.token_bytes.readable(i) for i in spaced)
+    return PhraseCount(phrase, word_start, word_start, as_typed, shown)
+
+
+def count(index: CorpusIndex, phrase: str) -> int:
+    """Occurrences of the phrase in the training corpus, in its word-start form."""
+    return phrase_count(index, phrase).count
+
+
+@dataclass(frozen=True)
+class NextTokenCount:
+    id: int
+    text: str  # readable token (␣ for a space); "<|endoftext|>" means the document ended there
+    count: int
+    prob: float
+
+    def to_json(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class NgramDistribution:
+    """The ∞-gram next-token distribution: what followed the longest suffix of the context seen in the corpus."""
+
+    context: str
+    suffix_tokens: int  # length of that suffix (0: no token of the context was ever seen: unigram counts)
+    suffix_text: str
+    suffix_count: int  # how often the suffix occurs
+    candidates: tuple[NextTokenCount, ...]
+    approx: bool  # counts estimated from a sample (very frequent suffix)
+
+    def to_json(self) -> dict:
+        return {**self.__dict__, "candidates": [c.to_json() for c in self.candidates]}
+
+
+def next_token_distribution(index: CorpusIndex, context: str, top: int = 10) -> NgramDistribution:
+    """The corpus's ∞-gram answer to "what comes next?" after `context`."""
+    context = normalise(context)
+    ids = index.tokenize(context)
+    got = index.infgram(ids)
+    n = int(got["suffix_len"])
+    rows = sorted(got["result_by_token_id"].items(), key=lambda kv: (-kv[1]["cont_cnt"], kv[0]))[: max(0, top)]
+    candidates = tuple(
+        NextTokenCount(int(t), index.token_bytes.readable(int(t)), int(r["cont_cnt"]), float(r["prob"]))
+        for t, r in rows
+    )
+    suffix = readable(b"".join(index.token_bytes(i) for i in ids[len(ids) - n :])) if n else ""
+    return NgramDistribution(context, n, suffix, int(got["prompt_cnt"]), candidates, bool(got["approx"]))
+
+
+@dataclass(frozen=True)
+class Novelty:
+    """How much of a text is made of long stretches found verbatim in the corpus."""
+
+    tokens: int
+    n: int
+    covered_tokens: int  # tokens inside some corpus match of at least n tokens
+    share: float  # covered_tokens / tokens
+    longest_tokens: int
+    longest_start: int
+    longest_end: int
+    longest_text: str
+
+    def to_json(self) -> dict:
+        return dict(self.__dict__)
+
+
+def novelty(index: CorpusIndex, text: str, n: int = 8) -> Novelty:
+    """Share of the text's tokens covered by corpus matches of ≥ n tokens, and the longest match."""
+    if n < 1:
+        raise GlassboxError("bad_setting", name="n", rule="at least 1", value=n)
+    text, toks = _prepare(index, text)
+    reach = index.longest_matches([t.id for t in toks])
+    covered = np.zeros(len(toks), dtype=bool)
+    for i, r in enumerate(reach):
+        if r - i >= n:
+            covered[i:r] = True
+    i = int(np.argmax([r - k for k, r in enumerate(reach)]))
+    length = reach[i] - i
+    a, b = (toks[i].start, toks[reach[i] - 1].end) if length else (0, 0)
+    share = float(covered.mean())
+    return Novelty(len(toks), n, int(covered.sum()), round(share, 4), length, a, b, text[a:b])
