@@ -97,6 +97,34 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "There are no lessons in '{lang}'. Lessons exist in: {languages}.",
         "ko": "'{lang}' 언어로 된 수업은 없습니다. 지금 있는 언어: {languages}.",
     },
+    "corpus_missing": {
+        "en": "No corpus at {path}. Build it first: python -m glassbox build corpus",
+        "ko": "{path} 에 코퍼스가 없습니다. 먼저 만드세요: python -m glassbox build corpus",
+    },
+    "corpus_bad_line": {
+        "en": "Line {line} of the corpus {path} is not a valid document ({detail}). Rebuild the corpus.",
+        "ko": "코퍼스 {path} 의 {line}번째 줄이 올바른 문서가 아닙니다({detail}). 코퍼스를 다시 만드세요.",
+    },
+    "corpus_bad_manifest": {
+        "en": "The corpus manifest {path} could not be read ({detail}). Rebuild the corpus.",
+        "ko": "코퍼스 목록 파일 {path} 을(를) 읽지 못했습니다({detail}). 코퍼스를 다시 만드세요.",
+    },
+    "corpus_fetch_failed": {
+        "en": "Could not fetch the corpus source {source} with {tool}: {detail}",
+        "ko": "코퍼스 출처 {source} 을(를) {tool} 로 내려받지 못했습니다: {detail}",
+    },
+    "corpus_source_unusable": {
+        "en": "The corpus source {source} cannot be used: {detail}",
+        "ko": "코퍼스 출처 {source} 을(를) 쓸 수 없습니다: {detail}",
+    },
+    "corpus_unknown_source": {
+        "en": "Unknown corpus source: {name}. Known sources: {known}.",
+        "ko": "알 수 없는 코퍼스 출처입니다: {name}. 쓸 수 있는 출처: {known}.",
+    },
+    "corpus_empty": {
+        "en": "No corpus source could be used (skipped: {skipped}), so no corpus was written.",
+        "ko": "쓸 수 있는 코퍼스 출처가 하나도 없어(건너뜀: {skipped}) 코퍼스를 만들지 않았습니다.",
+    },
 }
 
 
