@@ -169,6 +169,7 @@ def test_compare_distributions_aligns_tokens():
     assert list(fig.layout.yaxis.categoryarray) == ["␣cat", "␣dog", "␣the", "␣mat"]
     assert list(bars["Model"].x) == [0.5, 0.3, 0.1, None]
     assert list(bars["Corpus (∞-gram)"].x) == [None, 0.6, None, 0.4]
+    assert list(bars["Corpus (∞-gram)"].text) == ["not listed", "60.0%", "not listed", "40.0%"]  # absent is not 0%
     assert bars["Model"].marker.color != bars["Corpus (∞-gram)"].marker.color
     assert charts.compare_rows(model, corpus)[1] == {
         "token": "␣dog",

@@ -63,6 +63,7 @@ def next_token_bars(
                 },
                 texttemplate="%{x:.1%}",
                 textposition="outside",
+                cliponaxis=False,
                 hovertemplate="%{y}: %{x:.2%}<extra></extra>",
             )
         )
@@ -167,8 +168,9 @@ def compare_distributions(
                 orientation="h",
                 name=lab[key],
                 marker={"color": colour, "pattern": {"shape": hatch}},
-                texttemplate="%{x:.1%}",
+                text=[f"{m[side]:.1%}" if m[side] is not None else display_label(lab["missing"]) for m in merged],
                 textposition="outside",
+                cliponaxis=False,
                 hovertemplate=f"{display_label(lab[key])} · %{{y}}: %{{x:.2%}}<extra></extra>",
             )
         )

@@ -73,9 +73,13 @@ def _marked_heatmap(probs: np.ndarray, chosen: np.ndarray, rows: list, lab: dict
             marker={"symbol": "circle", "size": 11, "color": "white", "line": {"color": "black", "width": 2}},
             hovertext=[hover[r][e] for r, e in cells],
             hoverinfo="text",
+            showlegend=True,
         )
     )
-    fig.update_xaxes(title=lab["x"], dtick=1 if n_experts <= 32 else None, showgrid=False)
+    fig.update_layout(legend={"xanchor": "left", "x": 0.0})  # clear of the colour bar's title
+    fig.update_xaxes(
+        title=lab["x"], dtick=1 if n_experts <= 32 else None, range=[-0.5, n_experts - 0.5], showgrid=False
+    )
     fig.update_yaxes(title=lab["y"], autorange="reversed", showgrid=False)
     return fig
 

@@ -72,6 +72,7 @@ COMPARE_LABELS = {
     "y": "Token",
     "model": "Model",
     "corpus": "Corpus (∞-gram)",
+    "missing": "not listed",
 }
 COUNT_LABELS = {
     "title": "Characters, words and tokens",
