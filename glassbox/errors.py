@@ -49,10 +49,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{name} must be {rule} (got {value}).",
         "ko": "{name} 값은 {rule} 이어야 합니다(받은 값: {value}).",
     },
-    "corpus_missing": {
-        "en": "No corpus at {path}. Build it first with `glassbox build corpus`.",
-        "ko": "{path} 에 코퍼스가 없습니다. 먼저 `glassbox build corpus` 로 만드세요.",
-    },
     "corpus_no_training": {
         "en": "The corpus at {path} has no training documents (split \"train\"), so there is nothing to index.",
         "ko": "{path} 의 코퍼스에 학습용 문서(split \"train\")가 없어 색인할 것이 없습니다.",

@@ -24,7 +24,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
@@ -94,16 +94,6 @@ def corpus_sha256(corpus: Path) -> str:
     return _HASHES[key]
 
 
-def _train_documents(corpus: Path) -> Iterator[dict]:
-    """Training documents of the corpus JSONL, in file order (private reader of the documented format)."""
-    with corpus.open(encoding="utf-8") as f:
-        for line in f:
-            if line.strip():
-                doc = json.loads(line)
-                if doc.get("split", "train") == "train":
-                    yield doc
-
-
 def build_index(corpus: Path | None = None, dest: Path | None = None, progress: bool | Progress = True) -> IndexInfo:
     """Build the index of the corpus's training documents into `dest` (replacing what is there)."""
     corpus = Path(corpus or paths.corpus_path())
@@ -143,6 +133,7 @@ def build_index(corpus: Path | None = None, dest: Path | None = None, progress: 
 
 def _write_tokens(corpus: Path, work: Path, report: Progress) -> tuple[int, int, list[str]]:
     """Write tokenized/offset/metadata/metaoff/unigram files; return (documents, tokens, texts)."""
+    from glassbox.corpus.documents import iter_documents
     from glassbox.tokenizer import load_tokenizer
 
     tokenizer = load_tokenizer()
@@ -157,27 +148,27 @@ def _write_tokens(corpus: Path, work: Path, report: Progress) -> tuple[int, int,
         (work / FILES["metadata"]).open("wb") as mt,
     ):
 
-        def flush(batch: list[dict]) -> None:
+        def flush(batch: list) -> None:
             nonlocal pos, meta_pos
-            encoded = tokenizer([d.get("text", "") for d in batch], add_special_tokens=False)["input_ids"]
+            encoded = tokenizer([d.text for d in batch], add_special_tokens=False)["input_ids"]
             counts[:] += np.bincount(np.fromiter(chain.from_iterable(encoded), dtype=np.int64), minlength=65536)
             for doc, ids in zip(batch, encoded, strict=True):
                 data = DOC_SEP + np.asarray(ids, dtype="<u2").tobytes()
                 offsets.append(pos)
                 ds.write(data)
                 pos += len(data)
-                keep = {k: doc.get(k, "") for k in ("id", "source", "domain", "title")}
+                keep = {"id": doc.id, "source": doc.source, "domain": doc.domain, "title": doc.title}
                 line = (json.dumps({"path": corpus.name, "linenum": len(texts), "metadata": keep}) + "\n").encode()
                 meta_offsets.append(meta_pos)
                 mt.write(line)
                 meta_pos += len(line)
-                texts.append(doc.get("text", ""))
+                texts.append(doc.text)
 
-        batch: list[dict] = []
+        batch: list = []
         read = 0
-        for doc in _train_documents(corpus):
+        for doc in iter_documents(corpus, split="train"):
             batch.append(doc)
-            read += len(doc.get("text", "").encode("utf-8")) + 100
+            read += len(doc.text.encode("utf-8")) + 100
             if len(batch) == 512:
                 flush(batch)
                 batch = []
