@@ -65,8 +65,10 @@ def test_next_token_bars_duplicates_markup_and_labels():
     assert len(set(order)) == 3
     assert set(bars_by_name(fig)) == {"남김", "잘림"} and fig.layout.xaxis.title.text == "확률"
     assert fig.layout.font.size >= 14
-    with pytest.raises(ValueError, match="unknown label keys"):
-        charts.next_token_bars(candidates, labels={"xaxis": "oops"})
+    ignored = charts.next_token_bars(candidates, labels={"xaxis": "not a key", "title": "{odd} {0}"})
+    assert ignored.layout.xaxis.title.text == "Probability" and ignored.layout.title.text == "{odd} {0}"
+    # a rows twin takes its builder's arguments, so a page can call both with one list
+    assert charts.next_token_rows(candidates, {"x": "확률"}, 1) == charts.next_token_rows(candidates)
     assert charts.next_token_bars([]).data == ()
 
 
@@ -202,23 +204,28 @@ def test_distinctiveness_levels():
     assert len(charts.LEVEL_COLOURS) == 3 and len(set(charts.LEVEL_COLOURS)) == 3
 
 
-def test_every_figure_serialises_without_raw_tokens(real_tokens):
+def test_every_figure_serialises_and_takes_translated_labels(real_tokens):
     rng = np.random.default_rng(2)
     probs = rng.dirichlet(np.ones(4), size=len(real_tokens))
     chosen = np.argsort(-probs, axis=1)[:, :2]
     layer_probs = rng.dirichlet(np.ones(4), size=2)
-    figures = [
-        charts.next_token_bars([(t, 1 / len(real_tokens), i % 2 == 0) for i, t in enumerate(real_tokens)]),
-        charts.routing_heatmap(probs, chosen, real_tokens),
-        charts.token_path(layer_probs, np.argsort(-layer_probs, axis=1)[:, :2], real_tokens[1]),
-        charts.expert_load(layer_probs),
-        charts.domain_usage({"web": layer_probs}, 0),
-        charts.loss_curve([1, 2], [3.0, 2.0], [2], [2.5], [1]),
-        charts.compare_distributions([(t, 0.1) for t in real_tokens[:3]], [(real_tokens[0], 1.0)]),
-        charts.token_counts([("a", 1, 1, 1)]),
-    ]
-    for fig in figures:
-        text = fig.to_json()
-        assert json.loads(text)["data"]
-        assert "Ġ" not in all_text(fig)
+    calls = {
+        "next_token_bars": ([(t, 1 / len(real_tokens), i % 2 == 0) for i, t in enumerate(real_tokens)],),
+        "routing_heatmap": (probs, chosen, real_tokens),
+        "token_path": (layer_probs, np.argsort(-layer_probs, axis=1)[:, :2], real_tokens[1]),
+        "expert_load": (layer_probs,),
+        "domain_usage": ({"web": layer_probs}, 0),
+        "loss_curve": ([1, 2], [3.0, 2.0], [2], [2.5], [1]),
+        "compare_distributions": ([(t, 0.1) for t in real_tokens[:3]], [(real_tokens[0], 1.0)]),
+        "token_counts": ([("a", 1, 1, 1)],),
+    }
+    rows_of = {"compare_distributions": "compare_rows", "routing_heatmap": "routing_rows"}
+    for name, args in calls.items():
+        korean = {"title": "제목 {token} {layer} {0}", "x": "가로축", "y": "세로축", "unused": "무시"}
+        fig = getattr(charts, name)(*args, korean)
+        assert json.loads(fig.to_json())["data"]
+        shown = all_text(fig)
+        assert "Ġ" not in shown and "가로축" in shown and "세로축" in shown and "무시" not in shown
         assert fig.layout.font.size >= 14
+        plain = getattr(charts, rows_of.get(name, name.replace("_bars", "").replace("_heatmap", "") + "_rows"))
+        assert plain(*args, korean) == plain(*args) and plain(*args)

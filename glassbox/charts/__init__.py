@@ -2,7 +2,9 @@
 
 Every builder turns plain data (lists, NumPy arrays) into a `plotly.graph_objects.Figure`; its
 `*_rows` sibling returns those numbers as a list of dicts, so a page can show a table or text
-beside the chart. Titles, axis and legend text come in through `labels` (English defaults).
+beside the chart; it takes the same arguments as its builder (it ignores `labels` and `highlight`),
+so a page can call both with one argument list. Titles, axis and legend text come in through
+`labels` (English defaults; each builder's keys are in `glassbox.charts.style.*_LABELS`).
 Token labels arrive readable (`glassbox.tokens`); here they are escaped for plotly's HTML-like
 text and made unique, because plotly merges equal category labels. No streamlit, no page layout.
 """
@@ -28,18 +30,34 @@ from glassbox.charts.heatmaps import (
     token_path_rows,
 )
 from glassbox.charts.style import (
+    COMPARE_LABELS,
+    COUNT_LABELS,
+    DOMAIN_USAGE_LABELS,
+    EXPERT_LOAD_LABELS,
     HEATMAP_SCALE,
     LEVEL_COLOURS,
+    LOSS_LABELS,
+    NEXT_TOKEN_LABELS,
     PALETTE,
+    ROUTING_LABELS,
+    TOKEN_PATH_LABELS,
     display_label,
     distinctiveness_level,
     unique_labels,
 )
 
 __all__ = [
+    "COMPARE_LABELS",
+    "COUNT_LABELS",
+    "DOMAIN_USAGE_LABELS",
+    "EXPERT_LOAD_LABELS",
     "HEATMAP_SCALE",
     "LEVEL_COLOURS",
+    "LOSS_LABELS",
+    "NEXT_TOKEN_LABELS",
     "PALETTE",
+    "ROUTING_LABELS",
+    "TOKEN_PATH_LABELS",
     "compare_distributions",
     "compare_rows",
     "display_label",

@@ -73,7 +73,9 @@ def next_token_bars(
     return fig
 
 
-def next_token_rows(candidates: Sequence[tuple[str, float, bool]]) -> list[dict]:
+def next_token_rows(
+    candidates: Sequence[tuple[str, float, bool]], labels: Mapping[str, str] | None = None, highlight: int | None = None
+) -> list[dict]:
     """rank (1 = most likely), token, probability (0-1), kept."""
     return [
         {"rank": r, "token": c[0], "probability": float(c[1]), "kept": bool(c[2])}
@@ -130,6 +132,7 @@ def loss_curve_rows(
     heldout_steps: Sequence[int],
     heldout_loss: Sequence[float],
     checkpoint_steps: Sequence[int] = (),
+    labels: Mapping[str, str] | None = None,
 ) -> list[dict]:
     """One row per step seen anywhere: step, train_loss, heldout_loss (None where not measured), checkpoint."""
     train = {int(s): float(v) for s, v in zip(steps, train_loss, strict=True)}
@@ -180,7 +183,9 @@ def compare_distributions(
     return fig
 
 
-def compare_rows(model: Sequence[tuple[str, float]], corpus: Sequence[tuple[str, float]]) -> list[dict]:
+def compare_rows(
+    model: Sequence[tuple[str, float]], corpus: Sequence[tuple[str, float]], labels: Mapping[str, str] | None = None
+) -> list[dict]:
     """token, model_probability, corpus_probability (None where that side did not list the token)."""
     return [{"token": t, "model_probability": m, "corpus_probability": c} for t, m, c in _merged(model, corpus)]
 
@@ -207,6 +212,6 @@ def token_counts(rows: Sequence[tuple[str, int, int, int]], labels: Mapping[str,
     return fig
 
 
-def token_counts_rows(rows: Sequence[tuple[str, int, int, int]]) -> list[dict]:
+def token_counts_rows(rows: Sequence[tuple[str, int, int, int]], labels: Mapping[str, str] | None = None) -> list[dict]:
     """name, characters, words, tokens."""
     return [{"name": str(n), "characters": int(c), "words": int(w), "tokens": int(t)} for n, c, w, t in rows]

@@ -95,7 +95,9 @@ def routing_heatmap(
     return fig
 
 
-def routing_rows(probs: np.ndarray, chosen: np.ndarray, token_labels: Sequence[str]) -> list[dict]:
+def routing_rows(
+    probs: np.ndarray, chosen: np.ndarray, token_labels: Sequence[str], labels: Mapping[str, str] | None = None
+) -> list[dict]:
     """One row per token: position, token, chosen experts, their probabilities."""
     probs, chosen = _check_choice(probs, chosen, len(token_labels))
     return [
@@ -132,7 +134,9 @@ def token_path(
     return fig
 
 
-def token_path_rows(probs: np.ndarray, chosen: np.ndarray, token_label: str) -> list[dict]:
+def token_path_rows(
+    probs: np.ndarray, chosen: np.ndarray, token_label: str, labels: Mapping[str, str] | None = None
+) -> list[dict]:
     """One row per layer: layer, token, chosen experts, their probabilities."""
     probs, chosen = _check_choice(probs, chosen, len(np.asarray(probs)))
     return [
@@ -183,7 +187,7 @@ def expert_load(load: np.ndarray, labels: Mapping[str, str] | None = None) -> go
     return fig
 
 
-def expert_load_rows(load: np.ndarray) -> list[dict]:
+def expert_load_rows(load: np.ndarray, labels: Mapping[str, str] | None = None) -> list[dict]:
     """One row per layer and expert: layer, expert, share."""
     load = np.asarray(load, dtype=float)
     return [
@@ -210,7 +214,9 @@ def domain_usage(usage: Mapping[str, np.ndarray], layer: int, labels: Mapping[st
     return fig
 
 
-def domain_usage_rows(usage: Mapping[str, np.ndarray], layer: int) -> list[dict]:
+def domain_usage_rows(
+    usage: Mapping[str, np.ndarray], layer: int, labels: Mapping[str, str] | None = None
+) -> list[dict]:
     """One row per domain and expert in `layer`: domain, expert, share."""
     domains, share = _usage_at(usage, layer)
     return [

@@ -1,9 +1,9 @@
 """Shared look of the site's charts: palettes, fonts, label text, and safe, unique token labels.
 
 Okabe-Ito for categories, cividis for heatmaps, grey plus a hatch for "cut off" (never red/green
-alone); fonts that read on a projector and hold Korean. Label defaults are English; pages pass
-translations, and unknown keys are refused so a typo shows at once. Builders live in
-`bars` and `heatmaps`; nothing here draws a figure's data.
+alone); fonts that read on a projector and hold Korean. Label defaults are English (the `*_LABELS`
+dicts list each builder's keys); pages pass translations, and keys a builder does not use are
+ignored. Builders live in `bars` and `heatmaps`; nothing here draws a figure's data.
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ COMPARE_LABELS = {
 }
 COUNT_LABELS = {
     "title": "Characters, words and tokens",
-    "x": "Text",
+    "x": "",  # the bars are named by their texts already
     "y": "Count",
     "characters": "Characters",
     "words": "Words",
@@ -97,12 +97,21 @@ def unique_labels(labels: Sequence[str], start: int = 0) -> list[str]:
     return [f"{i}·{x}" for i, x in enumerate(labels, start)]
 
 
+class _KeepMissing(dict):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
 def merge_labels(defaults: dict[str, str], given: Mapping[str, str] | None, **fill: object) -> dict[str, str]:
-    unknown = set(given or {}) - set(defaults)
-    if unknown:
-        raise ValueError(f"unknown label keys {sorted(unknown)}; known: {sorted(defaults)}")
-    merged = {**defaults, **(given or {})}
-    return {k: v.format(**fill) if fill else v for k, v in merged.items()}
+    """The defaults overridden by `given` (keys a builder does not use are ignored), `{name}`s filled."""
+    merged = {**defaults, **{k: str(v) for k, v in (given or {}).items() if k in defaults}}
+    for key, text in merged.items():
+        if fill and "{" in text:
+            try:
+                merged[key] = text.format_map(_KeepMissing(fill))
+            except (ValueError, IndexError):  # a translation with stray braces stays as written
+                pass
+    return merged
 
 
 def new_figure(title: str, height: int, **layout: object) -> go.Figure:
