@@ -150,6 +150,8 @@ def _write_tokens(corpus: Path, work: Path, report: Progress) -> tuple[int, int,
 
         def flush(batch: list) -> None:
             nonlocal pos, meta_pos
+            if not batch:
+                return
             encoded = tokenizer([d.text for d in batch], add_special_tokens=False)["input_ids"]
             counts[:] += np.bincount(np.fromiter(chain.from_iterable(encoded), dtype=np.int64), minlength=65536)
             for doc, ids in zip(batch, encoded, strict=True):
