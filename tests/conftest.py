@@ -29,3 +29,62 @@ def tiny_lm(tiny_model_dir):
     from glassbox.model import load_model
 
     return load_model(tiny_model_dir, device="cpu")
+
+
+# Short documents written for the tests: a few per domain, English and Korean, with phrases that
+# repeat across documents so n-gram counts and tracing have something to find.
+SITE_DOCUMENTS = (
+    ("speeches", "Address on the harbour", "Friends, the harbour will open again in spring. We built it together."),
+    ("speeches", "Address on the schools", "Friends, the schools will open again in spring, and every child reads."),
+    ("plays", "The lantern keeper", "KEEPER: Who walks on the pier at night? GUEST: Only a friend with a lantern."),
+    ("plays", "The two sisters", "ANNA: The garden is quiet tonight. MARA: The garden is never quiet for long."),
+    ("scripture", "Verses on light", "Light came to the valley, and the valley was glad of the light."),
+    ("novels", "The red kite", "The cat sat on the mat and watched the red kite drift over the hills."),
+    ("novels", "Rain in the city", "The cat sat by the window while the rain washed the city streets clean."),
+    ("novels", "고양이와 등불", "고양이가 창가에 앉아 비 오는 거리를 보았다. 등불이 하나씩 켜졌다."),
+    ("dictionary", "harbour", "harbour (noun): a sheltered place on a coast where ships can stay safely."),
+    ("dictionary", "lantern", "lantern (noun): a lamp with a case that keeps the flame safe from wind."),
+    ("dictionary", "고양이", "고양이 (명사): 집에서 기르는 작은 동물. 쥐를 잘 잡는다."),
+)
+
+
+@pytest.fixture(scope="session")
+def site_data_dir(tmp_path_factory):
+    """A data folder like the site's: corpus/corpus.jsonl (+ manifest) and its infini-gram index in ngram/."""
+    import json
+
+    from glassbox.corpus.documents import CorpusManifest, Document
+    from glassbox.index import build_index, corpus_sha256
+
+    folder = tmp_path_factory.mktemp("site-data")
+    corpus = folder / "corpus" / "corpus.jsonl"
+    corpus.parent.mkdir()
+    docs = [
+        Document(
+            id=f"{domain}-{i}",
+            source="glassbox-tests==0",
+            domain=domain,
+            title=title,
+            license="CC0-1.0",
+            split="heldout" if i == 1 else "train",
+            text=text,
+        )
+        for i, (domain, title, text) in enumerate(SITE_DOCUMENTS)
+    ]
+    corpus.write_text("".join(json.dumps(d.to_json(), ensure_ascii=False) + "\n" for d in docs), encoding="utf-8")
+    domains: dict[str, dict[str, int]] = {}
+    for d in docs:
+        entry = domains.setdefault(d.domain, {"documents": 0, "characters": 0})
+        entry["documents"] += 1
+        entry["characters"] += len(d.text)
+    manifest = CorpusManifest(
+        sha256=corpus_sha256(corpus),
+        documents=len(docs),
+        characters=sum(len(d.text) for d in docs),
+        bytes=corpus.stat().st_size,
+        domains=domains,
+        sources=({"name": "glassbox-tests", "documents": len(docs)},),
+    )
+    (corpus.parent / "manifest.json").write_text(json.dumps(manifest.to_json(), ensure_ascii=False), encoding="utf-8")
+    build_index(corpus, folder / "ngram", progress=False)
+    return folder
