@@ -20,6 +20,7 @@ NIL, SYM, PAIRLIST, CHAR, LGL, INT, REAL, STR, VEC, EXPR = 254, 1, 2, 9, 10, 13,
 SPECIAL_ENVS = {242, 241, 253, 252, 251, 247}  # empty/base/global env, unbound, missing arg, base namespace
 REF = 255
 NA_INT = -(2**31)
+LATIN1_MASK = 1 << 2  # in a CHARSXP's "levels" (flags >> 12); UTF-8 and ASCII strings decode as UTF-8
 
 
 class RDataError(ValueError):
@@ -74,7 +75,8 @@ class _Reader:
             return name
         if kind == CHAR:
             n = self.int()
-            return None if n == -1 else self.take(n).decode("utf-8" if flags & (1 << 3) else "latin-1")
+            latin1 = (flags >> 12) & LATIN1_MASK
+            return None if n == -1 else self.take(n).decode("latin-1" if latin1 else "utf-8")
         if kind == PAIRLIST:
             return self.pairlist(has_attr, has_tag)
         if kind in (LGL, INT):
