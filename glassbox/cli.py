@@ -17,9 +17,9 @@ from pathlib import Path
 from glassbox import paths
 from glassbox.errors import GlassboxError
 
-COMMAND_MODULES: tuple[str, ...] = ("glassbox.corpus.cli",)
+COMMAND_MODULES: tuple[str, ...] = ("glassbox.training_cli", "glassbox.tracing_cli", "glassbox.corpus.cli")
 # modules with a `prepare()` that builds missing data for the site (corpus, index)
-PREPARE_STEPS: tuple[str, ...] = ("glassbox.corpus",)
+PREPARE_STEPS: tuple[str, ...] = ("glassbox.corpus", "glassbox.tracing_cli")  # the corpus before its index
 
 
 def read_text(args: argparse.Namespace) -> str:

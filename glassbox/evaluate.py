@@ -1,0 +1,144 @@
+"""`glassbox eval`: how well a model predicts held-out text, how it uses its experts, and
+whether it reproduces famous passages of its training corpus (a memorisation probe).
+
+Expert load is the share of top-k routing slots each expert receives on held-out tokens
+(8 experts, top-2: an even split is 12.5% each). Leaves out benchmarks beyond the corpus.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from glassbox import olmoe
+from glassbox.model import LoadedModel
+
+# Famous openings; the probe uses the first ten found in the training documents.
+OPENINGS: tuple[tuple[str, str], ...] = (
+    ("Genesis", "In the beginning God created"),
+    ("Gospel of John", "In the beginning was the Word"),
+    ("Psalm 23", "The LORD is my shepherd"),
+    ("Hamlet", "To be, or not to be"),
+    ("Pride and Prejudice", "It is a truth universally acknowledged"),
+    ("Moby-Dick", "Call me Ishmael."),
+    ("Romeo and Juliet", "But, soft! what light through yonder window breaks"),
+    ("Julius Caesar", "Friends, Romans, countrymen, lend me your ears"),
+    ("Macbeth", "Tomorrow, and tomorrow, and tomorrow"),
+    ("Richard III", "Now is the winter of our discontent"),
+    ("Lord's Prayer", "Our Father which art in heaven"),
+    ("Lincoln 1862", "Fellow-citizens, we cannot escape history"),
+    ("Washington 1790", "I embrace with great satisfaction the opportunity"),
+    ("FDR 1941", "In the future days, which we seek to make secure"),
+    ("Ecclesiastes", "To every thing there is a season"),
+    ("Emma", "Emma Woodhouse, handsome, clever, and rich"),
+)
+PROBE_TOKENS = 8
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    name: str
+    prompt: str
+    expected: str
+    produced: str
+    matched_tokens: int
+    reproduced: bool
+    doc_id: str
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    heldout_loss: dict[str, float]  # domain -> nats/token, plus "overall" (mean over domains)
+    expert_load: list[list[float]]  # [layer][expert] share of routing slots, all held-out tokens
+    expert_usage_by_domain: dict[str, list[list[float]]]  # domain -> [layer][expert]
+    memorisation: list[ProbeResult]
+    memorised: int
+    tokens_evaluated: int
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+def _stream_windows(stream: np.ndarray, seq_len: int, count: int) -> torch.Tensor:
+    from glassbox.training import windows
+
+    return windows(stream, seq_len, count)
+
+
+@torch.inference_mode()
+def domain_stats(lm: LoadedModel, stream: np.ndarray, seq_len: int, count: int) -> tuple[float, np.ndarray, int]:
+    """(mean loss, (layers, experts) slot counts, tokens) over fixed windows of one domain."""
+    batch = _stream_windows(stream, seq_len, count).to(lm.device)
+    counts = np.zeros((lm.info.layers, lm.info.experts))
+    losses = []
+    for row in batch:  # one window at a time keeps memory small for big vocabularies
+        with olmoe.capture_routing() as cap:
+            logits, _ = olmoe.forward(lm.model, row[None, :-1])
+        loss = torch.nn.functional.cross_entropy(logits[0].float(), row[1:])
+        losses.append(float(loss))
+        for layer, experts in enumerate(cap.experts):
+            counts[layer] += np.bincount(experts.cpu().numpy().ravel(), minlength=lm.info.experts)
+    return float(np.mean(losses)), counts, int(batch.shape[0] * (batch.shape[1] - 1))
+
+
+def memorisation_probe(lm: LoadedModel, corpus: Path, limit: int = 10) -> list[ProbeResult]:
+    """Greedy-decode PROBE_TOKENS tokens after each opening; compare with the corpus's own text."""
+    from glassbox.corpus.documents import iter_documents
+    from glassbox.generation import generate
+    from glassbox.sampling import Settings
+
+    found: dict[str, tuple[str, str]] = {}
+    for doc in iter_documents(corpus, split="train"):
+        for name, opening in OPENINGS:
+            if name not in found and opening in doc.text:
+                found[name] = (doc.id, doc.text[doc.text.index(opening) :][: len(opening) + 400])
+    results = []
+    for name, opening in OPENINGS:
+        if name not in found or len(results) >= limit:
+            continue
+        doc_id, passage = found[name]
+        ids = lm.tokenizer(passage, add_special_tokens=False)["input_ids"]
+        prompt_ids = lm.tokenizer(opening, add_special_tokens=False)["input_ids"]
+        if ids[: len(prompt_ids)] != prompt_ids:
+            continue  # the opening ends mid-token in this passage; skip rather than score unfairly
+        expected = ids[len(prompt_ids) : len(prompt_ids) + PROBE_TOKENS]
+        gen = generate(lm, opening, max_new_tokens=PROBE_TOKENS, settings=Settings(temperature=0),
+                       capture=False, stop_at_eos=False)
+        produced = [s.token.id for s in gen.steps]
+        matched = next((i for i, (a, b) in enumerate(zip(produced, expected, strict=False)) if a != b), len(expected))
+        results.append(ProbeResult(
+            name=name, prompt=opening, expected=lm.tokenizer.decode(expected), produced=gen.completion,
+            matched_tokens=matched, reproduced=produced == expected, doc_id=doc_id,
+        ))
+    return results
+
+
+def evaluate(lm: LoadedModel, corpus: Path, seq_len: int = 128, windows_per_domain: int = 48) -> Evaluation:
+    """Held-out loss per domain, expert load and per-domain usage, and the memorisation probe."""
+    from glassbox.tokenizer import load_tokenizer
+    from glassbox.training import tokenize_corpus
+
+    data = tokenize_corpus(corpus, load_tokenizer())
+    losses: dict[str, float] = {}
+    usage: dict[str, list[list[float]]] = {}
+    total = np.zeros((lm.info.layers, lm.info.experts))
+    tokens = 0
+    for domain, stream in data.heldout.items():
+        loss, counts, n = domain_stats(lm, stream, seq_len, windows_per_domain)
+        losses[domain] = round(loss, 4)
+        usage[domain] = (counts / counts.sum(axis=1, keepdims=True)).round(4).tolist()
+        total += counts
+        tokens += n
+    losses["overall"] = round(float(np.mean(list(losses.values()))), 4) if losses else float("nan")
+    probes = memorisation_probe(lm, corpus)
+    return Evaluation(
+        heldout_loss=losses,
+        expert_load=(total / np.maximum(1, total.sum(axis=1, keepdims=True))).round(4).tolist(),
+        expert_usage_by_domain=usage,
+        memorisation=probes,
+        memorised=sum(p.reproduced for p in probes),
+        tokens_evaluated=tokens,
+    )

@@ -1,0 +1,234 @@
+"""The Tiny OLMoE training recipe: seeded, deterministic on CPU, with checkpoints.
+
+Data: the corpus's "train" documents, each tokenized and ended with <|endoftext|>, joined into
+one token stream; batches are windows at seeded random offsets. Held-out loss is measured per
+domain on fixed windows of the "heldout" documents. Loss: next-token cross-entropy plus the
+OLMoE load-balancing loss (so no expert goes unused). Leaves out: multi-GPU, mixed precision.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from glassbox import olmoe
+from glassbox.model import save_model
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """Everything that determines a training run (with the corpus and the seed)."""
+
+    hidden_size: int = 128
+    layers: int = 4
+    experts: int = 8
+    experts_per_token: int = 2
+    intermediate_size: int = 256
+    heads: int = 2
+    context: int = 512  # positions the model accepts
+    seq_len: int = 128  # training window
+    batch_size: int = 32
+    steps: int = 1200
+    lr: float = 3e-3
+    min_lr_ratio: float = 0.1
+    warmup: int = 60
+    weight_decay: float = 0.1
+    grad_clip: float = 1.0
+    router_aux_loss_coef: float = 0.05
+    eval_every: int = 100
+    eval_windows: int = 24  # held-out windows per domain
+    checkpoints: tuple[tuple[str, float], ...] = (("very early", 0.02), ("early", 0.1), ("middle", 0.5))
+    seed: int = 1234
+    threads: int = 2
+
+
+PRESETS: dict[str, Recipe] = {
+    "full": Recipe(),
+    "quick": Recipe(
+        hidden_size=32, intermediate_size=32, heads=2, seq_len=32, batch_size=8, steps=60, warmup=5,
+        lr=1e-2, eval_every=20, eval_windows=4, context=256,
+    ),
+}
+
+
+@dataclass(frozen=True)
+class TokenData:
+    train: np.ndarray  # (n,) uint16 token stream of the training documents
+    heldout: dict[str, np.ndarray]  # domain -> token stream of its held-out documents
+    documents: int
+
+
+def tokenize_corpus(corpus: Path, tokenizer, limit_chars: int | None = None) -> TokenData:
+    """Token streams for training and per-domain held-out evaluation."""
+    from glassbox.corpus.documents import iter_documents
+
+    eos = tokenizer.eos_token_id
+    train_parts: list[np.ndarray] = []
+    held: dict[str, list[np.ndarray]] = {}
+    docs = list(iter_documents(corpus))
+    if limit_chars is not None:
+        docs = _limit(docs, limit_chars)
+    batch = 256
+    for i in range(0, len(docs), batch):
+        chunk = docs[i : i + batch]
+        ids = tokenizer([d.text for d in chunk], add_special_tokens=False)["input_ids"]
+        for doc, toks in zip(chunk, ids, strict=True):
+            arr = np.asarray([*toks, eos], dtype=np.uint16)
+            if doc.split == "heldout":
+                held.setdefault(doc.domain, []).append(arr)
+            else:
+                train_parts.append(arr)
+    return TokenData(
+        train=np.concatenate(train_parts),
+        heldout={d: np.concatenate(parts) for d, parts in sorted(held.items())},
+        documents=len(docs),
+    )
+
+
+def _limit(docs: list, limit_chars: int) -> list:
+    """A small slice with every domain and both splits kept (for the quick preset)."""
+    by_key: dict[tuple[str, str], list] = {}
+    for d in docs:
+        by_key.setdefault((d.domain, d.split), []).append(d)
+    per_key = max(1, limit_chars // max(1, len(by_key)))
+    out = []
+    for key in sorted(by_key):
+        used = 0
+        for d in by_key[key]:
+            if used >= per_key:
+                break
+            out.append(replace(d, text=d.text[: per_key - used]) if used + len(d.text) > per_key else d)
+            used += len(out[-1].text)
+    return out
+
+
+def build_model(recipe: Recipe) -> torch.nn.Module:
+    model = olmoe.random_model(
+        hidden_size=recipe.hidden_size, layers=recipe.layers, experts=recipe.experts,
+        experts_per_token=recipe.experts_per_token, intermediate_size=recipe.intermediate_size,
+        heads=recipe.heads, context=recipe.context, seed=recipe.seed,
+        router_aux_loss_coef=recipe.router_aux_loss_coef,
+    )
+    model.train()
+    return model
+
+
+def lr_at(step: int, recipe: Recipe) -> float:
+    if step < recipe.warmup:
+        return recipe.lr * (step + 1) / recipe.warmup
+    progress = (step - recipe.warmup) / max(1, recipe.steps - recipe.warmup)
+    cosine = 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
+    return recipe.lr * (recipe.min_lr_ratio + (1 - recipe.min_lr_ratio) * cosine)
+
+
+def windows(stream: np.ndarray, seq_len: int, count: int) -> torch.Tensor:
+    """`count` evenly spaced windows of seq_len+1 tokens (fixed: the same every evaluation)."""
+    n = max(1, min(count, (len(stream) - 1) // (seq_len + 1)))
+    starts = np.linspace(0, len(stream) - seq_len - 1, n).astype(np.int64)
+    return torch.from_numpy(np.stack([stream[s : s + seq_len + 1] for s in starts]).astype(np.int64))
+
+
+@torch.no_grad()
+def heldout_loss(model, data: TokenData, recipe: Recipe) -> dict[str, float]:
+    """Mean next-token loss (nats/token) per held-out domain, and 'overall' (mean of domains)."""
+    was_training = model.training
+    model.eval()
+    out = {}
+    for domain, stream in data.heldout.items():
+        batch = windows(stream, recipe.seq_len, recipe.eval_windows)
+        logits = model(input_ids=batch[:, :-1]).logits
+        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), batch[:, 1:].reshape(-1))
+        out[domain] = float(loss)
+    out["overall"] = float(np.mean(list(out.values()))) if out else float("nan")
+    model.train(was_training)
+    return out
+
+
+def train(
+    corpus: Path,
+    out_dir: Path,
+    recipe: Recipe,
+    preset: str = "full",
+    limit_chars: int | None = None,
+    progress: bool = True,
+) -> dict:
+    """Train from scratch, save checkpoints and the final model (bf16 safetensors) to out_dir."""
+    from tqdm import tqdm
+
+    from glassbox.corpus.documents import read_manifest
+    from glassbox.tokenizer import load_tokenizer
+
+    torch.set_num_threads(recipe.threads)
+    torch.manual_seed(recipe.seed)
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    tokenizer = load_tokenizer()
+    data = tokenize_corpus(corpus, tokenizer, limit_chars)
+    model = build_model(recipe)
+    decay = [p for n, p in model.named_parameters() if p.dim() >= 2 and "norm" not in n]
+    no_decay = [p for n, p in model.named_parameters() if not (p.dim() >= 2 and "norm" not in n)]
+    opt = torch.optim.AdamW(
+        [{"params": decay, "weight_decay": recipe.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
+        lr=recipe.lr, betas=(0.9, 0.95),
+    )
+    rng = np.random.default_rng(recipe.seed)
+    tokens_per_step = recipe.batch_size * recipe.seq_len
+    ckpt_steps = {max(1, round(frac * recipe.steps)): label for label, frac in recipe.checkpoints}
+    manifest = read_manifest(corpus.parent / "manifest.json")
+    log = {"steps": [], "train_loss": [], "aux_loss": [], "heldout": [], "checkpoints": []}
+    started = time.time()
+    bar = tqdm(range(1, recipe.steps + 1), desc="training", disable=not progress)
+    for step in bar:
+        starts = rng.integers(0, len(data.train) - recipe.seq_len - 1, size=recipe.batch_size)
+        batch = torch.from_numpy(np.stack([data.train[s : s + recipe.seq_len + 1] for s in starts]).astype(np.int64))
+        for group in opt.param_groups:
+            group["lr"] = lr_at(step - 1, recipe)
+        out = model(input_ids=batch[:, :-1], output_router_logits=True)
+        logits = out.logits  # (batch, seq, vocab): position t predicts token t+1
+        ce = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), batch[:, 1:].reshape(-1))
+        loss = ce + recipe.router_aux_loss_coef * out.aux_loss
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), recipe.grad_clip)
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+        log["steps"].append(step)
+        log["train_loss"].append(round(ce.item(), 4))
+        log["aux_loss"].append(round(out.aux_loss.item(), 4))
+        bar.set_postfix(loss=f"{log['train_loss'][-1]:.3f}")
+        if step % recipe.eval_every == 0 or step == recipe.steps or step in ckpt_steps:
+            held = heldout_loss(model, data, recipe)
+            log["heldout"].append({"step": step, "loss": round(held["overall"], 4), "domains": held})
+            bar.write(f"step {step}: held-out loss {held['overall']:.3f}")
+        if step in ckpt_steps or step == recipe.steps:
+            label = ckpt_steps.get(step, "final")
+            card = {
+                "name": "Tiny OLMoE" + ("" if label == "final" else f" ({label})"),
+                "trained": True, "label": label, "step": step, "tokens_seen": step * tokens_per_step,
+                "heldout_loss": round(log["heldout"][-1]["loss"], 4), "preset": preset,
+                "corpus_sha256": manifest.sha256 if manifest else None,
+            }
+            folder = out_dir if label == "final" else out_dir / "checkpoints" / f"step-{step:05d}"
+            save_model(_copy_bf16(model), tokenizer, folder, card=card)
+            log["checkpoints"].append(card)
+    log["recipe"] = {**asdict(recipe), "checkpoints": [list(c) for c in recipe.checkpoints]}
+    log["preset"] = preset
+    log["seconds"] = round(time.time() - started, 1)
+    log["tokens_seen"] = recipe.steps * tokens_per_step
+    log["train_tokens"] = int(len(data.train))
+    log["heldout_tokens"] = {d: int(len(s)) for d, s in data.heldout.items()}
+    (out_dir / "training_log.json").write_text(json.dumps(log) + "\n")
+    return log
+
+
+def _copy_bf16(model):
+    """A bf16 copy for saving, leaving the float32 training weights alone."""
+    import copy
+
+    clone = copy.deepcopy(model).to(torch.bfloat16)
+    clone.eval()
+    return clone
