@@ -111,7 +111,7 @@ def _word_edges(text: str, toks) -> tuple[list[bool], list[bool]]:
         shares_char = i > 0 and toks[i - 1].end > t.start  # a character split between two tokens
         if p < t.end and not shares_char:
             prev = text[p - 1] if p > 0 else " "
-            starts[i] = prev.isspace() or not (prev.isalnum() and text[p].isalnum())
+            starts[i] = prev.isspace() or (text[p].isalnum() and not prev.isalnum())  # not "," after a word
     for j in range(1, n + 1):
         last = toks[j - 1]
         if not text[last.start : last.end].strip() or (j < n and toks[j].start < last.end):
