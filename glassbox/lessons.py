@@ -1,0 +1,326 @@
+"""The guided lessons: read `lessons/manifest.json` and `lessons/<lang>/<id>.md`, check them, return them.
+
+A lesson file is YAML front matter (between `---` lines) followed by a Markdown body. Loading checks the
+shape a page relies on (counts, exactly one right quiz answer, example keys the page's tool knows, no raw
+HTML) and raises `LessonError` naming the file and the problem. It does not render anything, and it does not
+compare the languages with each other (tests/test_lessons.py does that).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from glassbox.errors import GlassboxError
+from glassbox.paths import PROJECT_ROOT
+
+LESSONS_DIR = PROJECT_ROOT / "lessons"
+PAGES = ("home", "tokens", "next_token", "experts", "training_data", "watch_it_learn")
+# The widgets each page's live tool lets a lesson set, with a check of the value.
+EXAMPLE_RULES: dict[str, dict[str, tuple[str, Any]]] = {
+    "home": {},
+    "tokens": {"text": ("text", None)},
+    "next_token": {
+        "prompt": ("text", None),
+        "temperature": ("number", (0.0, 2.0)),
+        "top_k": ("int", (0, 50)),
+        "top_p": ("number", (0.05, 1.0)),
+        "seed": ("int", (0, 2**31 - 1)),
+    },
+    "experts": {
+        "prompt": ("text", None),
+        "layer": ("int", (0, 1000)),
+        "token": ("int", (0, 10_000)),
+        "disabled_expert": ("int_or_null", (0, 10_000)),
+    },
+    "training_data": {
+        "text": ("text", None),
+        "prompt": ("text", None),
+        "max_new_tokens": ("int", (1, 200)),
+        "phrase": ("text", None),
+    },
+    "watch_it_learn": {"prompt": ("text", None), "seed": ("int", (0, 2**31 - 1))},
+}
+EXAMPLE_KEYS: dict[str, frozenset[str]] = {page: frozenset(rules) for page, rules in EXAMPLE_RULES.items()}
+HTML_TAG = re.compile(r"<\s*/?\s*[A-Za-z][A-Za-z0-9-]*(\s[^<>]*)?/?\s*>|<!--")
+FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*\n?(.*)\Z", re.DOTALL)
+STEPS_RANGE = (3, 6)
+QUIZ_RANGE = (3, 5)
+OBJECTIVES_RANGE = (2, 4)
+
+
+class LessonError(GlassboxError):
+    """A lesson file (or the manifest) is missing or malformed; names the file and the problem."""
+
+    def __init__(self, file: Path | str, problem: str) -> None:
+        super().__init__("lesson_malformed", file=str(file), problem=problem)
+
+
+def _frozen(example: dict) -> tuple[tuple[str, Any], ...]:
+    return tuple(sorted(example.items()))
+
+
+@dataclass(frozen=True)
+class Step:
+    title: str
+    text: str
+    example: tuple[tuple[str, Any], ...]  # (key, value) pairs; empty when the step sets nothing
+
+    @property
+    def values(self) -> dict[str, Any]:
+        return dict(self.example)
+
+
+@dataclass(frozen=True)
+class Predict:
+    question: str
+    example: tuple[tuple[str, Any], ...]
+    choices: tuple[str, ...]
+    answer: int
+    reveal: str
+
+    @property
+    def values(self) -> dict[str, Any]:
+        return dict(self.example)
+
+
+@dataclass(frozen=True)
+class Choice:
+    text: str
+    correct: bool
+    feedback: str
+
+
+@dataclass(frozen=True)
+class Question:
+    question: str
+    choices: tuple[Choice, ...]
+
+    @property
+    def answer(self) -> int:
+        """Index of the right choice."""
+        return next(i for i, c in enumerate(self.choices) if c.correct)
+
+
+@dataclass(frozen=True)
+class Lesson:
+    id: str
+    title: str
+    page: str
+    minutes: int
+    objectives: tuple[str, ...]
+    steps: tuple[Step, ...]
+    predict: Predict
+    quiz: tuple[Question, ...]
+    not_mean: str
+    body: str
+    lang: str
+
+
+@dataclass(frozen=True)
+class Manifest:
+    lessons: tuple[str, ...]
+    languages: tuple[str, ...]
+
+
+def has_html(text: str) -> bool:
+    """Whether text holds something a browser would read as an HTML tag or comment."""
+    return HTML_TAG.search(text) is not None
+
+
+class _Reader:
+    """Checks one parsed front matter, raising LessonError with the file's path."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def fail(self, problem: str) -> LessonError:
+        return LessonError(self.path, problem)
+
+    def text(self, value: Any, where: str) -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(f"{where} must be non-empty text")
+        if has_html(value):
+            raise self.fail(f"{where} contains raw HTML, which the site never renders")
+        return value.strip()
+
+    def texts(self, value: Any, where: str, bounds: tuple[int, int] | None = None) -> tuple[str, ...]:
+        if not isinstance(value, list):
+            raise self.fail(f"{where} must be a list")
+        if bounds and not bounds[0] <= len(value) <= bounds[1]:
+            raise self.fail(f"{where} must have {bounds[0]} to {bounds[1]} entries, has {len(value)}")
+        return tuple(self.text(v, f"{where}[{i}]") for i, v in enumerate(value))
+
+    def mapping(self, value: Any, where: str, required: tuple[str, ...], optional: tuple[str, ...] = ()) -> dict:
+        if not isinstance(value, dict):
+            raise self.fail(f"{where} must be a mapping")
+        missing = [k for k in required if k not in value]
+        if missing:
+            raise self.fail(f"{where} lacks {', '.join(missing)}")
+        unknown = sorted(set(value) - set(required) - set(optional))
+        if unknown:
+            raise self.fail(f"{where} has unknown keys {', '.join(map(str, unknown))}")
+        return value
+
+    def example(self, value: Any, page: str, where: str) -> tuple[tuple[str, Any], ...]:
+        if value is None:
+            return ()
+        if not isinstance(value, dict):
+            raise self.fail(f"{where} must be a mapping")
+        rules = EXAMPLE_RULES[page]
+        for key, v in value.items():
+            if key not in rules:
+                allowed = ", ".join(sorted(rules)) or "none"
+                raise self.fail(f"{where} key '{key}' is not a setting of the {page} page (allowed: {allowed})")
+            kind, bounds = rules[key]
+            if kind == "text":
+                self.text(v, f"{where}.{key}")
+                continue
+            if kind == "int_or_null" and v is None:
+                continue
+            is_int = isinstance(v, int) and not isinstance(v, bool)
+            ok = is_int if kind in ("int", "int_or_null") else isinstance(v, int | float) and not isinstance(v, bool)
+            if not ok or not bounds[0] <= v <= bounds[1]:
+                raise self.fail(f"{where}.{key} must be a {kind} from {bounds[0]} to {bounds[1]} (got {v!r})")
+        return _frozen(value)
+
+    def question(self, value: Any, where: str) -> Question:
+        q = self.mapping(value, where, ("question", "choices"))
+        if not isinstance(q["choices"], list) or not 2 <= len(q["choices"]) <= 5:
+            raise self.fail(f"{where}.choices must be a list of 2 to 5 choices")
+        choices = []
+        for i, raw in enumerate(q["choices"]):
+            c = self.mapping(raw, f"{where}.choices[{i}]", ("text", "correct", "feedback"))
+            if not isinstance(c["correct"], bool):
+                raise self.fail(f"{where}.choices[{i}].correct must be true or false")
+            text = self.text(c["text"], f"{where}.choices[{i}].text")
+            feedback = self.text(c["feedback"], f"{where}.choices[{i}].feedback")
+            choices.append(Choice(text, c["correct"], feedback))
+        right = sum(c.correct for c in choices)
+        if right != 1:
+            raise self.fail(f"{where} must have exactly one correct choice, has {right}")
+        return Question(self.text(q["question"], f"{where}.question"), tuple(choices))
+
+    def predict(self, value: Any, page: str) -> Predict:
+        p = self.mapping(value, "predict", ("question", "choices", "answer", "reveal"), ("example",))
+        choices = self.texts(p["choices"], "predict.choices", (2, 5))
+        answer = p["answer"]
+        if not isinstance(answer, int) or isinstance(answer, bool) or not 0 <= answer < len(choices):
+            raise self.fail(f"predict.answer must be an index into its {len(choices)} choices (got {answer!r})")
+        return Predict(
+            question=self.text(p["question"], "predict.question"),
+            example=self.example(p.get("example"), page, "predict.example"),
+            choices=choices,
+            answer=answer,
+            reveal=self.text(p["reveal"], "predict.reveal"),
+        )
+
+
+def parse_lesson(path: Path, lang: str, lesson_id: str | None = None) -> Lesson:
+    """Read and check one lesson file."""
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise LessonError(path, f"cannot be read ({err.__class__.__name__})") from None
+    match = FRONT_MATTER.match(raw.replace("\r\n", "\n"))
+    if not match:
+        raise LessonError(path, "must start with YAML front matter between two '---' lines")
+    try:
+        meta = yaml.safe_load(match.group(1))
+    except yaml.YAMLError as err:
+        raise LessonError(path, f"front matter is not valid YAML: {err}") from None
+    r = _Reader(path)
+    keys = ("id", "title", "page", "minutes", "objectives", "steps", "predict", "quiz", "not_mean")
+    meta = r.mapping(meta, "front matter", keys)
+    if meta["id"] != (lesson_id or path.stem):
+        raise r.fail(f"id '{meta['id']}' does not match the file name '{lesson_id or path.stem}'")
+    page = meta["page"]
+    if page not in PAGES:
+        raise r.fail(f"page '{page}' is not one of {', '.join(PAGES)}")
+    minutes = meta["minutes"]
+    if not isinstance(minutes, int) or isinstance(minutes, bool) or not 1 <= minutes <= 60:
+        raise r.fail(f"minutes must be a whole number from 1 to 60 (got {minutes!r})")
+    steps_raw = meta["steps"]
+    if not isinstance(steps_raw, list) or not STEPS_RANGE[0] <= len(steps_raw) <= STEPS_RANGE[1]:
+        raise r.fail(f"steps must be a list of {STEPS_RANGE[0]} to {STEPS_RANGE[1]} steps")
+    steps = []
+    for i, raw_step in enumerate(steps_raw):
+        s = r.mapping(raw_step, f"steps[{i}]", ("title", "text"), ("example",))
+        steps.append(
+            Step(
+                title=r.text(s["title"], f"steps[{i}].title"),
+                text=r.text(s["text"], f"steps[{i}].text"),
+                example=r.example(s.get("example"), page, f"steps[{i}].example"),
+            )
+        )
+    quiz_raw = meta["quiz"]
+    if not isinstance(quiz_raw, list) or not QUIZ_RANGE[0] <= len(quiz_raw) <= QUIZ_RANGE[1]:
+        raise r.fail(f"quiz must be a list of {QUIZ_RANGE[0]} to {QUIZ_RANGE[1]} questions")
+    return Lesson(
+        id=meta["id"],
+        title=r.text(meta["title"], "title"),
+        page=page,
+        minutes=minutes,
+        objectives=r.texts(meta["objectives"], "objectives", OBJECTIVES_RANGE),
+        steps=tuple(steps),
+        predict=r.predict(meta["predict"], page),
+        quiz=tuple(r.question(q, f"quiz[{i}]") for i, q in enumerate(quiz_raw)),
+        not_mean=r.text(meta["not_mean"], "not_mean"),
+        body=r.text(match.group(2), "the Markdown body"),
+        lang=lang,
+    )
+
+
+def load_manifest(root: Path = LESSONS_DIR) -> Manifest:
+    """The lesson path (ids in order) and the languages every lesson is written in."""
+    path = Path(root) / "manifest.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError:
+        raise LessonError(path, "is missing") from None
+    except ValueError as err:
+        raise LessonError(path, f"is not valid JSON: {err}") from None
+    ids, langs = (data.get(k) if isinstance(data, dict) else None for k in ("lessons", "languages"))
+    for name, value in (("lessons", ids), ("languages", langs)):
+        if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
+            raise LessonError(path, f"'{name}' must be a non-empty list of names")
+        if len(set(value)) != len(value):
+            raise LessonError(path, f"'{name}' lists a name twice")
+    return Manifest(tuple(ids), tuple(langs))
+
+
+@lru_cache(maxsize=16)
+def _load(lang: str, root: Path, stamp: tuple) -> tuple[Lesson, ...]:
+    manifest = load_manifest(root)
+    if lang not in manifest.languages:
+        raise GlassboxError("lesson_language_unknown", lang=lang, languages=", ".join(manifest.languages))
+    lessons = tuple(parse_lesson(root / lang / f"{lid}.md", lang, lid) for lid in manifest.lessons)
+    seen: dict[str, str] = {}
+    for lesson in lessons:
+        if lesson.page in seen:
+            problem = f"page '{lesson.page}' already has the lesson '{seen[lesson.page]}'"
+            raise LessonError(root / lang / f"{lesson.id}.md", problem)
+        seen[lesson.page] = lesson.id
+    return lessons
+
+
+def load_lessons(lang: str, root: Path = LESSONS_DIR) -> tuple[Lesson, ...]:
+    """Every lesson in one language, in the manifest's order (cached; lessons are immutable)."""
+    if not re.fullmatch(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})?", lang or ""):
+        raise GlassboxError("lesson_language_unknown", lang=lang, languages="en, ko")
+    root = Path(root).resolve()
+    # Files' modification times are part of the cache key, so an edited lesson shows without a restart.
+    files = (*root.glob("*.json"), *root.glob(f"{lang}/*.md"))
+    stamp = tuple(sorted((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files))
+    return _load(lang, root, stamp)
+
+
+def lesson_for_page(page: str, lang: str, root: Path = LESSONS_DIR) -> Lesson | None:
+    """The lesson shown at the top of a page, or None when the page has none."""
+    return next((lesson for lesson in load_lessons(lang, root) if lesson.page == page), None)
