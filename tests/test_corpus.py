@@ -203,6 +203,9 @@ def test_heldout_split_rules(built):
     held = heldout_ids(ids)
     assert sum(i.startswith("doc-") for i in held) == 20  # 2%
     assert len(held & set(ids["small"])) == 2 and "x" not in held
+    parts = {"plays": [f"play-{n}-p{i}" for n in range(50) for i in range(1, 4)]}
+    held_parts = heldout_ids(parts)  # 2% of 150 = 3: the three parts of one play, never parts of several
+    assert len({i.rsplit("-p", 1)[0] for i in held_parts}) == 1 and len(held_parts) == 3
     shuffled = {k: list(reversed(v)) for k, v in ids.items()}
     assert heldout_ids(shuffled) == held
 

