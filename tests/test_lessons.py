@@ -115,6 +115,8 @@ def test_lesson_content_has_the_required_shape(lang, lesson_id):
             assert c["text"].strip() and c["feedback"].strip(), f"{where} quiz {n}: feedback for every choice"
     for s in strings(meta) + [body]:
         assert not TAG.search(s), f"{where}: raw HTML in {s[:60]!r}"
+        # Streamlit's Markdown reads $…$ as maths and ~…~ as strikethrough.
+        assert "$" not in s and "~" not in s, f"{where}: Markdown-special character in {s[:60]!r}"
 
 
 @pytest.mark.parametrize("lesson_id", IDS)
