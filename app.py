@@ -1,0 +1,154 @@
+"""Glass Box site: the router and the shared frame (language, model picker, model status,
+lesson progress). Every page is registered here by name; nothing is discovered from files.
+
+Run with `streamlit run app.py`. Pages live in `pages/`; their shared helpers in `pages/ui*.py`.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from glassbox.checkpoints import list_checkpoints
+from glassbox.errors import GlassboxError
+from pages import ui, ui_lesson
+
+ui.page_start()
+st.set_page_config(page_title="Glass Box", page_icon="🔍", layout="wide")
+
+KEY_CHOICE = "frame.model_choice"
+KEY_OTHER = "frame.model_other"
+EMBEDDED, OTHER = "embedded", "other"
+EXAMPLE_HUB_ID = "allenai/OLMoE-1B-7B-0125-Instruct"
+
+
+def language_switch() -> str:
+    lang = ui.lang()  # seeds the switch from ?lang= on a session's first run
+    st.sidebar.radio(
+        "Language · 언어",
+        ui.LANGS,
+        format_func={"en": "English", "ko": "한국어"}.get,
+        key=ui.KEY_LANG,
+        horizontal=True,
+        persist_state="session",
+    )
+    lang = st.session_state[ui.KEY_LANG]
+    st.session_state[ui.KEY_LANG_KEPT] = lang
+    if st.query_params.get("lang") != lang:
+        st.query_params["lang"] = lang
+    return lang
+
+
+def wanted_source() -> str:
+    """The model the learner picked in the sidebar (before any fallback)."""
+    checkpoints = {f"ckpt:{c.name}": c for c in ui.guarded(list_checkpoints) or ()}
+    options = [EMBEDDED, *checkpoints, OTHER]
+    if st.session_state.get(KEY_CHOICE) not in options:
+        st.session_state[KEY_CHOICE] = EMBEDDED
+
+    # labels are worked out now: a format function must not read session state later
+    names = {EMBEDDED: ui.tr("frame.model_embedded"), OTHER: ui.tr("frame.model_other")}
+    for choice, ckpt in checkpoints.items():
+        names[choice] = ui.tr("frame.model_checkpoint", name=ckpt.label, step=ckpt.step)
+
+    choice = st.sidebar.selectbox(
+        ui.tr("frame.model"), options, format_func=names.get, key=KEY_CHOICE, persist_state="session"
+    )
+    if choice == OTHER:
+        typed = st.sidebar.text_input(
+            ui.tr("frame.model_other_input"),
+            key=KEY_OTHER,
+            placeholder=EXAMPLE_HUB_ID,
+            max_chars=300,
+            persist_state="session",
+        ).strip()
+        return typed or ui.default_source()
+    if choice in checkpoints:
+        return checkpoints[choice].path
+    return ui.default_source()
+
+
+def choose_model() -> None:
+    """Load the wanted model; on failure say why (in the learner's language) and fall back."""
+    wanted = wanted_source()
+    fallback = ui.default_source()
+    failed = st.session_state.get(ui.KEY_LOAD_ERROR)
+    if failed and failed[0] == wanted and wanted != fallback:
+        st.sidebar.error(failed[1].message(ui.lang()))
+        st.session_state[ui.KEY_SOURCE] = fallback
+        return
+    try:
+        ui.load_model(wanted)
+        st.session_state[ui.KEY_SOURCE] = wanted
+        st.session_state.pop(ui.KEY_LOAD_ERROR, None)
+    except GlassboxError as err:
+        st.session_state[ui.KEY_LOAD_ERROR] = (wanted, err)
+        st.sidebar.error(err.message(ui.lang()))
+        if wanted != fallback:
+            st.sidebar.caption(ui.tr("frame.fallback"))
+        st.session_state[ui.KEY_SOURCE] = fallback
+
+
+def model_status() -> None:
+    lm = ui.current_model()
+    if lm is None:
+        return
+    info = lm.info
+    st.sidebar.caption(
+        ui.tr(
+            "frame.status",
+            name=info.name,
+            layers=info.layers,
+            experts=info.experts,
+            k=info.experts_per_token,
+            trained=ui.tr("frame.trained" if info.trained else "frame.untrained"),
+        )
+    )
+    if not info.trained:
+        st.warning(ui.tr("frame.untrained_banner"), icon="🧪")
+
+
+def lesson_progress() -> None:
+    lessons = ui_lesson.all_lessons()
+    if not lessons:
+        return
+    done = ui_lesson.done()
+    scores = ui_lesson.scores()
+    count = sum(1 for lesson in lessons if lesson.id in done)
+    with st.sidebar:
+        st.markdown("**" + ui.tr("frame.progress") + "**")
+        st.progress(count / len(lessons), text=ui.tr("frame.progress_text", done=count, total=len(lessons)))
+        for lesson in lessons:
+            mark = "✅" if lesson.id in done else "▫️"
+            score = scores.get(lesson.id)
+            extra = " · " + ui.tr("frame.quiz_score", right=score[0], total=score[1]) if score else ""
+            st.caption(f"{mark} {lesson.title}{extra}")
+
+
+def navigation():
+    def page(path: str, key: str, icon: str, url: str, default: bool = False):
+        return st.Page(path, title=ui.tr(f"nav.{key}"), icon=icon, url_path=url, default=default)
+
+    return st.navigation(
+        {
+            ui.tr("nav.learn"): [
+                page("pages/home.py", "home", "🏠", "home", default=True),
+                page("pages/tokens.py", "tokens", "🔤", "tokens"),
+                page("pages/next_token.py", "next_token", "🎲", "next-token"),
+                page("pages/experts.py", "experts", "🧭", "experts"),
+                page("pages/training_data.py", "training_data", "📚", "training-data"),
+                page("pages/watch_it_learn.py", "watch_it_learn", "📈", "watch-it-learn"),
+            ],
+            ui.tr("nav.explore"): [
+                page("pages/playground.py", "playground", "🧪", "playground"),
+                page("pages/about.py", "about", "ℹ️", "about"),
+            ],
+        }
+    )
+
+
+language_switch()
+pg = navigation()
+choose_model()
+model_status()
+pg.run()
+lesson_progress()

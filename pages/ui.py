@@ -1,0 +1,260 @@
+"""Helpers shared by every page (not a page itself): language, the one cached model, cached
+inspection and generation, safe rendering of user text, error handling, charts with tables.
+
+Nothing here changes the shared model: it is loaded once per source with `st.cache_resource`
+and only read. User and corpus text reaches HTML only through `chips_html`, which escapes
+every piece. Lessons and the training-data index live in `ui_lesson` and `ui_index`.
+"""
+
+from __future__ import annotations
+
+import html
+import importlib
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from glassbox import paths
+from glassbox.errors import GlassboxError
+from glassbox.i18n import t
+
+KEY_LANG = "frame.lang"
+KEY_LANG_KEPT = "frame.lang_kept"  # a plain copy: widget state can be dropped on a page change
+KEY_SOURCE = "frame.source"  # the source of the model in use (after any fallback)
+KEY_LOAD_ERROR = "frame.load_error"  # (source, GlassboxError) of the last failed load
+LANGS = ("en", "ko")
+MAX_CHARS = 2000  # longest text a page inspects; longer input is cut with a visible note
+CHIP_COLOURS = ("#dbeafe", "#fde68a", "#bbf7d0", "#fbcfe8", "#ddd6fe", "#fed7aa")
+
+
+def page_start() -> None:
+    """Call first in app.py and in every page.
+
+    Until `st.navigation` has run once in a process, Streamlit treats a folder named `pages/`
+    as an old-style multipage app: it runs app.py as a page of its own (or, for a deep link,
+    a page file without app.py), and widgets made in that run get other ids than in later
+    runs, so a first visitor's choices would reset. Such a run switches that mode off and
+    starts again at once, before any widget exists.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+def lang() -> str:
+    """The learner's language: the sidebar switch, first taken from `?lang=` in the URL."""
+    if KEY_LANG not in st.session_state:
+        wanted = st.session_state.get(KEY_LANG_KEPT) or st.query_params.get("lang", "en")
+        st.session_state[KEY_LANG] = wanted if wanted in LANGS else "en"
+    st.session_state[KEY_LANG_KEPT] = st.session_state[KEY_LANG]
+    return st.session_state[KEY_LANG]
+
+
+def tr(key: str, **params: object) -> str:
+    """A UI string in the learner's language."""
+    return t(key, lang(), **params)
+
+
+# --- the model -----------------------------------------------------------------------------
+
+
+def default_source() -> str:
+    return paths.default_model_source()
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def cached_model(source: str):
+    from glassbox.model import ensure_fallback_model, load_model
+
+    if source == str(paths.data_dir() / "untrained-olmoe"):
+        ensure_fallback_model(Path(source))
+    return load_model(source)
+
+
+def load_model(source: str):
+    """The shared model for `source` (loaded once per process, with a spinner the first time)."""
+    with st.spinner(tr("model.loading", source=Path(source).name or source)):
+        return cached_model(source)
+
+
+def source() -> str:
+    """The source of the model the pages use now (set by the frame in app.py)."""
+    return st.session_state.get(KEY_SOURCE) or default_source()
+
+
+def current_model():
+    """The model in use, or None (with a message shown) when even the default fails to load."""
+    return guarded(load_model, source())
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _inspect(src: str, text: str, disabled: tuple[int, ...]):
+    from glassbox.inspection import inspect_text
+
+    return inspect_text(cached_model(src), text, top_k=10, disabled_experts=frozenset(disabled))
+
+
+def inspect(text: str, disabled: Sequence[int] = ()):
+    """Inspection of `text` by the model in use, cached by (model, text, disabled experts).
+
+    Temperature is left at 1 here: pages reshape `final_logits` themselves, so moving a
+    slider never runs the model again.
+    """
+    load_model(source())
+    return _inspect(source(), text, tuple(sorted(disabled)))
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _generate(src: str, prompt: str, max_new_tokens: int, temperature: float, top_k: int, top_p: float, seed: int):
+    from glassbox.generation import generate
+    from glassbox.sampling import Settings
+
+    settings = Settings(temperature=temperature, top_k=top_k, top_p=top_p)
+    return generate(cached_model(src), prompt, max_new_tokens, settings=settings, seed=seed, capture=False)
+
+
+def generate(prompt: str, max_new_tokens: int, temperature=1.0, top_k=0, top_p=1.0, seed=0, src: str | None = None):
+    """A seeded continuation (cached: the same settings give the same text anyway)."""
+    src = src or source()
+    load_model(src)
+    with st.spinner(tr("common.generating")):
+        return _generate(src, prompt, int(max_new_tokens), float(temperature), int(top_k), float(top_p), int(seed))
+
+
+# --- errors and limits -------------------------------------------------------------------
+
+
+def show_error(err: BaseException) -> None:
+    """A friendly message in the learner's language instead of a traceback."""
+    if isinstance(err, GlassboxError):
+        st.error(err.message(lang()), icon="⚠️")
+    else:
+        st.error(tr("common.unexpected", detail=f"{type(err).__name__}: {str(err)[:200]}"), icon="⚠️")
+        traceback.print_exc()
+
+
+def guarded(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Call into the core; on any failure show a friendly message and return None."""
+    try:
+        return fn(*args, **kwargs)
+    except Exception as err:  # noqa: BLE001 - every failure becomes a message, the page stays usable
+        show_error(err)
+        return None
+
+
+def limit_text(text: str, limit: int = MAX_CHARS) -> str:
+    """The text cut to `limit` characters, saying so when it was cut."""
+    if len(text) > limit:
+        st.caption("✂️ " + tr("common.cut", limit=limit, length=len(text)))
+        return text[:limit]
+    return text
+
+
+# --- safe HTML -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Chip:
+    """One token chip: its readable text, a small caption under it, a tooltip, a colour slot."""
+
+    text: str
+    caption: str = ""
+    tooltip: str = ""
+    slot: int = 0
+    muted: bool = False
+
+
+def chips_html(chips: Sequence[Chip]) -> str:
+    """Token chips as HTML; every piece of text is escaped here, so user text stays text."""
+    parts = []
+    for chip in chips:
+        colour = "#e5e7eb" if chip.muted else CHIP_COLOURS[chip.slot % len(CHIP_COLOURS)]
+        caption = f'<span style="display:block;font-size:0.7em;color:#374151">{html.escape(chip.caption)}</span>'
+        parts.append(
+            f'<span class="gb-chip" title="{html.escape(chip.tooltip, quote=True)}" '
+            f'style="display:inline-block;margin:2px;padding:2px 6px;border-radius:6px;background:{colour};'
+            f'font-family:monospace;color:#111827;text-align:center;white-space:pre">'
+            f"{html.escape(chip.text)}{caption if chip.caption else ''}</span>"
+        )
+    return '<div class="gb-chips" style="line-height:2.2">' + "".join(parts) + "</div>"
+
+
+def show_chips(chips: Sequence[Chip]) -> None:
+    st.html(chips_html(chips))
+
+
+def token_chips(tokens, text: str) -> list[Chip]:
+    """Chips for `glassbox.tokens.Token`s of `text`: id below, and for byte pieces the character."""
+    out = []
+    for i, tok in enumerate(tokens):
+        whole = text[tok.start : tok.end]
+        caption = str(tok.id)
+        if "⟨" in tok.text and whole:
+            caption = f"{tok.id} · {whole}"
+        out.append(Chip(tok.text, caption, tr("tokens.chip_tip", id=tok.id, chars=whole), slot=i))
+    return out
+
+
+# --- charts --------------------------------------------------------------------------------
+
+
+def charts_module():
+    """`glassbox.charts`, or None while it is not there."""
+    try:
+        return importlib.import_module("glassbox.charts")
+    except ImportError:
+        return None
+
+
+ROWS_TWIN = {
+    "next_token_bars": "next_token_rows",
+    "routing_heatmap": "routing_rows",
+    "compare_distributions": "compare_rows",
+}
+COLUMNS = (
+    "rank", "token", "probability", "kept", "position", "experts", "probabilities", "layer", "expert", "share",
+    "domain", "step", "train_loss", "heldout_loss", "checkpoint", "model_probability", "corpus_probability",
+    "name", "characters", "words", "tokens",
+)  # fmt: skip
+
+
+def chart(builder: str, *args: Any, key: str | None = None) -> None:
+    """A chart from `glassbox.charts` and, in an expander, its table twin with translated headers."""
+    charts = charts_module()
+    if charts is None:
+        st.caption(tr("common.no_charts"))
+        return
+    try:
+        figure = getattr(charts, builder)(*args)
+        rows = getattr(charts, ROWS_TWIN.get(builder, builder + "_rows"))(*args)
+    except Exception as err:  # noqa: BLE001
+        show_error(err)
+        return
+    st.plotly_chart(figure, key=key, config={"displaylogo": False})
+    with st.expander(tr("common.as_table")):
+        table(rows)
+
+
+def table(rows: Sequence[dict]) -> None:
+    """Rows of dicts as a table, known column names translated."""
+    names = {c: tr("col." + c) for c in COLUMNS}
+    st.dataframe([{names.get(k, k): v for k, v in row.items()} for row in rows], hide_index=True)
+
+
+def chart_labels(kind: str) -> dict[str, str]:
+    """Translated labels for a chart: every key of `glassbox.charts.<KIND>_LABELS`, from `chart.<kind>.<key>`."""
+    charts = charts_module()
+    defaults = getattr(charts, kind.upper() + "_LABELS", {}) if charts else {}
+    return {k: tr(f"chart.{kind}.{k}") for k in defaults}
+
+
+def state_default(key: str, value: Any) -> None:
+    """Give a widget its first value through session state (so lessons can set it later)."""
+    if key not in st.session_state:
+        st.session_state[key] = value
