@@ -1,21 +1,21 @@
 """Step-by-step generation: each new token, the distribution it was drawn from, its routing.
 
-Sampling is seeded (same seed and settings, same text) and runs on the CPU side with NumPy,
-so results do not depend on the device. A KV cache keeps each step to one token's work.
+Sampling is seeded (same seed and settings, same text) and runs on the CPU with a torch
+generator of its own, so results do not depend on the device or on other sessions.
+A KV cache keeps each step to one token's work.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import torch
 
 from glassbox import olmoe
 from glassbox.errors import GlassboxError
-from glassbox.inspection import Routing, TokenProb, check_text, routing_from_capture, top_tokens
+from glassbox.inspection import Routing, TokenProb, check_text, routing_from_capture
 from glassbox.model import LoadedModel
-from glassbox.sampling import Settings, sampling_distribution
+from glassbox.sampling import Settings, distribution_t
 from glassbox.tokens import Token, decode_bytes, readable
 
 MAX_NEW_TOKENS = 512
@@ -63,10 +63,15 @@ class Generation:
         }
 
 
-def choose(probs: np.ndarray, rng: np.random.Generator, greedy: bool) -> int:
+def choose(probs: torch.Tensor, rng: torch.Generator, greedy: bool) -> int:
     if greedy:
-        return int(np.argmax(probs))
-    return int(rng.choice(len(probs), p=probs))
+        return int(torch.argmax(probs))
+    return int(torch.multinomial(probs, 1, generator=rng))
+
+
+def top_of(lm: LoadedModel, probs: torch.Tensor, n: int) -> tuple[TokenProb, ...]:
+    values, ids = torch.topk(probs, min(n, probs.shape[-1]))
+    return tuple(TokenProb(int(i), lm.token_bytes.readable(int(i)), float(v)) for v, i in zip(values, ids, strict=True))
 
 
 def generate(
@@ -88,7 +93,7 @@ def generate(
     if room < 1:
         raise GlassboxError("text_too_long", tokens=len(ids), limit=lm.info.context - 1)
     max_new_tokens = min(max_new_tokens, room)
-    rng = np.random.default_rng(seed)
+    rng = torch.Generator().manual_seed(seed)  # sampling runs on the CPU: same seed, same text
     vocab = lm.info.vocab_size
     eos = lm.tokenizer.eos_token_id
     cache = olmoe.new_cache(lm.model)
@@ -103,12 +108,11 @@ def generate(
                 logits, cache = olmoe.forward(lm.model, step_input, cache=cache, last_only=True)
         else:
             logits, cache = olmoe.forward(lm.model, step_input, cache=cache, last_only=True)
-        raw = logits[0, -1, :vocab].float().cpu().numpy()
-        _, drawn_from = sampling_distribution(raw, settings)
+        _, drawn_from = distribution_t(logits[0, -1, :vocab].cpu(), settings)
         token_id = choose(drawn_from, rng, greedy=settings.temperature == 0)
         routing = routing_from_capture(cap, slice(-1, None)) if capture else None
         pieces.append(lm.token_bytes(token_id))
-        steps.append((token_id, float(drawn_from[token_id]), top_tokens(lm, drawn_from, top_n), routing))
+        steps.append((token_id, float(drawn_from[token_id]), top_of(lm, drawn_from, top_n), routing))
         if stop_at_eos and token_id == eos:
             stopped = "end_of_text"
             break

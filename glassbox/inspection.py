@@ -16,8 +16,8 @@ import torch
 from glassbox import olmoe
 from glassbox.errors import GlassboxError
 from glassbox.model import LoadedModel, ModelInfo
-from glassbox.sampling import softmax
-from glassbox.tokens import Token, normalise, tokenize
+from glassbox.sampling import softmax_t
+from glassbox.tokens import Token, normalise, tokens_from_ids
 
 
 @dataclass(frozen=True)
@@ -145,15 +145,19 @@ def inspect_text(
     input_ids = torch.tensor([ids], device=lm.device)
     with olmoe.capture_routing(frozenset(disabled_experts)) as capture:
         logits, _ = olmoe.forward(lm.model, input_ids)
-    logits_np = logits[0].float().cpu().numpy()  # (tokens, vocab)
-    vocab = lm.info.vocab_size
-    probs = softmax(logits_np[:, :vocab], temperature)
+    scores = logits[0, :, : lm.info.vocab_size].float().cpu()  # (tokens, vocab)
+    values, order = torch.topk(softmax_t(scores, temperature), min(top_k, scores.shape[-1]), dim=-1)
+    readable = lm.token_bytes.readable
+    next_token = tuple(
+        NextToken(p, tuple(TokenProb(int(i), readable(int(i)), float(v)) for v, i in zip(vs, ids_, strict=True)))
+        for p, (vs, ids_) in enumerate(zip(values.tolist(), order.tolist(), strict=True))
+    )
     return Inspection(
         text=text,
-        tokens=tuple(tokenize(lm.tokenizer, text, lm.token_bytes)),
-        next_token=tuple(NextToken(p, top_tokens(lm, probs[p], top_k)) for p in range(len(ids))),
+        tokens=tuple(tokens_from_ids(ids, text, lm.token_bytes)),
+        next_token=next_token,
         routing=routing_from_capture(capture),
-        final_logits=logits_np[-1, :vocab].copy(),
+        final_logits=scores[-1].numpy().copy(),
         temperature=temperature,
         model=lm.info,
     )

@@ -2,7 +2,8 @@
 
 Temperature divides the logits; top-k keeps the k most likely tokens; top-p keeps the
 smallest set whose probability reaches p. Tokens cut off stay in the result (flagged), so a
-page can grey them out instead of hiding them.
+page can grey them out instead of hiding them. The work is done with torch on the CPU (fast
+top-k/sort over a 50k vocabulary); NumPy versions serve pages and tests.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import torch
 
 from glassbox.errors import GlassboxError
 
@@ -23,8 +25,9 @@ class Settings:
     top_p: float = 1.0  # 1.0: no limit
 
     def check(self) -> Settings:
-        if not (0.0 <= self.temperature <= 5.0) or self.temperature != self.temperature:
-            raise GlassboxError("bad_setting", name="temperature", rule="between 0 and 5", value=self.temperature)
+        t = self.temperature
+        if not (0.0 <= t <= 5.0):  # also refuses NaN
+            raise GlassboxError("bad_setting", name="temperature", rule="between 0 and 5", value=t)
         if self.top_k < 0:
             raise GlassboxError("bad_setting", name="top-k", rule="0 or more", value=self.top_k)
         if not (0.0 < self.top_p <= 1.0):
@@ -32,38 +35,47 @@ class Settings:
         return self
 
 
-def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
-    """Probabilities from logits (float64, sums to 1). temperature 0: all mass on the argmax."""
-    logits = np.asarray(logits, dtype=np.float64)
+def softmax_t(logits: torch.Tensor, temperature: float = 1.0) -> torch.Tensor:
+    """Probabilities over the last axis; temperature 0 puts all mass on the argmax."""
+    logits = logits.double()
     if temperature <= 0:
-        out = np.zeros_like(logits)
-        out[..., :] = 0.0
-        np.put_along_axis(out, np.argmax(logits, axis=-1)[..., None], 1.0, axis=-1)
-        return out
-    z = logits / temperature
-    z = z - z.max(axis=-1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=-1, keepdims=True)
+        out = torch.zeros_like(logits)
+        return out.scatter_(-1, logits.argmax(-1, keepdim=True), 1.0)
+    return torch.softmax(logits / temperature, dim=-1)
 
 
-def keep_mask(probs: np.ndarray, top_k: int = 0, top_p: float = 1.0) -> np.ndarray:
-    """Which tokens survive top-k then top-p (1-D probs). The top token always survives."""
-    order = np.argsort(-probs, kind="stable")
-    keep = np.zeros(probs.shape, dtype=bool)
-    n = len(order) if top_k <= 0 else min(top_k, len(order))
-    ranked = order[:n]
+def keep_mask_t(probs: torch.Tensor, top_k: int = 0, top_p: float = 1.0) -> torch.Tensor:
+    """Which tokens of a 1-D distribution survive top-k then top-p. The top token always survives."""
+    size = probs.shape[-1]
+    k = size if top_k <= 0 else min(top_k, size)
+    keep = torch.zeros(size, dtype=torch.bool)
+    if k == size and top_p >= 1.0:
+        return keep.fill_(True)
+    values, order = torch.topk(probs, k)  # sorted, most likely first
     if top_p < 1.0:
-        cum = np.cumsum(probs[ranked])
         # keep tokens until the cumulative probability first reaches top_p
-        cut = int(np.searchsorted(cum, top_p - 1e-12)) + 1
-        ranked = ranked[: max(cut, 1)]
-    keep[ranked] = True
+        cut = int(torch.searchsorted(torch.cumsum(values, 0), torch.tensor(top_p - 1e-12, dtype=values.dtype))) + 1
+        order = order[: max(cut, 1)]
+    keep[order] = True
     return keep
 
 
-def sampling_distribution(logits: np.ndarray, settings: Settings) -> tuple[np.ndarray, np.ndarray]:
+def distribution_t(logits: torch.Tensor, settings: Settings) -> tuple[torch.Tensor, torch.Tensor]:
     """(probabilities after temperature, renormalised probabilities over the kept tokens)."""
-    probs = softmax(logits, settings.temperature)
-    keep = keep_mask(probs, settings.top_k, settings.top_p)
-    kept = np.where(keep, probs, 0.0)
+    probs = softmax_t(logits, settings.temperature)
+    kept = torch.where(keep_mask_t(probs, settings.top_k, settings.top_p), probs, 0.0)
     return probs, kept / kept.sum()
+
+
+def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
+    """NumPy in, NumPy out (float64): see `softmax_t`."""
+    return softmax_t(torch.as_tensor(np.asarray(logits)), temperature).numpy()
+
+
+def keep_mask(probs: np.ndarray, top_k: int = 0, top_p: float = 1.0) -> np.ndarray:
+    return keep_mask_t(torch.as_tensor(np.asarray(probs, dtype=np.float64)), top_k, top_p).numpy()
+
+
+def sampling_distribution(logits: np.ndarray, settings: Settings) -> tuple[np.ndarray, np.ndarray]:
+    probs, kept = distribution_t(torch.as_tensor(np.asarray(logits)), settings)
+    return probs.numpy(), kept.numpy()

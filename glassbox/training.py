@@ -33,9 +33,9 @@ class Recipe:
     heads: int = 2
     context: int = 512  # positions the model accepts
     seq_len: int = 128  # training window
-    batch_size: int = 32
+    batch_size: int = 16
     steps: int = 1200
-    lr: float = 3e-3
+    lr: float = 4e-3
     min_lr_ratio: float = 0.1
     warmup: int = 60
     weight_decay: float = 0.1

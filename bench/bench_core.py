@@ -1,0 +1,95 @@
+"""Benchmark the inspector core against plain transformers in the same run.
+
+1. Capture overhead: `inspect_text` on a 128-token text (one forward pass that also records
+   routing, tokens and next-token tops) vs a plain forward pass of the same model.
+2. Generation speed: tokens/s of `generate` with routing capture, without it, and of
+   `model.generate` (transformers' own loop, no capture) with the same sampling settings.
+Targets: overhead <= 1.15x; generation with routing >= 0.85x plain generation.
+Run: .venv/bin/python bench/bench_core.py [--model FOLDER] [--repeats 15]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import torch
+
+from glassbox import olmoe, paths
+from glassbox.generation import generate
+from glassbox.inspection import inspect_text
+from glassbox.model import ensure_fallback_model, load_model
+from glassbox.sampling import Settings
+
+TEXT_SEED = (
+    "The history of the world is written in many hands, in speeches to the Congress, in plays for "
+    "the stage, in chapters of scripture and in long novels about people and the sea. "
+)
+
+
+def timed(fn, repeats: int) -> float:
+    """Median seconds of `repeats` calls after two warm-up calls."""
+    fn(), fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--model", default=None)
+    parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--new-tokens", type=int, default=48)
+    args = parser.parse_args()
+    source = args.model or paths.default_model_source()
+    if source == str(paths.data_dir() / "untrained-olmoe"):
+        ensure_fallback_model(paths.data_dir() / "untrained-olmoe")
+    lm = load_model(source, device="cpu")
+    ids = lm.tokenizer(TEXT_SEED * 8, add_special_tokens=False)["input_ids"][:128]
+    text = lm.tokenizer.decode(ids)
+    ids = lm.tokenizer(text, add_special_tokens=False)["input_ids"]
+    input_ids = torch.tensor([ids])
+    print(f"model {lm.info.name}: {lm.info.layers} layers x {lm.info.experts} experts (top-{lm.info.experts_per_token}),"
+          f" {lm.info.parameters / 1e6:.1f}M parameters; text of {len(ids)} tokens; torch threads {torch.get_num_threads()}")
+
+    def plain_forward():
+        with torch.inference_mode():
+            lm.model(input_ids=input_ids)
+
+    plain = timed(plain_forward, args.repeats)
+    inspect = timed(lambda: inspect_text(lm, text, top_k=10), args.repeats)
+    print(f"plain forward      {plain * 1000:8.1f} ms")
+    print(f"inspect_text       {inspect * 1000:8.1f} ms   overhead {inspect / plain:.3f}x  (target <= 1.15x)")
+
+    settings = Settings(temperature=0.8, top_k=40, top_p=0.95)
+    prompt = "In the beginning"
+    n = args.new_tokens
+
+    def ours(capture: bool):
+        return lambda: generate(lm, prompt, max_new_tokens=n, settings=settings, seed=1, capture=capture,
+                                stop_at_eos=False)
+
+    prompt_ids = torch.tensor([lm.tokenizer(prompt, add_special_tokens=False)["input_ids"]])
+
+    def hf_generate():
+        torch.manual_seed(1)
+        with torch.inference_mode():
+            lm.model.generate(prompt_ids, max_new_tokens=n, min_new_tokens=n, do_sample=True, temperature=0.8,
+                              top_k=40, top_p=0.95, pad_token_id=1)
+
+    repeats = max(3, args.repeats // 3)
+    with_routing = n / timed(ours(True), repeats)
+    without = n / timed(ours(False), repeats)
+    hf = n / timed(hf_generate, repeats)
+    print(f"generate, routing  {with_routing:8.1f} tok/s")
+    print(f"generate, no capture {without:6.1f} tok/s   ratio {with_routing / without:.3f}x  (target >= 0.85x)")
+    print(f"transformers generate {hf:5.1f} tok/s   ratio {with_routing / hf:.3f}x  (target >= 0.85x)")
+    assert olmoe  # routing hooks stay installed and inert when not capturing
+
+
+if __name__ == "__main__":
+    main()
