@@ -73,7 +73,7 @@ def choose_model() -> None:
     fallback = ui.default_source()
     failed = st.session_state.get(ui.KEY_LOAD_ERROR)
     if failed and failed[0] == wanted and wanted != fallback:
-        st.sidebar.error(failed[1].message(ui.lang()))
+        st.sidebar.error(ui.md_escape(failed[1].message(ui.lang())))
         st.session_state[ui.KEY_SOURCE] = fallback
         return
     try:
@@ -82,7 +82,7 @@ def choose_model() -> None:
         st.session_state.pop(ui.KEY_LOAD_ERROR, None)
     except GlassboxError as err:
         st.session_state[ui.KEY_LOAD_ERROR] = (wanted, err)
-        st.sidebar.error(err.message(ui.lang()))
+        st.sidebar.error(ui.md_escape(err.message(ui.lang())))
         if wanted != fallback:
             st.sidebar.caption(ui.tr("frame.fallback"))
         st.session_state[ui.KEY_SOURCE] = fallback
@@ -96,7 +96,7 @@ def model_status() -> None:
     st.sidebar.caption(
         ui.tr(
             "frame.status",
-            name=info.name,
+            name=ui.md_escape(info.name),
             layers=info.layers,
             experts=info.experts,
             k=info.experts_per_token,

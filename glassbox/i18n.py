@@ -181,6 +181,54 @@ EN: dict[str, str] = {
     "col.characters": "characters",
     "col.words": "words",
     "col.tokens": "tokens",
+    "next.title": "Try it: what comes next?",
+    "next.temperature": "Temperature",
+    "next.temperature_help": "Below 1 sharpens the distribution (the favourite wins more often); above 1 flattens "
+    "it. 0 always picks the top token.",
+    "next.top_k": "Top-k (0 = off)",
+    "next.top_k_help": "Keep only the k most likely tokens; the rest are cut off.",
+    "next.top_p": "Top-p",
+    "next.top_p_help": "Keep the fewest tokens whose probabilities add up to p; the rest are cut off.",
+    "next.cut_note": "{cut} of the {shown} tokens shown are cut off (grey): they can never be picked with these "
+    "settings. The kept ones share all the probability when sampling.",
+    "next.empty": "Type a prompt above: the model will score every possible next token.",
+    "next.your_prompt": "your prompt",
+    "next.step": "step {n}",
+    "next.guess_first": "Guess before I look",
+    "next.guess": "Your guess for the next word",
+    "next.guess_hint": "Type a guess (or leave it empty), then reveal the model's probabilities.",
+    "next.reveal": "Reveal the model's guesses",
+    "next.guess_result": "Your guess “{guess}” starts with the token {token}: the model gives it {prob}, rank {rank}.",
+    "next.build": "Build a continuation, one token at a time",
+    "next.build_hint": "Pick one of the kept tokens yourself, or let the sampler draw one at random from the kept "
+    "tokens (the same seed gives the same draw).",
+    "next.sample": "Sample one",
+    "next.undo": "Undo",
+    "next.clear": "Start over",
+    "experts.title": "Try it: follow the tokens to their experts",
+    "experts.empty": "Type a prompt above to see how its tokens are routed.",
+    "experts.layer": "Layer",
+    "experts.token": "Token to follow",
+    "experts.shape": "This model has {layers} layers with {experts} experts each; the router sends every token to "
+    "{k} experts in every layer.",
+    "experts.heatmap": "Router probabilities in layer {layer}",
+    "experts.path": "One token's path through the layers",
+    "experts.load": "How the work was shared out over this text",
+    "experts.load_text": "Each cell is the share of this text's token slots an expert received in that layer. If "
+    "every expert were used equally, each would get {even}.",
+    "experts.domains": "Expert use by kind of text",
+    "experts.domains_missing": "This chart appears once the built-in model has been evaluated on each part of its "
+    "training data (speeches, plays, scripture, novels, dictionary).",
+    "experts.switch_off": "Switch one expert off",
+    "experts.switch_off_text": "The switched-off expert gets no tokens in any layer; the router sends them to the "
+    "next best experts instead. Compare the next-token guesses.",
+    "experts.which": "Expert to switch off",
+    "experts.none": "none (all experts on)",
+    "experts.expert": "expert {e}",
+    "experts.all_on": "All experts on",
+    "experts.with_off": "Expert {e} switched off",
+    "experts.pick_one": "Pick an expert to switch off to see the difference.",
+    "experts.shift": "How much the whole distribution moved: {shift} of the probability changed place.",
 }
 
 KO: dict[str, str] = {
@@ -348,6 +396,55 @@ KO: dict[str, str] = {
     "col.characters": "글자 수",
     "col.words": "단어 수",
     "col.tokens": "토큰 수",
+    "next.title": "직접 해 보기: 다음에 뭐가 올까?",
+    "next.temperature": "온도(temperature)",
+    "next.temperature_help": "1보다 작으면 분포가 뾰족해져 1등 후보가 더 자주 뽑히고, 1보다 크면 평평해집니다. 0이면 "
+    "항상 1등 토큰만 고릅니다.",
+    "next.top_k": "Top-k (0 = 끔)",
+    "next.top_k_help": "확률이 높은 k개 토큰만 남기고 나머지는 잘라 냅니다.",
+    "next.top_p": "Top-p",
+    "next.top_p_help": "확률을 더해서 p가 될 때까지 필요한 만큼의 토큰만 남기고 나머지는 잘라 냅니다.",
+    "next.cut_note": "보이는 {shown}개 중 {cut}개는 잘렸습니다(회색). 지금 설정으로는 절대 뽑히지 않으며, 남은 "
+    "토큰들이 확률을 나눠 갖고 뽑힙니다.",
+    "next.empty": "위에 프롬프트를 입력하면 모델이 다음에 올 수 있는 모든 토큰에 점수를 매깁니다.",
+    "next.your_prompt": "내 프롬프트",
+    "next.step": "{n}단계",
+    "next.guess_first": "먼저 예측하고 보기",
+    "next.guess": "다음에 올 단어를 예측해 보세요",
+    "next.guess_hint": "예측을 적거나 비워 둔 채로, 모델의 확률을 확인하세요.",
+    "next.reveal": "모델의 예측 보기",
+    "next.guess_result": "내 예측 “{guess}”의 첫 토큰은 {token} 입니다. 모델이 준 확률은 {prob}, 순위는 "
+    "{rank}위입니다.",
+    "next.build": "한 토큰씩 이어 쓰기",
+    "next.build_hint": "남은 토큰 중 하나를 직접 고르거나, 샘플러가 남은 토큰 중에서 무작위로 뽑게 하세요(시드가 "
+    "같으면 같은 결과가 나옵니다).",
+    "next.sample": "하나 뽑기",
+    "next.undo": "되돌리기",
+    "next.clear": "처음부터",
+    "experts.title": "직접 해 보기: 토큰이 어떤 전문가에게 가는지 따라가기",
+    "experts.empty": "위에 프롬프트를 입력하면 토큰이 어떻게 배정되는지 보입니다.",
+    "experts.layer": "층",
+    "experts.token": "따라갈 토큰",
+    "experts.shape": "이 모델은 {layers}개 층마다 전문가가 {experts}명 있고, 라우터는 층마다 토큰 하나를 전문가 "
+    "{k}명에게 보냅니다.",
+    "experts.heatmap": "{layer}층의 라우터 확률",
+    "experts.path": "토큰 하나가 층을 지나는 경로",
+    "experts.load": "이 글에서 일이 어떻게 나뉘었나",
+    "experts.load_text": "칸마다 그 층에서 한 전문가가 받은 토큰 자리의 비율입니다. 모든 전문가가 똑같이 쓰였다면 "
+    "각자 {even}씩 받았을 것입니다.",
+    "experts.domains": "글 종류별 전문가 사용",
+    "experts.domains_missing": "이 차트는 내장 모델을 학습 데이터의 각 부분(연설, 희곡, 성경, 소설, 사전)으로 평가한 "
+    "뒤에 나타납니다.",
+    "experts.switch_off": "전문가 한 명 끄기",
+    "experts.switch_off_text": "끈 전문가는 어느 층에서도 토큰을 받지 못하고, 라우터는 그다음으로 적합한 전문가에게 "
+    "보냅니다. 다음 토큰 예측이 어떻게 달라지는지 비교해 보세요.",
+    "experts.which": "끌 전문가",
+    "experts.none": "없음(모든 전문가 켬)",
+    "experts.expert": "전문가 {e}",
+    "experts.all_on": "모든 전문가 켬",
+    "experts.with_off": "전문가 {e} 끔",
+    "experts.pick_one": "차이를 보려면 끌 전문가를 고르세요.",
+    "experts.shift": "전체 분포가 움직인 정도: 확률의 {shift}가 자리를 옮겼습니다.",
 }
 
 STRINGS: dict[str, dict[str, str]] = {"en": EN, "ko": KO}

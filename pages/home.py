@@ -56,7 +56,7 @@ if lm is not None:
     st.markdown(
         ui.tr(
             "home.model_text",
-            name=info.name,
+            name=ui.md_escape(info.name),
             layers=info.layers,
             experts=info.experts,
             k=info.experts_per_token,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import importlib
+import re
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ KEY_SOURCE = "frame.source"  # the source of the model in use (after any fallbac
 KEY_LOAD_ERROR = "frame.load_error"  # (source, GlassboxError) of the last failed load
 LANGS = ("en", "ko")
 MAX_CHARS = 2000  # longest text a page inspects; longer input is cut with a visible note
+MD_SPECIAL = re.compile(r"[!-/:-@\[-`{-~]")  # all ASCII punctuation
 CHIP_COLOURS = ("#dbeafe", "#fde68a", "#bbf7d0", "#fbcfe8", "#ddd6fe", "#fed7aa")
 
 
@@ -41,10 +43,28 @@ def page_start() -> None:
     starts again at once, before any widget exists.
     """
     from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+    from streamlit.runtime.scriptrunner_utils.script_requests import RerunData
 
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
+    if not PagesManager.uses_pages_directory:
+        return
+    PagesManager.uses_pages_directory = False
+    ctx = get_script_run_ctx()
+    if ctx is None or ctx.script_requests is None:
         st.rerun()
+    # Start again on the page that was asked for (by hash or by URL name), not the one the
+    # old-style lookup fell back to.
+    manager = ctx.pages_manager
+    ctx.script_requests.request_rerun(
+        RerunData(
+            query_string=ctx.query_string,
+            page_script_hash=manager.intended_page_script_hash or "",
+            page_name=manager.intended_page_name or "",
+            context_info=ctx.context_info,
+        )
+    )
+    st.empty()  # the runner acts on the request at the next element
+    st.rerun()  # not reached; a fallback should the runner ever go on
 
 
 def lang() -> str:
@@ -133,9 +153,10 @@ def generate(prompt: str, max_new_tokens: int, temperature=1.0, top_k=0, top_p=1
 def show_error(err: BaseException) -> None:
     """A friendly message in the learner's language instead of a traceback."""
     if isinstance(err, GlassboxError):
-        st.error(err.message(lang()), icon="⚠️")
+        st.error(md_escape(err.message(lang())), icon="⚠️")
     else:
-        st.error(tr("common.unexpected", detail=f"{type(err).__name__}: {str(err)[:200]}"), icon="⚠️")
+        detail = md_escape(f"{type(err).__name__}: {str(err)[:200]}")
+        st.error(tr("common.unexpected", detail=detail), icon="⚠️")
         traceback.print_exc()
 
 
@@ -154,6 +175,12 @@ def limit_text(text: str, limit: int = MAX_CHARS) -> str:
         st.caption("✂️ " + tr("common.cut", limit=limit, length=len(text)))
         return text[:limit]
     return text
+
+
+def md_escape(text: str) -> str:
+    """User or corpus text made literal inside Markdown (labels, messages): every ASCII
+    punctuation mark is backslash-escaped, so no link, image, emphasis, colour or LaTeX."""
+    return MD_SPECIAL.sub(r"\\\g<0>", str(text)).replace("\n", " ")
 
 
 # --- safe HTML -----------------------------------------------------------------------------

@@ -1,0 +1,28 @@
+"""Experts page: which experts the router sends each token to, layer by layer, and what
+changes when one expert is switched off."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pages import ui, ui_lesson, view_experts
+
+ui.page_start()
+
+NS = "experts"
+KEY_PROMPT = f"{NS}.prompt"
+
+
+def optional_int(value):
+    return None if value is None else int(value)
+
+
+ui_lesson.render("experts", NS, {"prompt": str, "layer": int, "token": int, "disabled_expert": optional_int})
+
+st.header(ui.tr("experts.title"))
+ui.state_default(KEY_PROMPT, "In the beginning God created the heaven and the earth.")
+prompt = ui.limit_text(st.text_area(ui.tr("common.prompt"), key=KEY_PROMPT, height=80, persist_state="session") or "")
+if prompt.strip():
+    view_experts.show_experts(NS, prompt)
+else:
+    st.info(ui.tr("experts.empty"))

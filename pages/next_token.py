@@ -1,0 +1,113 @@
+"""Next token page: guess first, then see every candidate's probability; reshape the
+distribution with temperature, top-k and top-p; build a continuation one token at a time."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from glassbox.sampling import Settings, sampling_distribution
+from glassbox.tokens import decode_bytes
+from pages import ui, ui_lesson, view_next
+
+ui.page_start()
+
+NS = "next"
+KEY_PROMPT, KEY_SEED, KEY_GUESS = f"{NS}.prompt", f"{NS}.seed", f"{NS}.guess"
+KEY_GUESS_FIRST, KEY_REVEALED = f"{NS}.guess_first", f"{NS}.revealed"
+KEY_PICKED, KEY_PICKED_FOR = f"{NS}.picked", f"{NS}.picked_for"
+FIELDS = {"prompt": str, "temperature": float, "top_k": int, "top_p": float, "seed": int}
+PICK_BUTTONS = 5
+
+ui_lesson.render("next_token", NS, FIELDS)
+
+
+def tool() -> None:
+    st.header(ui.tr("next.title"))
+    ui.state_default(KEY_PROMPT, "Four score and seven years ago")
+    ui.state_default(KEY_SEED, 0)
+    ui.state_default(KEY_GUESS_FIRST, True)
+    prompt = ui.limit_text(
+        st.text_area(ui.tr("common.prompt"), key=KEY_PROMPT, height=80, persist_state="session") or ""
+    )
+    settings: Settings = view_next.settings_controls(NS)
+
+    # The continuation built so far belongs to this prompt; a new prompt starts it afresh.
+    if st.session_state.get(KEY_PICKED_FOR) != prompt:
+        st.session_state[KEY_PICKED_FOR] = prompt
+        st.session_state[KEY_PICKED] = []
+    picked: list[int] = st.session_state[KEY_PICKED]
+
+    lm = ui.current_model()
+    if lm is None or not prompt.strip():
+        if lm is not None:
+            st.info(ui.tr("next.empty"))
+        return
+
+    text = prompt + decode_bytes([lm.token_bytes(i) for i in picked])
+    if picked:
+        chips = [ui.Chip(prompt, ui.tr("next.your_prompt"), slot=0)]
+        chips += [ui.Chip(lm.token_bytes.readable(i), ui.tr("next.step", n=n), slot=2) for n, i in enumerate(picked, 1)]
+        ui.show_chips(chips)
+        left, right, _ = st.columns([1, 1, 4])
+        if left.button(ui.tr("next.undo"), key=f"{NS}.undo"):
+            picked.pop()
+            st.rerun()
+        if right.button(ui.tr("next.clear"), key=f"{NS}.clear"):
+            picked.clear()
+            st.rerun()
+
+    inspection = ui.guarded(ui.inspect, text)
+    if inspection is None:
+        return
+    logits = inspection.final_logits
+
+    # Predict, then reveal: the bars stay hidden until the learner has guessed.
+    guess_first = st.toggle(ui.tr("next.guess_first"), key=KEY_GUESS_FIRST, persist_state="session")
+    revealed = not guess_first or st.session_state.get(KEY_REVEALED) == text
+    guess = st.text_input(ui.tr("next.guess"), key=KEY_GUESS, max_chars=40, disabled=revealed and guess_first)
+    if not revealed:
+        st.caption(ui.tr("next.guess_hint"))
+        if st.button(ui.tr("next.reveal"), key=f"{NS}.reveal_button", type="primary"):
+            st.session_state[KEY_REVEALED] = text
+            st.rerun()
+        return
+
+    found = view_next.guess_rank(lm, logits, settings, guess or "")
+    highlight = None
+    if found is not None:
+        highlight, token, prob, rank = found
+        st.info(
+            ui.tr(
+                "next.guess_result",
+                guess=ui.md_escape(guess),
+                token=ui.md_escape(token),
+                prob=f"{prob:.2%}",
+                rank=f"{rank:,}",
+            ),
+            icon="🎯",
+        )
+    cands = view_next.candidates(lm, logits, settings)
+    view_next.show_bars(NS, cands, highlight)
+
+    # Build a continuation: pick a candidate, or let the seeded sampler draw one.
+    st.subheader(ui.tr("next.build"))
+    st.caption(ui.tr("next.build_hint"))
+    kept = [c for c in cands if c.kept][:PICK_BUTTONS]
+    cols = st.columns(len(kept) + 1)
+    for col, cand in zip(cols, kept, strict=False):
+        if col.button(f"{ui.md_escape(cand.text)} · {cand.prob:.0%}", key=f"{NS}.pick.{cand.id}"):
+            picked.append(cand.id)
+            st.rerun()
+    seed = cols[-1].number_input(ui.tr("common.seed"), 0, 2**31 - 1, step=1, key=KEY_SEED, persist_state="session")
+    if st.button(ui.tr("next.sample"), key=f"{NS}.sample", icon="🎲"):
+        _, drawn_from = sampling_distribution(logits, settings)
+        rng = np.random.default_rng([int(seed), len(picked)])
+        choice = (
+            int(np.argmax(drawn_from)) if settings.temperature == 0 else int(rng.choice(len(drawn_from), p=drawn_from))
+        )
+        picked.append(choice)
+        st.rerun()
+
+
+tool()

@@ -1,0 +1,125 @@
+"""The experts view: router probabilities (tokens × experts) in one layer with the chosen
+experts marked, one token's path through all layers, expert load over the text, expert use
+by corpus domain, and switching one expert off to compare next-token bars.
+
+Shared by the Experts page and the Playground; every widget key starts with the caller's
+namespace. Routing comes from one cached forward pass per (text, switched-off expert).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from glassbox import checkpoints, paths
+from glassbox.sampling import Settings
+from pages import ui, view_next
+
+
+def _clamp(key: str, options: list) -> None:
+    """Keep a widget's stored value among its options (a lesson may ask for a layer this model lacks)."""
+    if key in st.session_state and st.session_state[key] not in options:
+        st.session_state[key] = options[-1] if isinstance(st.session_state[key], int) and options else options[0]
+
+
+def show_experts(ns: str, text: str, compare: bool = True) -> None:
+    """Routing views for `text` with widgets `<ns>.layer`, `<ns>.token`, `<ns>.disabled_expert`."""
+    inspection = ui.guarded(ui.inspect, text)
+    if inspection is None:
+        return
+    routing, tokens, info = inspection.routing, inspection.tokens, inspection.model
+    labels = [t.text for t in tokens]
+    layers = list(range(routing.layers))
+    positions = list(range(len(tokens)))
+    _clamp(f"{ns}.layer", layers)
+    _clamp(f"{ns}.token", positions)
+    ui.state_default(f"{ns}.layer", 0)
+    ui.state_default(f"{ns}.token", len(tokens) - 1)
+    left, right = st.columns(2)
+    layer = left.select_slider(ui.tr("experts.layer"), layers, key=f"{ns}.layer", persist_state="session")
+    names = {i: f"{i}: {t}" for i, t in enumerate(labels)}
+    token = right.selectbox(
+        ui.tr("experts.token"), positions, format_func=names.get, key=f"{ns}.token", persist_state="session"
+    )
+    st.caption(ui.tr("experts.shape", layers=info.layers, experts=info.experts, k=info.experts_per_token))
+
+    st.subheader(ui.tr("experts.heatmap", layer=layer))
+    ui.chart(
+        "routing_heatmap",
+        routing.probs[layer],
+        routing.experts[layer],
+        labels,
+        ui.chart_labels("routing"),
+        key=f"{ns}.heatmap",
+    )
+    st.subheader(ui.tr("experts.path"))
+    ui.chart(
+        "token_path",
+        routing.probs[:, token, :],
+        routing.experts[:, token, :],
+        labels[token],
+        ui.chart_labels("token_path"),
+        key=f"{ns}.path",
+    )
+    st.subheader(ui.tr("experts.load"))
+    st.caption(ui.tr("experts.load_text", even=f"{1 / info.experts:.0%}"))
+    ui.chart("expert_load", routing.load(), ui.chart_labels("expert_load"), key=f"{ns}.load")
+    domain_usage(ns, layer)
+    if compare:
+        switch_off(ns, text, info.experts)
+
+
+def domain_usage(ns: str, layer: int) -> None:
+    """Expert use per corpus domain, from the embedded model's saved evaluation."""
+    st.subheader(ui.tr("experts.domains"))
+    saved = checkpoints.read_eval() if ui.source() == str(paths.EMBEDDED_MODEL_DIR) else None
+    usage = (saved or {}).get("expert_usage_by_domain")
+    if not usage:
+        st.info(ui.tr("experts.domains_missing"))
+        return
+    arrays = {domain: np.asarray(share, dtype=float) for domain, share in usage.items()}
+    if any(a.ndim != 2 or layer >= a.shape[0] for a in arrays.values()):
+        st.info(ui.tr("experts.domains_missing"))
+        return
+    ui.chart("domain_usage", arrays, layer, ui.chart_labels("domain_usage"), key=f"{ns}.domains")
+
+
+def switch_off(ns: str, text: str, experts: int) -> None:
+    """Next-token bars with all experts and with one expert switched off, side by side."""
+    st.subheader(ui.tr("experts.switch_off"))
+    st.caption(ui.tr("experts.switch_off_text"))
+    options = [None, *range(experts)]
+    _clamp(f"{ns}.disabled_expert", options)
+    ui.state_default(f"{ns}.disabled_expert", None)
+    names = {e: ui.tr("experts.none") if e is None else ui.tr("experts.expert", e=e) for e in options}
+    off = st.selectbox(
+        ui.tr("experts.which"), options, format_func=names.get, key=f"{ns}.disabled_expert", persist_state="session"
+    )
+    lm = ui.current_model()
+    if lm is None:
+        return
+    normal = ui.guarded(ui.inspect, text)
+    if normal is None:
+        return
+    settings = Settings()
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**" + ui.tr("experts.all_on") + "**")
+        view_next.show_bars(ns, view_next.candidates(lm, normal.final_logits, settings, 8), key="bars_on")
+    with right:
+        if off is None:
+            st.info(ui.tr("experts.pick_one"))
+            return
+        changed = ui.guarded(ui.inspect, text, (off,))
+        if changed is None:
+            return
+        st.markdown("**" + ui.tr("experts.with_off", e=off) + "**")
+        view_next.show_bars(ns, view_next.candidates(lm, changed.final_logits, settings, 8), key="bars_off")
+        shift = 0.5 * float(np.abs(_probs(normal.final_logits) - _probs(changed.final_logits)).sum())
+        st.caption(ui.tr("experts.shift", shift=f"{shift:.1%}"))
+
+
+def _probs(logits: np.ndarray) -> np.ndarray:
+    from glassbox.sampling import softmax
+
+    return softmax(logits)
