@@ -24,14 +24,14 @@ import numpy as np
 
 from glassbox.errors import GlassboxError
 from glassbox.index import CorpusIndex
-from glassbox.tokens import normalise, readable, tokenize
+from glassbox.tokens import char_offsets, normalise, readable
 
 MIN_SPAN_TOKENS = 2
 SPAN_SHARE = 0.05
 MIN_SPANS = 3
 SNIPPET_CHARS = 150
-CONTEXT_TOKENS = 64  # tokens fetched each side of a match; enough for SNIPPET_CHARS of text
-CANDIDATES_PER_SPAN = 40  # occurrences looked at before BM25 picks max_docs of them
+CONTEXT_TOKENS = 48  # tokens fetched each side of a match; about SNIPPET_CHARS of English text
+CANDIDATE_FACTOR = 2  # occurrences looked at per span, per document shown, before BM25 picks
 MAX_TEXT_TOKENS = 4096
 LEVELS = ("low", "medium", "high")
 SENTENCE_END = re.compile(r"[.!?](?=\s)")
@@ -90,14 +90,23 @@ class Trace:
         }
 
 
-def _prepare(index: CorpusIndex, text: str):
+@dataclass(frozen=True)
+class _Tok:
+    id: int
+    start: int
+    end: int
+
+
+def _prepare(index: CorpusIndex, text: str) -> tuple[str, list[_Tok]]:
+    """The NFC text and its tokens with character offsets (no readable renderings: not needed here)."""
     text = normalise(text)
     if not text.strip():
         raise GlassboxError("text_empty")
-    toks = tokenize(index.tokenizer, text, index.token_bytes)
-    if len(toks) > MAX_TEXT_TOKENS:
-        raise GlassboxError("text_too_long", tokens=len(toks), limit=MAX_TEXT_TOKENS)
-    return text, toks
+    ids = index.tokenize(text)
+    if len(ids) > MAX_TEXT_TOKENS:
+        raise GlassboxError("text_too_long", tokens=len(ids), limit=MAX_TEXT_TOKENS)
+    offsets = char_offsets(text, [index.token_bytes(i) for i in ids])
+    return text, [_Tok(i, a, b) for i, (a, b) in zip(ids, offsets, strict=True)]
 
 
 def _word_edges(text: str, toks) -> tuple[list[bool], list[bool]]:
@@ -186,11 +195,12 @@ def trace(index: CorpusIndex, text: str, max_docs: int = 10) -> Trace:
     scored = sorted(found, key=lambda s: float(logp[ids[s[0] : s[1]]].sum()))
     keep = max(math.ceil(SPAN_SHARE * len(ids)), MIN_SPANS)
     chosen = sorted(scored[:keep])
+    finds = [index.find(ids[i:j]) for i, j in chosen]
+    found = index.documents_at([(ids[i:j], f[1]) for (i, j), f in zip(chosen, finds, strict=True)],
+                               CANDIDATE_FACTOR * max_docs, CONTEXT_TOKENS)  # fmt: skip
     raw = []
-    for i, j in chosen:
-        count, segments = index.find(ids[i:j])
-        docs = index.documents_at(ids[i:j], segments, max(CANDIDATES_PER_SPAN, max_docs), CONTEXT_TOKENS)
-        unique = list({d["doc_ix"]: d for d in reversed(docs)}.values())[::-1]
+    for (i, j), (count, _), docs in zip(chosen, finds, found, strict=True):
+        unique = list({d["doc_ix"]: d for d in reversed(docs)}.values())[::-1]  # first occurrence per document
         raw.append((i, j, count, unique))
     doc_ixs = sorted({d["doc_ix"] for *_, docs in raw for d in docs})
     scores = dict(zip(doc_ixs, index.bm25_scores(text, doc_ixs).tolist(), strict=True))

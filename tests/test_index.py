@@ -83,6 +83,11 @@ def train_tokens(index):
     return stream
 
 
+def test_index_tokens_are_the_model_tokenizer_ids(index):
+    for _, _, _, text in DOCS:
+        assert index.tokenize(text) == index.tokenizer(text, add_special_tokens=False)["input_ids"]
+
+
 def naive_count(stream: list[int | None], ids: list[int]) -> int:
     n = len(ids)
     return sum(1 for i in range(len(stream) - n + 1) if stream[i : i + n] == ids)
@@ -125,7 +130,8 @@ def test_heldout_text_is_not_indexed(index):
 def test_occurrences_map_back_to_their_documents(index):
     ids = index.tokenize(" the garden smelled of mint")
     count, segments = index.find(ids)
-    docs = index.documents_at(ids, segments, limit=10, context=20)
+    docs = index.documents_at([(ids, segments)], limit=10, context=20)[0]
+    assert index.documents_at([(ids, segments), ([7], [(0, 0)])], limit=1, context=5)[1] == []
     assert count == 2 and {d["meta"]["id"] for d in docs} == {"nv1", "nv3"}
     for d in docs:
         at = d["needle_offset"]
