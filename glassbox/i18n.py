@@ -229,6 +229,77 @@ EN: dict[str, str] = {
     "experts.with_off": "Expert {e} switched off",
     "experts.pick_one": "Pick an expert to switch off to see the difference.",
     "experts.shift": "How much the whole distribution moved: {shift} of the probability changed place.",
+    "trace.title": "Try it: where do the words come from?",
+    "trace.module_missing": "The training-data tools are not installed in this copy of Glass Box (the index and "
+    "tracing modules are missing). Every other page works.",
+    "trace.corpus_missing": "The training corpus is not on this computer yet (expected at {path}). Run `./run site` "
+    "or `glassbox prepare` once to build it and its index. Every other page works.",
+    "trace.index_missing": "The corpus is here, but its search index is not built yet (expected at {path}). Build it "
+    "now (a few minutes), or run `glassbox build index`.",
+    "trace.build": "Build the index now",
+    "trace.building": "Building the index…",
+    "trace.tracing": "Searching the training data…",
+    "trace.generate_title": "Let the model write a text to trace",
+    "trace.max_new": "New tokens",
+    "trace.generate": "Write",
+    "trace.text": "Text to trace (write it above, or paste your own)",
+    "trace.empty": "Paste a text or let the model write one: highlighted parts will be the ones found word for word "
+    "in the training data.",
+    "trace.no_spans": "No stretch of this text (two tokens or more) was found word for word in the training data.",
+    "trace.legend": "{n} stretches of this text occur word for word in the training data. Colour shows how "
+    "distinctive a stretch is (rare words make it more distinctive):",
+    "trace.level_low": "common",
+    "trace.level_mid": "fairly distinctive",
+    "trace.level_high": "very distinctive",
+    "trace.count": "{n}× in the data",
+    "trace.pick_span": "Stretch to look at",
+    "trace.span_info": "Found {count} times in the training data; {tokens} tokens long. The {docs} documents below "
+    "hold it, most relevant to your whole text first.",
+    "trace.relevance": "relevance",
+    "trace.col_title": "title",
+    "trace.col_source": "source",
+    "trace.col_snippet": "the match in context",
+    "trace.compare": "What comes next: the model and its training data",
+    "trace.compare_text": "After “…{context}”: the model's probabilities beside how often each token followed the "
+    "same words in the training data.",
+    "trace.suffix": "The training data was matched on the last {n} tokens, “{suffix}”, which occur {count} times.",
+    "trace.phrases": "Count a phrase",
+    "trace.phrase": "A phrase to count in the training data",
+    "trace.phrase_count": "Times it occurs",
+    "trace.phrase_detail": "Counted as it appears mid-sentence (after a space); exactly as typed it occurs "
+    "{as_typed} times. It is {tokens} tokens long.",
+    "trace.novelty": "How new is this text?",
+    "trace.novelty_text": "A text copied from the training data is covered by long matches; a new text only by short "
+    "ones.",
+    "trace.novelty_n": "Long match means at least this many tokens",
+    "trace.novelty_share": "Share inside matches of {n}+ tokens",
+    "trace.novelty_longest": "Longest match",
+    "trace.tokens_n": "{n} tokens",
+    "trace.longest_is": "The longest stretch found word for word:",
+    "watch.title": "Watch it learn",
+    "watch.curve": "The loss curve",
+    "watch.no_curve": "The loss curve appears here once the built-in model ships with its training log.",
+    "watch.curve_text": "Loss measures how surprised the model is by the next token: lower is better. The held-out "
+    "line uses text the model never trained on; dotted lines mark the saved checkpoints.",
+    "watch.checkpoints": "The same prompt at each checkpoint",
+    "watch.none": "No training checkpoints are here yet. They appear once the trained model ships with its "
+    "checkpoints; until then this page has nothing to compare.",
+    "watch.ckpt_info": "step {step} · {tokens} tokens seen · held-out loss {loss}",
+    "watch.writes": "What it writes (same seed everywhere):",
+    "watch.how": "Each checkpoint scores the next token and writes {n} tokens with the same seed, so only its "
+    "training differs.",
+    "play.intro": "Type once, look four ways: the tokens, the next-token guesses, the experts, and the training data.",
+    "play.empty": "Type a text above to see all four views.",
+    "about.model_card": "Model card",
+    "about.data_card": "Data card",
+    "about.no_card": "{name} is not shipped with the model yet.",
+    "about.browse": "Browse the training documents",
+    "about.search": "Search titles and text",
+    "about.all_domains": "all kinds",
+    "about.found": "{n} documents",
+    "about.page": "Page (of {pages})",
+    "about.open": "Open a document",
+    "about.long": "Showing the first {shown} of {total} characters.",
 }
 
 KO: dict[str, str] = {
@@ -445,6 +516,75 @@ KO: dict[str, str] = {
     "experts.with_off": "전문가 {e} 끔",
     "experts.pick_one": "차이를 보려면 끌 전문가를 고르세요.",
     "experts.shift": "전체 분포가 움직인 정도: 확률의 {shift}가 자리를 옮겼습니다.",
+    "trace.title": "직접 해 보기: 이 말들은 어디서 왔을까?",
+    "trace.module_missing": "이 Glass Box에는 학습 데이터 도구(색인과 추적 모듈)가 설치되어 있지 않습니다. 다른 "
+    "페이지는 모두 쓸 수 있습니다.",
+    "trace.corpus_missing": "학습 말뭉치가 아직 이 컴퓨터에 없습니다({path} 에 있어야 합니다). `./run site` 나 "
+    "`glassbox prepare` 를 한 번 실행하면 말뭉치와 색인이 만들어집니다. 다른 페이지는 모두 쓸 수 있습니다.",
+    "trace.index_missing": "말뭉치는 있지만 검색 색인이 아직 없습니다({path} 에 있어야 합니다). 지금 만들거나(몇 분 "
+    "걸립니다) `glassbox build index` 를 실행하세요.",
+    "trace.build": "지금 색인 만들기",
+    "trace.building": "색인을 만드는 중…",
+    "trace.tracing": "학습 데이터를 찾는 중…",
+    "trace.generate_title": "모델이 쓴 글을 추적해 보기",
+    "trace.max_new": "새 토큰 수",
+    "trace.generate": "쓰기",
+    "trace.text": "추적할 글(위에서 모델에게 쓰게 하거나 직접 붙여 넣으세요)",
+    "trace.empty": "글을 붙여 넣거나 모델에게 쓰게 하세요. 학습 데이터에 글자 그대로 있는 부분이 강조됩니다.",
+    "trace.no_spans": "이 글에서 학습 데이터에 글자 그대로 들어 있는 부분(토큰 두 개 이상)을 찾지 못했습니다.",
+    "trace.legend": "이 글에서 {n}곳이 학습 데이터에 글자 그대로 나옵니다. 색은 그 부분이 얼마나 특이한지를 "
+    "나타냅니다(드문 단어일수록 더 특이합니다):",
+    "trace.level_low": "흔함",
+    "trace.level_mid": "꽤 특이함",
+    "trace.level_high": "매우 특이함",
+    "trace.count": "데이터에 {n}번",
+    "trace.pick_span": "살펴볼 부분",
+    "trace.span_info": "학습 데이터에서 {count}번 나오고, 길이는 토큰 {tokens}개입니다. 아래 문서 {docs}개에 들어 "
+    "있으며, 글 전체와 관련이 깊은 문서부터 보여 줍니다.",
+    "trace.relevance": "관련도",
+    "trace.col_title": "제목",
+    "trace.col_source": "출처",
+    "trace.col_snippet": "앞뒤 문맥",
+    "trace.compare": "다음에 올 말: 모델과 학습 데이터 비교",
+    "trace.compare_text": "“…{context}” 다음에: 모델의 확률과, 학습 데이터에서 같은 말 뒤에 각 토큰이 얼마나 자주 "
+    "왔는지를 나란히 봅니다.",
+    "trace.suffix": "학습 데이터에서는 마지막 토큰 {n}개 “{suffix}” 로 맞춰 보았고, 이 말은 {count}번 나옵니다.",
+    "trace.phrases": "구절 세어 보기",
+    "trace.phrase": "학습 데이터에서 세어 볼 구절",
+    "trace.phrase_count": "나온 횟수",
+    "trace.phrase_detail": "문장 중간에 나오는 형태(앞에 띄어쓰기 포함)로 센 값입니다. 입력한 그대로는 {as_typed}번 "
+    "나옵니다. 길이는 토큰 {tokens}개입니다.",
+    "trace.novelty": "이 글은 얼마나 새로울까?",
+    "trace.novelty_text": "학습 데이터를 베낀 글은 긴 일치 구간으로 덮이고, 새로 쓴 글은 짧은 일치만 있습니다.",
+    "trace.novelty_n": "긴 일치의 기준(토큰 수)",
+    "trace.novelty_share": "{n}토큰 이상 일치 구간에 든 비율",
+    "trace.novelty_longest": "가장 긴 일치",
+    "trace.tokens_n": "토큰 {n}개",
+    "trace.longest_is": "글자 그대로 찾은 가장 긴 부분:",
+    "watch.title": "학습 과정 보기",
+    "watch.curve": "손실 곡선",
+    "watch.no_curve": "내장 모델이 학습 기록과 함께 배포되면 여기에 손실 곡선이 나타납니다.",
+    "watch.curve_text": "손실은 모델이 다음 토큰에 얼마나 놀라는지를 잰 값으로, 낮을수록 좋습니다. 평가용 선은 "
+    "모델이 학습에 쓰지 않은 글로 잰 것이고, 점선은 저장된 체크포인트입니다.",
+    "watch.checkpoints": "체크포인트마다 같은 프롬프트",
+    "watch.none": "아직 학습 체크포인트가 없습니다. 학습된 모델이 체크포인트와 함께 배포되면 나타나며, 그 전까지는 "
+    "이 페이지에서 비교할 것이 없습니다.",
+    "watch.ckpt_info": "{step}단계 · 본 토큰 {tokens}개 · 평가 손실 {loss}",
+    "watch.writes": "이 모델이 쓴 글(모두 같은 시드):",
+    "watch.how": "체크포인트마다 다음 토큰의 점수를 매기고 같은 시드로 토큰 {n}개를 씁니다. 다른 점은 학습 "
+    "정도뿐입니다.",
+    "play.intro": "한 번 입력하고 네 가지로 보세요: 토큰, 다음 토큰 예측, 전문가, 학습 데이터.",
+    "play.empty": "위에 글을 입력하면 네 가지 화면이 모두 보입니다.",
+    "about.model_card": "모델 카드",
+    "about.data_card": "데이터 카드",
+    "about.no_card": "{name} 은(는) 아직 모델과 함께 배포되지 않았습니다.",
+    "about.browse": "학습 문서 둘러보기",
+    "about.search": "제목과 본문 검색",
+    "about.all_domains": "모든 종류",
+    "about.found": "문서 {n}개",
+    "about.page": "페이지(전체 {pages})",
+    "about.open": "문서 열기",
+    "about.long": "전체 {total}자 중 앞의 {shown}자를 보여 줍니다.",
 }
 
 STRINGS: dict[str, dict[str, str]] = {"en": EN, "ko": KO}

@@ -120,14 +120,15 @@ def _inspect(src: str, text: str, disabled: tuple[int, ...]):
     return inspect_text(cached_model(src), text, top_k=10, disabled_experts=frozenset(disabled))
 
 
-def inspect(text: str, disabled: Sequence[int] = ()):
-    """Inspection of `text` by the model in use, cached by (model, text, disabled experts).
+def inspect(text: str, disabled: Sequence[int] = (), src: str | None = None):
+    """Inspection of `text` by the model in use (or `src`), cached by (model, text, disabled experts).
 
     Temperature is left at 1 here: pages reshape `final_logits` themselves, so moving a
     slider never runs the model again.
     """
-    load_model(source())
-    return _inspect(source(), text, tuple(sorted(disabled)))
+    src = src or source()
+    load_model(src)
+    return _inspect(src, text, tuple(sorted(disabled)))
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -285,3 +286,42 @@ def state_default(key: str, value: Any) -> None:
     """Give a widget its first value through session state (so lessons can set it later)."""
     if key not in st.session_state:
         st.session_state[key] = value
+
+
+# --- the training-data index ----------------------------------------------------------------
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def cached_index(folder: str, build: str):
+    """The opened corpus index for one build of `folder` (shared read-only by all sessions)."""
+    from glassbox.index import open_index
+
+    return open_index(Path(folder))
+
+
+def index_stamp() -> str | None:
+    """Which build of the index is there (None: no index, or the index module is missing)."""
+    try:
+        from glassbox.index import read_manifest
+    except ImportError:
+        return None
+    manifest = read_manifest(paths.index_dir())
+    return None if manifest is None else f"{manifest.get('built_at')}-{manifest.get('corpus_sha256')}"
+
+
+def highlight_html(text: str, marks: Sequence[tuple[int, int, str]], title: str = "") -> str:
+    """`text` with [start, end) ranges marked in the given colours; every piece is escaped."""
+    out, pos = [], 0
+    for start, end, colour in sorted(marks):
+        start, end = max(start, pos), min(end, len(text))
+        if start >= end:
+            continue
+        out.append(html.escape(text[pos:start]))
+        out.append(
+            f'<mark style="background:{html.escape(colour, quote=True)};padding:0 2px;border-radius:3px">'
+            f"{html.escape(text[start:end])}</mark>"
+        )
+        pos = end
+    out.append(html.escape(text[pos:]))
+    tip = f' title="{html.escape(title, quote=True)}"' if title else ""
+    return f'<div class="gb-text"{tip} style="white-space:pre-wrap;line-height:1.8">{"".join(out)}</div>'

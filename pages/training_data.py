@@ -1,0 +1,60 @@
+"""Training data page: let the model write (or paste a text), then find which stretches of it
+occur word for word in the training corpus, and in which documents."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pages import ui, ui_lesson, view_trace
+
+ui.page_start()
+
+NS = "trace"
+KEY_TEXT, KEY_PROMPT, KEY_MAX, KEY_SEED = f"{NS}.text", f"{NS}.prompt", f"{NS}.max_new_tokens", f"{NS}.seed"
+KEY_GENERATE_NOW = f"{NS}.generate_now"
+
+
+def prompt_field(value) -> str:
+    """A lesson's prompt also asks for the text to be written at once."""
+    st.session_state[KEY_GENERATE_NOW] = True
+    return str(value)
+
+
+ui_lesson.render("training_data", NS, {"text": str, "prompt": prompt_field, "max_new_tokens": int, "phrase": str})
+
+
+def tool() -> None:
+    st.header(ui.tr("trace.title"))
+    index = view_trace.open_or_explain(NS)
+
+    ui.state_default(KEY_PROMPT, "In the beginning")
+    ui.state_default(KEY_MAX, 30)
+    ui.state_default(KEY_SEED, 0)
+    ui.state_default(KEY_TEXT, "")
+    with st.container(border=True):
+        st.markdown("**" + ui.tr("trace.generate_title") + "**")
+        left, middle, right = st.columns([3, 1, 1])
+        prompt = left.text_input(ui.tr("common.prompt"), key=KEY_PROMPT, max_chars=500, persist_state="session")
+        max_new = middle.number_input(ui.tr("trace.max_new"), 1, 200, key=KEY_MAX, persist_state="session")
+        seed = right.number_input(ui.tr("common.seed"), 0, 2**31 - 1, key=KEY_SEED, persist_state="session")
+        clicked = st.button(ui.tr("trace.generate"), key=f"{NS}.generate", icon="✍️")
+        if (clicked or st.session_state.pop(KEY_GENERATE_NOW, False)) and prompt.strip():
+            written = ui.guarded(ui.generate, prompt, int(max_new), seed=int(seed))
+            if written is not None:
+                st.session_state[KEY_TEXT] = written.full_text  # before the text area below is drawn
+    text = st.text_area(ui.tr("trace.text"), key=KEY_TEXT, height=120, persist_state="session")
+    text = ui.limit_text(text or "")
+    if index is None:
+        return
+    if text.strip():
+        view_trace.show_trace(NS, index, text)
+        st.subheader(ui.tr("trace.novelty"))
+        st.caption(ui.tr("trace.novelty_text"))
+        view_trace.show_novelty(NS, index, text)
+    else:
+        st.info(ui.tr("trace.empty"))
+    st.subheader(ui.tr("trace.phrases"))
+    view_trace.phrase_counter(NS, index)
+
+
+tool()
