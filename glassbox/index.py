@@ -210,6 +210,7 @@ def _write_bm25(work: Path, texts: list[str]) -> None:
 
 def _swap_in(work: Path, dest: Path) -> None:
     old = dest.parent / f"{dest.name}-old-{os.getpid()}"
+    shutil.rmtree(old, ignore_errors=True)
     if dest.exists():
         dest.rename(old)
     work.rename(dest)
@@ -241,15 +242,20 @@ def index_status(corpus: Path | None = None, dest: Path | None = None) -> str:
     return "ready"
 
 
+_BUILD_LOCK = threading.Lock()
+
+
 def ensure_index(
     progress: bool | Progress | None = None, corpus: Path | None = None, dest: Path | None = None
 ) -> IndexInfo:
-    """The index's info, building it first when it is missing or the corpus changed."""
-    status = index_status(corpus, dest)
-    if status == "ready":
-        return _info(read_manifest(dest))  # type: ignore[arg-type]
-    _reporter(progress)(0.0, "Building the corpus index" if status == "missing" else "The corpus changed: rebuilding")
-    return build_index(corpus, dest, progress=progress if progress is not None else False)
+    """The index's info, building it first when it is missing or the corpus changed (one build at a time)."""
+    with _BUILD_LOCK:
+        status = index_status(corpus, dest)
+        if status == "ready":
+            return _info(read_manifest(dest))  # type: ignore[arg-type]
+        report = _reporter(progress)
+        report(0.0, "Building the corpus index" if status == "missing" else "The corpus changed: rebuilding")
+        return build_index(corpus, dest, progress=progress if progress is not None else False)
 
 
 def _check_files(folder: Path, manifest: dict) -> None:
