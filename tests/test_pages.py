@@ -1,0 +1,330 @@
+"""The site, page by page, in English and Korean, driven through Streamlit's AppTest with the
+real tiny model, the real lessons and a real corpus index built from the shared test corpus."""
+
+from __future__ import annotations
+
+import functools
+import html
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import streamlit.testing.v1.app_test as app_test_module
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest
+
+from glassbox import checkpoints
+from glassbox.i18n import EN, KO, t
+
+APP = Path(__file__).resolve().parent.parent / "app.py"
+LANGS = ("en", "ko")
+INJECTION = "<script>alert(1)</script><img src=x onerror=alert(2)> **bold** [link](http://example.com)"
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+
+class _SteadyPagesManager(PagesManager):
+    """AppTest forgets before every run that `st.navigation` already ran, and so treats our
+    `pages/` folder as an old-style multipage app on each run (a real server does that only
+    until the first run of app.py). This subclass keeps that reset off the shared flag."""
+
+
+@pytest.fixture(scope="module", autouse=True)
+def site(tiny_model_dir, site_data_dir):
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("GLASSBOX_MODEL", str(tiny_model_dir))
+        mp.setenv("GLASSBOX_DATA", str(site_data_dir))
+        mp.setattr(app_test_module, "PagesManager", _SteadyPagesManager)
+        yield
+
+
+def open_page(page: str, lang: str = "en") -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=90)
+    at.query_params["lang"] = lang
+    at.run()
+    if page != "home":
+        at.switch_page(f"pages/{page}.py").run()
+    check(at)
+    return at
+
+
+def check(at: AppTest) -> None:
+    """No traceback and no error message on the page."""
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def texts(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [i.value for i in at.info]
+    parts += [w.value for w in at.warning] + [s.value for s in at.success] + [h.value for h in at.header]
+    parts += [s.value for s in at.subheader] + [t.value for t in at.title]
+    return "\n".join(parts)
+
+
+def charts(at: AppTest) -> int:
+    return len(at.get("plotly_chart"))
+
+
+def lesson_try(at: AppTest, lesson: str, step: int = 1) -> AppTest:
+    at.button(key=f"lesson.{lesson}.try{step}").click().run()
+    check(at)
+    return at
+
+
+def answer_quiz(at: AppTest, page: str, lang: str) -> None:
+    """Pick each choice of the first question in turn: each shows its own feedback, right or wrong."""
+    from glassbox.lessons import lesson_for_page
+
+    lesson = lesson_for_page(page, lang)
+    question = lesson.quiz[0]
+    for i, choice in enumerate(question.choices):
+        at.radio(key=f"lesson.{lesson.id}.q0").set_value(i).run()
+        assert not at.exception
+        shown = [s.value for s in at.success] if choice.correct else [e.value for e in at.error]
+        assert choice.feedback in shown
+    right = [i for i, c in enumerate(question.choices) if c.correct][0]
+    at.radio(key=f"lesson.{lesson.id}.q0").set_value(right).run()
+    assert at.session_state["progress.scores"][lesson.id] == (1, len(lesson.quiz))
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_home(lang):
+    at = open_page("home", lang)
+    assert at.title[0].value == "🔍 Glass Box"
+    assert t("home.intro", lang) in texts(at)
+    assert len(at.page_link) >= 7  # the lesson path and the playground
+    assert len(at.metric) == 4
+    # the tiny test model is marked untrained: a banner on every page, and in the status line
+    assert any(t("frame.untrained_banner", lang) == w.value for w in at.warning)
+    status = " ".join(c.value for c in at.sidebar.caption)
+    assert t("frame.untrained", lang) in status and "2" in status
+    if lang == "ko":
+        assert HANGUL.search(at.sidebar.selectbox[0].label)
+        assert at.query_params["lang"] == "ko"
+
+
+def test_language_switch_updates_url_and_strings():
+    at = open_page("home", "en")
+    at.radio(key="frame.lang").set_value("ko").run()
+    check(at)
+    assert at.query_params["lang"] == "ko"
+    assert KO["home.intro"] in texts(at)
+    at.switch_page("pages/tokens.py").run()  # the choice survives a page change
+    assert KO["tokens.title"] in texts(at)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_tokens(lang):
+    at = open_page("tokens", lang)
+    assert t("tokens.title", lang) in texts(at)
+    at.text_area(key="tokens.text").input("Four score 안녕 " + INJECTION).run()
+    check(at)
+    chips = at.html[0].value
+    # tokens split "<script>" into pieces; each piece is escaped text, never markup
+    assert "&lt;" in chips and "&gt;" in chips and "<script" not in chips and "<img" not in chips
+    at.text_area(key="tokens.text").input(INJECTION).run()
+    pieces = re.findall(r'class="gb-chip"[^>]*>(.*?)<span', at.html[0].value)
+    assert "".join(html.unescape(p) for p in pieces).replace("␣", " ") == INJECTION  # shown as text, exactly
+    at.text_area(key="tokens.text").input("Four score 안녕").run()
+    assert "gb-chip" in chips and "⟨" in chips  # Korean syllables split into byte pieces show their bytes
+    assert "안" in chips  # ... and the character those bytes belong to
+    assert [m.label for m in at.metric][:3] == [
+        t("tokens.chars", lang),
+        t("tokens.words", lang),
+        t("tokens.tokens", lang),
+    ]
+    assert charts(at) == 1  # the English/Korean token-cost chart
+    assert len(at.html) == 1 + 2 * 4  # the input's chips and four sentence pairs
+    lesson_try(at, "tokens", 2)
+    assert at.text_area(key="tokens.text").value == "unbelievable"
+    assert "50279" in " ".join(str(df.value) for df in at.dataframe)  # the special tokens table
+    answer_quiz(at, "tokens", lang)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_next_token(lang):
+    at = open_page("next_token", lang)
+    assert charts(at) == 0  # guess first: no bars before the reveal
+    at.text_area(key="next.prompt").input("Four score and seven").run()
+    at.text_input(key="next.guess").input("years").run()
+    at.button(key="next.reveal_button").click().run()
+    check(at)
+    assert charts(at) == 1
+    assert any(HANGUL.search(i.value) for i in at.info) == (lang == "ko")
+    at.slider(key="next.temperature").set_value(0.3).run()
+    at.slider(key="next.top_k").set_value(3).run()
+    check(at)
+    assert t("next.cut_note", lang, cut=9, shown=12) in texts(at)
+    picks = [b for b in at.button if b.key and b.key.startswith("next.pick.")]
+    assert len(picks) == 3  # top-k 3: only the kept tokens can be picked
+    picks[0].click().run()
+    assert len(at.session_state["next.picked"]) == 1
+    at.toggle(key="next.guess_first").set_value(False).run()
+    at.button(key="next.sample").click().run()
+    check(at)
+    picked = list(at.session_state["next.picked"])
+    assert len(picked) == 2 and charts(at) == 1
+    at.button(key="next.undo").click().run()
+    assert list(at.session_state["next.picked"]) == picked[:1]
+    lesson_try(at, "next_token", 2)
+    assert at.slider(key="next.temperature").value == pytest.approx(0.3)
+    assert at.text_area(key="next.prompt").value == "To be, or not to be"
+    # predict, then reveal: the reveal button waits for a choice
+    assert at.button(key="lesson.next_token.reveal").disabled
+    at.radio(key="lesson.next_token.predict").set_value(0).run()
+    at.button(key="lesson.next_token.reveal").click().run()
+    check(at)
+    assert at.success or at.warning  # right or wrong, the learner is told
+    assert at.session_state["lesson.next_token.revealed"] is True
+    assert at.slider(key="next.temperature").value == pytest.approx(0.2)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_experts(lang):
+    at = open_page("experts", lang)
+    assert charts(at) == 4  # heatmap, token path, load, next-token bars
+    at.text_area(key="experts.prompt").input("To be, or not to be").run()
+    at.select_slider(key="experts.layer").set_value(1).run()
+    at.selectbox(key="experts.token").set_value(2).run()
+    check(at)
+    assert t("experts.heatmap", lang, layer=1) in texts(at)
+    assert t("experts.domains_missing", lang) in texts(at)  # the test model has no saved evaluation
+    at.selectbox(key="experts.disabled_expert").set_value(3).run()
+    check(at)
+    assert charts(at) == 5  # bars with all experts and with expert 3 off
+    assert t("experts.with_off", lang, e=3) in texts(at)
+    lesson_try(at, "experts", 3)
+    assert at.select_slider(key="experts.layer").value == 1
+    assert at.selectbox(key="experts.token").value == 0
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_training_data_with_index(lang):
+    from glassbox.index import open_index
+    from glassbox.paths import index_dir
+    from glassbox.trace import count
+
+    at = open_page("training_data", lang)
+    at.text_area(key="trace.text").input("Light came to the valley, and the cat sat on the mat. " + INJECTION).run()
+    check(at)
+    traced = at.html[0].value
+    assert "<mark" in traced and "&lt;script&gt;" in traced and "<script" not in traced
+    assert re.search(r"<mark[^>]*>[^<]*valley", traced)
+    assert at.selectbox(key="trace.span").options
+    assert charts(at) == 1  # model vs training data
+    documents = [h.value for h in at.html[1:]]
+    assert any("<mark" in d for d in documents)
+    assert t("trace.novelty", lang) in texts(at)
+    at.text_input(key="trace.phrase").input("the valley").run()
+    check(at)
+    expected = count(open_index(index_dir()), "the valley")
+    assert expected >= 2  # "to the valley, and the valley" in the scripture document
+    assert any(m.value == f"{expected:,}" for m in at.metric)
+    at.number_input(key="trace.max_new_tokens").set_value(5).run()
+    at.button(key="trace.generate").click().run()
+    check(at)
+    assert at.text_area(key="trace.text").value.startswith("In the beginning")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_training_data_without_corpus_says_what_is_missing(lang, tmp_path, monkeypatch):
+    monkeypatch.setenv("GLASSBOX_DATA", str(tmp_path))
+    at = open_page("training_data", lang)
+    assert any(w.value.startswith(t("trace.corpus_missing", lang, path="@").split("@")[0]) for w in at.warning)
+    at.text_area(key="trace.text").input("Some words").run()  # the rest of the page still works
+    check(at)
+
+
+@pytest.fixture
+def two_checkpoints(tmp_path, tiny_model_dir, monkeypatch):
+    """A model folder with two checkpoints (copies of the tiny model) and a training log."""
+    folder = tmp_path / "model"
+    for step, label in ((10, "very early"), (200, "later")):
+        ckpt = folder / "checkpoints" / f"step-{step:05d}"
+        shutil.copytree(tiny_model_dir, ckpt)
+        card = {"name": f"step {step}", "trained": True, "step": step, "label": label, "tokens_seen": step * 1000}
+        (ckpt / "glassbox.json").write_text(json.dumps({**card, "heldout_loss": 9.0 - step / 100}))
+    log = {"steps": [0, 10, 100, 200], "train_loss": [11.0, 9.5, 8.0, 7.2], "heldout": [{"step": 200, "loss": 7.5}]}
+    (folder / "training_log.json").write_text(json.dumps(log))
+    monkeypatch.setattr(checkpoints, "list_checkpoints", functools.partial(checkpoints.list_checkpoints, folder))
+    monkeypatch.setattr(checkpoints, "loss_curve", functools.partial(checkpoints.loss_curve, folder))
+    return folder
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_watch_it_learn_without_checkpoints(lang):
+    at = open_page("watch_it_learn", lang)
+    assert any(t("watch.none", lang) == i.value for i in at.info)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_watch_it_learn_with_checkpoints(lang, two_checkpoints):
+    at = open_page("watch_it_learn", lang)
+    assert charts(at) == 3  # the loss curve and one set of bars per checkpoint
+    assert len(at.html) == 2  # one seeded continuation per checkpoint
+    first = [h.value for h in at.html]
+    at.number_input(key="watch.seed").set_value(5).run()
+    check(at)
+    assert [h.value for h in at.html] != first  # another seed, another continuation
+    lesson_try(at, "watch_it_learn", 1)
+    assert at.text_input(key="watch.prompt").value == "In the beginning"
+    # the sidebar's model picker offers the checkpoints too
+    options = at.sidebar.selectbox(key="frame.model_choice").options
+    assert len(options) == 4
+    at.sidebar.selectbox(key="frame.model_choice").set_value("ckpt:step-00010").run()
+    check(at)
+    assert "step 10" in " ".join(c.value for c in at.sidebar.caption)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_playground(lang):
+    at = open_page("playground", lang)
+    assert len(at.tabs) == 4 and at.tabs[0].label == t("nav.tokens", lang)
+    at.text_area(key="playground.text").input("And the valley was glad " + INJECTION).run()
+    check(at)
+    assert charts(at) >= 5  # next-token bars, routing views, model vs training data
+    html = "".join(h.value for h in at.html)
+    assert "gb-chip" in html and "<mark" in html and "<script" not in html
+    at.slider(key="playground.temperature").set_value(1.5).run()
+    check(at)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_about(lang):
+    at = open_page("about", lang)
+    assert t("about.no_card", lang, name="MODEL_CARD.md") in texts(at)  # the test model ships no cards
+    at.text_input(key="about.query").input("cat").run()
+    check(at)
+    assert t("about.found", lang, n="2") in texts(at)  # two training documents mention a cat
+    assert "<mark" in at.html[0].value
+    at.selectbox(key="about.domain").set_value("dictionary").run()
+    assert t("about.found", lang, n="0") in texts(at)
+
+
+@pytest.mark.parametrize("source", ["/no/such/olmoe", "allenai/OLMoE-1B-7B-0125-Instruct"])
+def test_model_load_failure_falls_back(source):
+    at = open_page("tokens", "ko")
+    at.sidebar.selectbox(key="frame.model_choice").set_value("other").run()
+    at.sidebar.text_input(key="frame.model_other").input(source).run()
+    assert not at.exception
+    errors = [e.value for e in at.sidebar.error]
+    assert errors and HANGUL.search(errors[0])  # the message is in the learner's language
+    assert KO["frame.fallback"] in " ".join(c.value for c in at.sidebar.caption)
+    assert at.html  # the page still works on the built-in model
+    at.text_area(key="tokens.text").input("still works").run()
+    assert not at.exception
+
+
+def test_deep_link_before_first_navigation_still_gets_the_frame(monkeypatch):
+    """Without the AppTest workaround every run starts in Streamlit's old pages-folder mode, like
+    a fresh server's first visit; `ui.page_start` must still bring in the frame and the right page."""
+    monkeypatch.setattr(app_test_module, "PagesManager", PagesManager)
+    at = AppTest.from_file(str(APP), default_timeout=90)
+    at.query_params["lang"] = "ko"
+    at.run()
+    at.switch_page("pages/experts.py").run()
+    check(at)
+    assert at.sidebar.radio(key="frame.lang").value == "ko"
+    assert KO["experts.title"] in texts(at)
+    assert EN["experts.title"] not in texts(at)
