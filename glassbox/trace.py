@@ -32,7 +32,7 @@ MIN_SPANS = 3
 SNIPPET_CHARS = 150
 CONTEXT_TOKENS = 48  # tokens fetched each side of a match; about SNIPPET_CHARS of English text
 CANDIDATE_FACTOR = 2  # occurrences looked at per span, per document shown, before BM25 picks
-MAX_TEXT_TOKENS = 4096
+MAX_TEXT_TOKENS = 1024  # the engine starts a thread per token position; longer texts are refused
 LEVELS = ("low", "medium", "high")
 SENTENCE_END = re.compile(r"[.!?](?=\s)")
 

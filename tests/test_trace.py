@@ -212,3 +212,9 @@ def test_cli_prints_the_same_json(index, capsys):
     assert json.loads(capsys.readouterr().out)["share"] == 1.0
     assert cli.main(["trace", "", "--index", str(index.folder)]) == 2
     assert "empty" in capsys.readouterr().err
+
+
+def test_too_long_text_is_refused(index):
+    with pytest.raises(GlassboxError) as err:
+        gt.trace(index, "candle " * (gt.MAX_TEXT_TOKENS + 5))
+    assert err.value.code == "text_too_long"
