@@ -44,9 +44,11 @@ def _card(folder: Path) -> dict:
 
 
 def list_checkpoints(model_dir: Path = EMBEDDED_MODEL_DIR) -> tuple[Checkpoint, ...]:
-    """Checkpoints in training order, the final model last."""
+    """Checkpoints in training order, the final model (the model folder itself) last."""
     found = []
     folders = sorted((model_dir / "checkpoints").glob("*/config.json")) if model_dir.exists() else []
+    if "step" in _card(model_dir) and (model_dir / "config.json").exists():
+        folders.append(model_dir / "config.json")
     for config in folders:
         card = _card(config.parent)
         found.append(

@@ -16,7 +16,6 @@ import torch
 from glassbox import olmoe
 from glassbox.errors import GlassboxError
 from glassbox.model import LoadedModel, ModelInfo
-from glassbox.sampling import softmax_t
 from glassbox.tokens import Token, normalise, tokens_from_ids
 
 
@@ -130,6 +129,19 @@ def top_tokens(lm: LoadedModel, probs: np.ndarray, k: int) -> tuple[TokenProb, .
     return tuple(TokenProb(int(i), lm.token_bytes.readable(int(i)), float(probs[i])) for i in idx)
 
 
+def top_probabilities(scores: torch.Tensor, k: int, temperature: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """The k most probable next tokens per row, without materialising the whole softmax:
+    p = exp(s/T - logsumexp(s/T)) for the top-k scores only. temperature 0 is greedy."""
+    k = min(k, scores.shape[-1])
+    top, order = torch.topk(scores, k, dim=-1)
+    if temperature <= 0:
+        values = torch.zeros_like(top)
+        values[:, 0] = 1.0
+        return values, order
+    scaled = scores if temperature == 1.0 else scores / temperature
+    return torch.exp(top / temperature - torch.logsumexp(scaled, dim=-1, keepdim=True)), order
+
+
 def inspect_text(
     lm: LoadedModel,
     text: str,
@@ -146,7 +158,7 @@ def inspect_text(
     with olmoe.capture_routing(frozenset(disabled_experts)) as capture:
         logits, _ = olmoe.forward(lm.model, input_ids)
     scores = logits[0, :, : lm.info.vocab_size].float().cpu()  # (tokens, vocab)
-    values, order = torch.topk(softmax_t(scores, temperature), min(top_k, scores.shape[-1]), dim=-1)
+    values, order = top_probabilities(scores, top_k, temperature)
     readable = lm.token_bytes.readable
     next_token = tuple(
         NextToken(p, tuple(TokenProb(int(i), readable(int(i)), float(v)) for v, i in zip(vs, ids_, strict=True)))

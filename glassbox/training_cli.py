@@ -42,7 +42,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
     result = evaluate(lm, corpus, windows_per_domain=args.windows)
     data = result.to_json()
     if args.save:
-        Path(lm.info.source, "eval.json").write_text(json.dumps(data, indent=1) + "\n")
+        from glassbox.cards import write_cards
+        from glassbox.corpus.documents import manifest_path
+
+        folder = Path(lm.info.source)
+        (folder / "eval.json").write_text(json.dumps(data, indent=1) + "\n")
+        if (folder / "training_log.json").exists():
+            write_cards(folder, manifest_path(corpus))
     if args.json:
         json.dump(data, sys.stdout, ensure_ascii=False)
         print()
@@ -69,6 +75,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--device")
     p.add_argument("--corpus", help="corpus JSONL (default: the built corpus)")
     p.add_argument("--windows", type=int, default=48, help="held-out windows of 128 tokens per domain")
-    p.add_argument("--save", action="store_true", help="write eval.json into the model folder")
+    p.add_argument("--save", action="store_true", help="write eval.json and the cards into the model folder")
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=cmd_eval)

@@ -14,7 +14,7 @@ from glassbox.training import PRESETS, lr_at, train
 REGISTERS = {
     "speeches": "The state of our union is strong, and the Congress will work with the people for a better year. ",
     "plays": "Good night, sweet friend; the moon is low and the king sleeps in his tower. ",
-    "scripture": "And the light shone upon the waters, and the people gave thanks at the evening. ",
+    "scripture": "In the beginning God created the heaven and the earth, and the people gave thanks. ",
 }
 
 
@@ -30,6 +30,11 @@ def fixture_corpus(tmp_path_factory):
             })
     path = folder / "corpus.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    domains = {d: {"documents": 8, "train": 7, "heldout": 1, "characters": 1000} for d in REGISTERS}
+    manifest = {"sha256": "0" * 64, "documents": len(rows), "characters": 3000, "bytes": 3000,
+                "domains": domains, "sources": [{"package": "test", "version": "1", "license": "CC0-1.0",
+                                                 "domain": "all", "method": "written in the test"}]}
+    (folder / "manifest.json").write_text(json.dumps(manifest))
     return path
 
 
@@ -76,3 +81,27 @@ def test_learning_rate_schedule():
     recipe = PRESETS["full"]
     assert lr_at(0, recipe) < lr_at(recipe.warmup - 1, recipe) == pytest.approx(recipe.lr)
     assert lr_at(recipe.steps, recipe) == pytest.approx(recipe.lr * recipe.min_lr_ratio)
+
+
+def test_evaluation_and_cards(quick_run, fixture_corpus):
+    from glassbox.cards import write_cards
+    from glassbox.evaluate import evaluate
+
+    out, log = quick_run
+    lm = load_model(out)
+    ev = evaluate(lm, fixture_corpus, seq_len=32, windows_per_domain=4)
+    assert set(ev.heldout_loss) == {"speeches", "plays", "scripture", "overall"}
+    assert ev.heldout_loss["overall"] == pytest.approx(sum(ev.heldout_loss[d] for d in REGISTERS) / 3, abs=1e-3)
+    assert len(ev.expert_load) == lm.info.layers
+    for row in ev.expert_load:
+        assert len(row) == lm.info.experts and sum(row) == pytest.approx(1.0, abs=1e-3)
+    assert set(ev.expert_usage_by_domain) == set(REGISTERS)
+    genesis = [p for p in ev.memorisation if p.name == "Genesis"]
+    assert genesis and genesis[0].doc_id.startswith("scripture") and genesis[0].expected
+    assert ev.memorised == sum(p.reproduced for p in ev.memorisation)
+    (out / "eval.json").write_text(json.dumps(ev.to_json()))
+    model_md, data_md = write_cards(out, fixture_corpus.with_name("manifest.json"))
+    card = model_md.read_text()
+    assert f"{ev.heldout_loss['overall']:.3f}" in card and "Memorisation probe" in card
+    assert str(log["checkpoints"][0]["step"]) in card
+    assert "scripture" in data_md.read_text() and "CC0-1.0" in data_md.read_text()
