@@ -22,6 +22,7 @@ EXAMPLE_HUB_ID = "allenai/OLMoE-1B-7B-0125-Instruct"
 
 
 def language_switch() -> str:
+    ui.set_run_lang("")  # until the switch below is read
     lang = ui.lang()  # seeds the switch from ?lang= on a session's first run
     st.sidebar.radio(
         "Language · 언어",
@@ -33,6 +34,7 @@ def language_switch() -> str:
     )
     lang = st.session_state[ui.KEY_LANG]
     st.session_state[ui.KEY_LANG_KEPT] = lang
+    ui.set_run_lang(lang)
     if st.query_params.get("lang") != lang:
         st.query_params["lang"] = lang
     return lang

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import importlib
 import re
+import threading
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -69,16 +70,25 @@ def page_start() -> None:
 
 def lang() -> str:
     """The learner's language: the sidebar switch, first taken from `?lang=` in the URL."""
-    if KEY_LANG not in st.session_state:
+    chosen = st.session_state.get(KEY_LANG)
+    if chosen is None:
         wanted = st.session_state.get(KEY_LANG_KEPT) or st.query_params.get("lang", "en")
-        st.session_state[KEY_LANG] = wanted if wanted in LANGS else "en"
-    st.session_state[KEY_LANG_KEPT] = st.session_state[KEY_LANG]
-    return st.session_state[KEY_LANG]
+        chosen = wanted if wanted in LANGS else "en"
+        st.session_state[KEY_LANG] = chosen
+    return chosen
+
+
+_run = threading.local()  # the language of the script run going on in this thread
+
+
+def set_run_lang(code: str) -> None:
+    """Remember the language for the rest of this script run (app.py calls it first thing)."""
+    _run.lang = code
 
 
 def tr(key: str, **params: object) -> str:
     """A UI string in the learner's language."""
-    return t(key, lang(), **params)
+    return t(key, getattr(_run, "lang", None) or lang(), **params)
 
 
 # --- the model -----------------------------------------------------------------------------
@@ -97,10 +107,17 @@ def cached_model(source: str):
     return load_model(source)
 
 
+_loaded: set[str] = set()  # sources loaded in this process (no spinner needed for those)
+
+
 def load_model(source: str):
     """The shared model for `source` (loaded once per process, with a spinner the first time)."""
-    with st.spinner(tr("model.loading", source=Path(source).name or source)):
+    if source in _loaded:
         return cached_model(source)
+    with st.spinner(tr("model.loading", source=Path(source).name or source)):
+        lm = cached_model(source)
+    _loaded.add(source)
+    return lm
 
 
 def source() -> str:
@@ -113,11 +130,20 @@ def current_model():
     return guarded(load_model, source())
 
 
-@st.cache_data(show_spinner=False, max_entries=512)
+@st.cache_resource(show_spinner=False, max_entries=512)
 def _inspect(src: str, text: str, disabled: tuple[int, ...]):
+    """One forward pass per (model, text, switched-off experts), shared by every session.
+
+    A resource cache, not a data cache: the result is only ever read (the routing arrays are
+    locked below; pages pass the logits to functions that return new arrays), so it is handed
+    out as is instead of being unpickled (about 30 ms) on every rerun.
+    """
     from glassbox.inspection import inspect_text
 
-    return inspect_text(cached_model(src), text, top_k=10, disabled_experts=frozenset(disabled))
+    result = inspect_text(cached_model(src), text, top_k=10, disabled_experts=frozenset(disabled))
+    for array in (result.routing.probs, result.routing.experts, result.routing.weights):
+        array.setflags(write=False)
+    return result
 
 
 def inspect(text: str, disabled: Sequence[int] = (), src: str | None = None):
@@ -259,8 +285,7 @@ def chart(builder: str, *args: Any, key: str | None = None) -> None:
         st.caption(tr("common.no_charts"))
         return
     try:
-        figure = getattr(charts, builder)(*args)
-        rows = getattr(charts, ROWS_TWIN.get(builder, builder + "_rows"))(*args)
+        figure, rows = _figure(builder, *args)
     except Exception as err:  # noqa: BLE001
         show_error(err)
         return
@@ -269,9 +294,19 @@ def chart(builder: str, *args: Any, key: str | None = None) -> None:
         table(rows)
 
 
+@st.cache_resource(show_spinner=False, max_entries=512)
+def _figure(builder: str, *args: Any):
+    """A chart and its rows, built once per arguments (building a plotly figure takes ~50 ms;
+    the figure is only read afterwards, so every session may share it)."""
+    charts = charts_module()
+    figure = getattr(charts, builder)(*args)
+    rows = getattr(charts, ROWS_TWIN.get(builder, builder + "_rows"))(*args)
+    return figure, rows
+
+
 def table(rows: Sequence[dict]) -> None:
     """Rows of dicts as a table, known column names translated."""
-    names = {c: tr("col." + c) for c in COLUMNS}
+    names = {c: tr("col." + c) for c in (rows[0] if rows else {}) if c in COLUMNS}
     st.dataframe([{names.get(k, k): v for k, v in row.items()} for row in rows], hide_index=True)
 
 

@@ -58,7 +58,9 @@ def candidates(lm, logits: np.ndarray, settings: Settings, n: int = BARS) -> lis
     """The n most likely next tokens after temperature, each marked kept or cut off."""
     probs = softmax(logits, settings.temperature)
     keep = keep_mask(probs, settings.top_k, settings.top_p)
-    top = np.argsort(-probs, kind="stable")[:n]
+    n = min(n, len(probs))
+    top = np.argpartition(-probs, n - 1)[:n]
+    top = top[np.argsort(-probs[top], kind="stable")]
     return [Candidate(int(i), lm.token_bytes.readable(int(i)), float(probs[i]), bool(keep[i])) for i in top]
 
 
