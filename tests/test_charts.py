@@ -81,6 +81,7 @@ def test_routing_heatmap_marks_exactly_the_chosen_cells(real_tokens):
     heat, dots = fig.data
     assert isinstance(heat, go.Heatmap) and heat.colorscale == go.Heatmap(colorscale="Cividis").colorscale
     np.testing.assert_allclose(np.asarray(heat.z), probs)
+    assert heat.zmin == 0 and heat.zmax == pytest.approx(probs.max())  # the colours start at 0%, not at the minimum
     rows = list(heat.y)
     assert len(set(rows)) == n_tokens  # "␣the" appears twice in the sentence and must not merge
     assert rows.count("1·␣cat") == 1 and sum(r.endswith("·␣the") for r in rows) == 2
@@ -130,6 +131,7 @@ def test_expert_load_and_domain_usage():
     load = rng.dirichlet(np.ones(6), size=3)
     fig = charts.expert_load(load)
     np.testing.assert_allclose(np.asarray(fig.data[0].z), load)
+    assert fig.data[0].zmin == 0 and fig.data[0].zmax == pytest.approx(load.max())
     assert list(fig.data[0].x) == list(range(6)) and list(fig.data[0].y) == [0, 1, 2]
     assert "even share: 16.7%" in fig.data[0].hovertext[0][0]
     rows = charts.expert_load_rows(load)

@@ -52,6 +52,7 @@ def _marked_heatmap(probs: np.ndarray, chosen: np.ndarray, rows: list, lab: dict
     fig.add_trace(
         go.Heatmap(
             z=probs,
+            zmax=max(float(probs.max(initial=0.0)), 1e-9),  # zmin only holds with zmax set
             x=list(range(n_experts)),
             y=rows,
             colorscale=HEATMAP_SCALE,
@@ -160,6 +161,7 @@ def _share_heatmap(share: np.ndarray, rows: list, lab: dict[str, str], extra: st
     fig.add_trace(
         go.Heatmap(
             z=share,
+            zmax=max(float(share.max(initial=0.0)), 1e-9),
             x=list(range(n_experts)),
             y=rows,
             colorscale=HEATMAP_SCALE,

@@ -20,7 +20,11 @@ HEATMAP_SCALE = "Cividis"
 CUT_GREY = "#B3B3B3"
 # Highlight backgrounds for spans, faint to strong; black text stays readable on all three.
 LEVEL_COLOURS = ("#FFF3C4", "#FFD966", "#F2A900")
-FONT = {"family": "Noto Sans, Noto Sans CJK KR, Apple SD Gothic Neo, Malgun Gothic, sans-serif", "size": 16}
+FONT = {
+    "family": "Source Sans Pro, Noto Sans, Noto Sans CJK KR, Apple SD Gothic Neo, Malgun Gothic, sans-serif",
+    "size": 16,
+    "color": "#1F2937",
+}
 
 NEXT_TOKEN_LABELS = {
     "title": "Next-token probabilities",
@@ -117,14 +121,20 @@ def merge_labels(defaults: dict[str, str], given: Mapping[str, str] | None, **fi
 def new_figure(title: str, height: int, **layout: object) -> go.Figure:
     """An empty figure with the shared title, font, margins and legend place.
 
-    No template is named: a named template costs tens of milliseconds per figure, and Streamlit
-    applies its own (light or dark) theme to whatever the figure leaves unset.
+    No template is named (one costs tens of milliseconds per figure); the look is set here instead,
+    so a figure reads the same anywhere. Streamlit's own chart theme overrides fonts with smaller
+    ones: pages show these figures with `st.plotly_chart(fig, theme=None)` to keep them projector-sized.
     """
     fig = go.Figure()
+    axis = {"gridcolor": "#E5E7EB", "zeroline": False, "automargin": True}
     fig.update_layout(
         title={"text": display_label(title)},
         height=height,
         font=FONT,
+        paper_bgcolor="white",
+        plot_bgcolor="white",
+        xaxis=axis,
+        yaxis=axis,
         hoverlabel={"font": {"size": 16}},
         margin={"l": 20, "r": 20, "t": 70 if title else 30, "b": 20},
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1.0},
