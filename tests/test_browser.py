@@ -1,0 +1,266 @@
+"""The real site in a real browser: every page, in English and Korean, typed into and checked.
+
+Starts `streamlit run app.py` on a free local port with the tiny test model and a small data
+folder (corpus + infini-gram index), waits for `/_stcore/health`, then drives Debian's Chromium
+through Playwright. On each page it types into the page's main text input, waits for the script to
+finish, and checks: no exception box, no error message, the page's own elements, no raw HTML or
+mojibake in the visible text, Hangul on Korean pages. Screenshots go to test-artifacts/screenshots/
+for a person to look at. Layout and wording are judged there, not here.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parent.parent
+SHOTS = ROOT / "test-artifacts" / "screenshots"
+CHROMIUM = Path("/usr/bin/chromium")
+LAUNCH_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+CHART = '[data-testid="stPlotlyChart"]'
+MOJIBAKE = re.compile(r"[ÃÂ][\x80-\xbf]|ì[\x80-\xbf]|ë[\x80-\xbf]|\ufffd|Ġ")
+RAW_HTML = re.compile(r"</?(span|div|b|br|p|style|script)\b[^>]*>|&(lt|gt|amp|quot|#\d+);")
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+
+@dataclass(frozen=True)
+class PageCheck:
+    name: str  # for test ids and screenshot names
+    url: str  # the page's url_path in app.py ("" for the default page, which lives at the root)
+    input_key: str | None  # widget key of the page's main text input (None: the page has none)
+    expect: tuple[str, ...]  # CSS selectors that must be on the page after typing (and clicking)
+    typed: tuple[str, str] = ("The cat sat on the mat", "고양이가 창가에 앉아")  # (en, ko); both in the corpus
+    click_key: str | None = None  # a button pressed after typing, e.g. "reveal" on a predict-first page
+    input_optional: bool = False  # the input is drawn only when what it needs exists (e.g. checkpoints)
+
+
+HTML = '[data-testid="stHtml"]'
+PAGES = (
+    PageCheck("home", "", None, ('[data-testid="stMetric"]', '[data-testid="stPageLink"]')),
+    PageCheck("tokens", "tokens", "tokens.text", (".gb-chips", CHART)),
+    PageCheck("next-token", "next-token", "next.prompt", (CHART,), click_key="next.reveal_button"),
+    PageCheck("experts", "experts", "experts.prompt", (CHART,)),
+    PageCheck("training-data", "training-data", "trace.text", (HTML,)),
+    PageCheck(
+        "watch-it-learn",
+        "watch-it-learn",
+        "watch.prompt",
+        ('[data-testid="stMarkdownContainer"]',),
+        input_optional=True,
+    ),
+    PageCheck("playground", "playground", "playground.text", ('[data-testid="stTabs"]', ".gb-chips")),
+    PageCheck("about", "about", "about.query", ('[data-testid="stDataFrame"]', HTML), typed=("lantern", "고양이")),
+)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def snapshot_site(dest: Path) -> Path:
+    """A copy of the site's scripts (app.py, pages/, .streamlit/) taken now.
+
+    Streamlit reads page scripts from disk on every run; running a copy keeps a page that someone
+    is editing meanwhile from mixing old and new code within one test. `glassbox` itself is
+    imported from the checkout (PYTHONPATH), once, when the server starts.
+    """
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(ROOT / "app.py", dest / "app.py")
+    for folder in ("pages", ".streamlit"):
+        if (ROOT / folder).is_dir():
+            shutil.copytree(ROOT / folder, dest / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    return dest
+
+
+def start_site(
+    model_dir: Path, data_dir: Path, port: int, log: Path, script: str = "app.py", cwd: Path = ROOT
+) -> subprocess.Popen:
+    """`streamlit run app.py` (or `script`) in `cwd` on 127.0.0.1:port, with the given model and data folders."""
+    env = {
+        **os.environ,
+        "GLASSBOX_MODEL": str(model_dir),
+        "GLASSBOX_DATA": str(data_dir),
+        "HF_HUB_OFFLINE": "1",
+        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep),
+    }
+    flags = {
+        "server.headless": "true",
+        "server.port": str(port),
+        "server.address": "127.0.0.1",
+        "browser.gatherUsageStats": "false",
+        "server.fileWatcherType": "none",  # no reruns when files change mid-test
+    }
+    cmd = [sys.executable, "-m", "streamlit", "run", script, *(f"--{k}={v}" for k, v in flags.items())]
+    return subprocess.Popen(cmd, cwd=cwd, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+
+
+def server_errors(log: Path) -> str:
+    """The last error the server logged (Streamlit shows learners only a redacted box)."""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", log.read_text(errors="replace"))
+    errors = [line.strip(" │") for line in text.splitlines() if re.match(r"\s*\w*(Error|Exception)\b", line)]
+    return errors[-1] if errors else text[-1500:]
+
+
+def wait_healthy(base: str, server: subprocess.Popen, log: Path, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"the site exited with {server.returncode}:\n{log.read_text(errors='replace')[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as reply:
+                if reply.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"no health answer in {timeout:.0f} s:\n{log.read_text(errors='replace')[-3000:]}")
+
+
+# True once the app is connected, its script is "notRunning", and a dozen polls in a row (≥ 1.2 s)
+# saw neither a state change nor a change to the page. A rerun that a keystroke asks for starts a
+# moment later, and a busy browser may still be drawing a long page after the script ended; counting
+# polls rather than milliseconds keeps a stalled main thread from looking like a quiet page.
+SETTLED_JS = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (!app) return false;
+  if (!window.__gbObserver) {
+    window.__gbQuiet = 0;
+    window.__gbObserver = new MutationObserver(() => { window.__gbQuiet = 0; });
+    window.__gbObserver.observe(document.body, {subtree: true, childList: true, characterData: true});
+  }
+  const state = app.getAttribute('data-test-script-state') + '/' + app.getAttribute('data-test-connection-state');
+  if (state !== window.__gbState) { window.__gbState = state; window.__gbQuiet = 0; }
+  window.__gbQuiet += 1;
+  return state === 'notRunning/CONNECTED' && window.__gbQuiet >= 12;
+}"""
+
+
+def settle(page, timeout_ms: int = 180_000) -> None:
+    """Wait until the script run that the last action started has finished."""
+    page.wait_for_function(SETTLED_JS, polling=100, timeout=timeout_ms)
+
+
+@pytest.fixture(scope="module")
+def site(tiny_model_dir, site_data_dir, tmp_path_factory):
+    if not CHROMIUM.exists():
+        message = (
+            f"!!! BROWSER TEST NOT RUN: no Chromium at {CHROMIUM}. "
+            "Install it: apt-get install -y chromium fonts-noto-cjk (not `playwright install`). !!!"
+        )
+        print("\n" + message, file=sys.stderr)
+        pytest.skip(message)
+    port = free_port()
+    work = tmp_path_factory.mktemp("site")
+    log = work / "streamlit.log"
+    server = start_site(tiny_model_dir, site_data_dir, port, log, cwd=snapshot_site(work / "app"))
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(base, server, log)
+        yield base, log
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+@pytest.fixture(scope="module")
+def browser(site):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def visible_problems(page) -> list[str]:
+    """What a learner must never see: exceptions, error boxes, raw markup, mojibake."""
+    problems = []
+    for box in page.locator('[data-testid="stException"]').all():
+        problems.append("exception: " + box.inner_text()[:500])
+    for box in page.locator('[data-testid="stAlertContentError"]').all():
+        problems.append("error message: " + box.inner_text()[:300])
+    for box in page.locator('[role="dialog"]').all():
+        problems.append("dialog: " + box.inner_text()[:300])  # e.g. Streamlit's "Page not found"
+    text = page.locator('[data-testid="stMain"]').inner_text()
+    problems += [f"raw HTML on screen: {m.group(0)!r}" for m in RAW_HTML.finditer(text)]
+    problems += [f"mojibake on screen: {m.group(0)!r}" for m in MOJIBAKE.finditer(text)]
+    return problems
+
+
+def key_class(key: str | None) -> str:
+    """The CSS class Streamlit gives the container of the widget with this key."""
+    return ".st-key-" + re.sub(r"[^a-zA-Z0-9_-]", "-", key or "none")
+
+
+def screenshot(page, path: Path) -> None:
+    """The whole page: Streamlit scrolls inside its main section, so the window grows to fit it."""
+    height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]')?.scrollHeight ?? 0")
+    page.set_viewport_size({"width": 1400, "height": max(1600, min(int(height) + 80, 14_000))})
+    page.wait_for_timeout(800)  # charts redraw for the new size
+    page.screenshot(path=str(path), full_page=True)
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+@pytest.mark.parametrize("check", PAGES, ids=[p.name for p in PAGES])
+def test_page_in_browser(site, browser, check: PageCheck, lang: str):
+    base, log = site
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport={"width": 1400, "height": 1600}, locale="ko-KR" if lang == "ko" else "en-US")
+    page = context.new_page()
+    page_errors: list[str] = []
+    page.on("pageerror", lambda err: page_errors.append(str(err)))
+    try:
+        page.goto(f"{base}/{check.url}?lang={lang}", wait_until="domcontentloaded")
+        page.wait_for_selector('[data-testid="stMain"]', timeout=60_000)
+        settle(page)
+        assert not visible_problems(page), f"{visible_problems(page)}; server: {server_errors(log)}"
+        box = page.locator(f"{key_class(check.input_key)} textarea, {key_class(check.input_key)} input")
+        if check.input_key and (box.count() or not check.input_optional):
+            box.first.wait_for(timeout=30_000)
+            assert box.count() == 1, f"not one main text input with key {check.input_key!r} on {check.name}"
+            box.fill(check.typed[lang == "ko"])
+            box.press("Control+Enter" if box.evaluate("e => e.tagName") == "TEXTAREA" else "Enter")
+            settle(page)
+            assert box.input_value() == check.typed[lang == "ko"]
+            if check.click_key:
+                page.locator(f"{key_class(check.click_key)} button").click()
+                settle(page)
+        for selector in check.expect:
+            page.wait_for_selector(selector, timeout=30_000)
+        problems = visible_problems(page)
+        assert not problems, f"{check.name} ({lang}): {problems}; server: {server_errors(log)}"
+        assert not page_errors, f"{check.name} ({lang}) JavaScript errors: {page_errors}"
+        main_text = page.locator('[data-testid="stMain"]').inner_text()
+        if lang == "ko":
+            hangul = len(HANGUL.findall(main_text))
+            assert hangul > 20, f"{check.name}: only {hangul} Hangul characters on the Korean page"
+        assert "Ġ" not in main_text
+    finally:
+        try:  # a picture of the page as the test left it, passed or failed
+            screenshot(page, SHOTS / f"{check.name}-{lang}.png")
+        finally:
+            context.close()
