@@ -48,7 +48,7 @@ def test_next_token_bars_order_colours_and_highlight():
     # most likely on top: the category order is by probability and the axis runs top-down
     assert list(fig.layout.yaxis.categoryarray) == ["␣cat", "⟨EC 95⟩", "␣dog", "␣the"]
     assert fig.layout.yaxis.autorange == "reversed" and fig.layout.yaxis.type == "category"
-    assert fig.layout.xaxis.tickformat == ".0%" and kept.texttemplate == "%{x:.1%}"
+    assert fig.layout.xaxis.tickformat == ".2~p" and kept.texttemplate == "%{x:.3~p}"  # % to significant digits
     assert charts.next_token_rows(candidates) == [
         {"rank": 1, "token": "␣cat", "probability": 0.6, "kept": True},
         {"rank": 2, "token": "⟨EC 95⟩", "probability": 0.25, "kept": True},
@@ -173,7 +173,7 @@ def test_compare_distributions_aligns_tokens():
     assert list(fig.layout.yaxis.categoryarray) == ["␣cat", "␣dog", "␣the", "␣mat"]
     assert list(bars["Model"].x) == [0.5, 0.3, 0.1, None]
     assert list(bars["Corpus (∞-gram)"].x) == [None, 0.6, None, 0.4]
-    assert list(bars["Corpus (∞-gram)"].text) == ["not listed", "60.0%", "not listed", "40.0%"]  # absent is not 0%
+    assert list(bars["Corpus (∞-gram)"].text) == ["not listed", "60%", "not listed", "40%"]  # absent is not 0%
     assert bars["Model"].marker.color != bars["Corpus (∞-gram)"].marker.color
     assert charts.compare_rows(model, corpus)[1] == {
         "token": "␣dog",
@@ -194,6 +194,14 @@ def test_token_counts():
     assert len({b.marker.color for b in bars.values()}) == 3
     assert all(b.marker.color in charts.PALETTE for b in bars.values())
     assert charts.token_counts_rows(rows)[1] == {"name": "한국어", "characters": 20, "words": 6, "tokens": 25}
+
+
+def test_percent_keeps_small_probabilities_visible():
+    assert charts.style.percent(0.0213) == "2.13%" and charts.style.percent(0.5) == "50%"
+    assert charts.style.percent(2e-5) == "0.002%" and charts.style.percent(1e-9) == "<0.001%"
+    assert charts.style.percent(0) == "0%" and charts.style.percent(1.0) == "100%"
+    probs = np.full((2, 4), 0.25)
+    assert "25%" in charts.routing_heatmap(probs, np.array([[0], [1]]), ["a", "b"]).data[0].hovertext[0][0]
 
 
 def test_distinctiveness_levels():

@@ -17,9 +17,12 @@ from glassbox.charts.style import (
     LOSS_LABELS,
     NEXT_TOKEN_LABELS,
     PALETTE,
+    TEXT_PERCENT,
+    TICK_PERCENT,
     display_label,
     merge_labels,
     new_figure,
+    percent,
     unique_labels,
 )
 
@@ -61,14 +64,14 @@ def next_token_bars(
                     "pattern": {"shape": hatch},
                     "line": {"color": "black", "width": 3 if group == "picked" else 0},
                 },
-                texttemplate="%{x:.1%}",
+                texttemplate=f"%{{x:{TEXT_PERCENT}}}",
                 textposition="outside",
                 cliponaxis=False,
-                hovertemplate="%{y}: %{x:.2%}<extra></extra>",
+                hovertemplate=f"%{{y}}: %{{x:{TEXT_PERCENT}}}<extra></extra>",
             )
         )
     top = max([float(c[1]) for c in candidates], default=1.0)
-    fig.update_xaxes(title=lab["x"], tickformat=".0%", range=[0, max(top, 1e-9) * 1.2])
+    fig.update_xaxes(title=lab["x"], tickformat=TICK_PERCENT, range=[0, max(top, 1e-9) * 1.2])
     fig.update_yaxes(title=lab["y"], type="category", categoryorder="array", categoryarray=names, autorange="reversed")
     return fig
 
@@ -171,14 +174,14 @@ def compare_distributions(
                 orientation="h",
                 name=lab[key],
                 marker={"color": colour, "pattern": {"shape": hatch}},
-                text=[f"{m[side]:.1%}" if m[side] is not None else display_label(lab["missing"]) for m in merged],
+                text=[percent(m[side]) if m[side] is not None else display_label(lab["missing"]) for m in merged],
                 textposition="outside",
                 cliponaxis=False,
-                hovertemplate=f"{display_label(lab[key])} · %{{y}}: %{{x:.2%}}<extra></extra>",
+                hovertemplate=f"{display_label(lab[key])} · %{{y}}: %{{x:{TEXT_PERCENT}}}<extra></extra>",
             )
         )
     top = max([p for m in merged for p in m[1:] if p is not None], default=1.0)
-    fig.update_xaxes(title=lab["x"], tickformat=".0%", range=[0, max(top, 1e-9) * 1.2])
+    fig.update_xaxes(title=lab["x"], tickformat=TICK_PERCENT, range=[0, max(top, 1e-9) * 1.2])
     fig.update_yaxes(title=lab["y"], type="category", categoryorder="array", categoryarray=names, autorange="reversed")
     return fig
 

@@ -18,10 +18,12 @@ from glassbox.charts.style import (
     HEATMAP_SCALE,
     PALETTE,
     ROUTING_LABELS,
+    TICK_PERCENT,
     TOKEN_PATH_LABELS,
     display_label,
     merge_labels,
     new_figure,
+    percent,
     unique_labels,
 )
 from glassbox.errors import GlassboxError
@@ -42,7 +44,7 @@ def _marked_heatmap(probs: np.ndarray, chosen: np.ndarray, rows: list, lab: dict
     rank = {(r, int(e)): j for r in range(n_rows) for j, e in enumerate(chosen[r])}
     hover = [
         [
-            f"{lab['y']} {rows[r]}<br>{lab['x']} {e}: {probs[r, e]:.1%}"
+            f"{lab['y']} {rows[r]}<br>{lab['x']} {e}: {percent(probs[r, e])}"
             + (f"<br>{lab['chosen']} #{rank[r, e] + 1}" if (r, e) in rank else "")
             for e in range(n_experts)
         ]
@@ -61,7 +63,7 @@ def _marked_heatmap(probs: np.ndarray, chosen: np.ndarray, rows: list, lab: dict
             ygap=1,
             hovertext=hover,
             hoverinfo="text",
-            colorbar={"title": {"text": lab["colour"]}, "tickformat": ".0%"},
+            colorbar={"title": {"text": lab["colour"]}, "tickformat": TICK_PERCENT},
         )
     )
     cells = sorted(rank, key=lambda cell: (cell[0], rank[cell]))
@@ -154,7 +156,7 @@ def token_path_rows(
 def _share_heatmap(share: np.ndarray, rows: list, lab: dict[str, str], extra: str = "") -> go.Figure:
     n_rows, n_experts = share.shape
     hover = [
-        [f"{lab['y']} {rows[r]}<br>{lab['x']} {e}: {share[r, e]:.1%}{extra}" for e in range(n_experts)]
+        [f"{lab['y']} {rows[r]}<br>{lab['x']} {e}: {percent(share[r, e])}{extra}" for e in range(n_experts)]
         for r in range(n_rows)
     ]
     fig = new_figure(lab["title"], height=max(300, 34 * n_rows + 160))
@@ -170,8 +172,8 @@ def _share_heatmap(share: np.ndarray, rows: list, lab: dict[str, str], extra: st
             ygap=1,
             hovertext=hover,
             hoverinfo="text",
-            colorbar={"title": {"text": lab["colour"]}, "tickformat": ".0%"},
-            texttemplate="%{z:.0%}" if n_experts <= 16 else None,
+            colorbar={"title": {"text": lab["colour"]}, "tickformat": TICK_PERCENT},
+            texttemplate="%{z:.2~p}" if n_experts <= 16 else None,
         )
     )
     fig.update_xaxes(title=lab["x"], dtick=1 if n_experts <= 32 else None, showgrid=False)
@@ -183,7 +185,7 @@ def expert_load(load: np.ndarray, labels: Mapping[str, str] | None = None) -> go
     """Share of token slots each expert got, per layer (rows) × expert."""
     load = np.asarray(load, dtype=float)
     lab = merge_labels(EXPERT_LOAD_LABELS, labels)
-    even = f"<br>({lab['uniform']}: {1 / max(1, load.shape[1]):.1%})"
+    even = f"<br>({lab['uniform']}: {percent(1 / max(1, load.shape[1]))})"
     fig = _share_heatmap(load, list(range(load.shape[0])), lab, extra=even)
     fig.update_yaxes(dtick=1)
     return fig

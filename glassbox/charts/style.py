@@ -88,6 +88,21 @@ COUNT_LABELS = {
 }
 
 
+# d3 formats: percentages to significant digits, so an untrained model's 0.002% does not read "0%".
+TICK_PERCENT = ".2~p"
+TEXT_PERCENT = ".3~p"
+
+
+def percent(share: float) -> str:
+    """A share as a percentage to three significant digits (0.0213 → "2.13%", 2e-5 → "0.002%")."""
+    value = float(share) * 100
+    if value == 0:
+        return "0%"
+    if abs(value) < 0.001:
+        return "<0.001%"
+    return f"{value:.3g}%"
+
+
 def display_label(text: str) -> str:
     """Text made safe for plotly, which reads `<b>`, `<br>` and `&amp;` as markup."""
     return html.escape(str(text), quote=False)
