@@ -42,7 +42,8 @@ def language_switch() -> str:
 
 def wanted_source() -> str:
     """The model the learner picked in the sidebar (before any fallback)."""
-    checkpoints = {f"ckpt:{c.name}": c for c in ui.guarded(list_checkpoints) or ()}
+    # the final checkpoint is the embedded model itself: offer only the earlier ones here
+    checkpoints = {f"ckpt:{c.name}": c for c in ui.guarded(list_checkpoints) or () if c.label != "final"}
     options = [EMBEDDED, *checkpoints, OTHER]
     if st.session_state.get(KEY_CHOICE) not in options:
         st.session_state[KEY_CHOICE] = EMBEDDED

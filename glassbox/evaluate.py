@@ -121,7 +121,7 @@ def evaluate(lm: LoadedModel, corpus: Path, seq_len: int = 128, windows_per_doma
     from glassbox.tokenizer import load_tokenizer
     from glassbox.training import tokenize_corpus
 
-    data = tokenize_corpus(corpus, load_tokenizer())
+    data = tokenize_corpus(corpus, load_tokenizer(), heldout_only=True)
     losses: dict[str, float] = {}
     usage: dict[str, list[list[float]]] = {}
     total = np.zeros((lm.info.layers, lm.info.experts))

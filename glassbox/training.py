@@ -64,14 +64,14 @@ class TokenData:
     documents: int
 
 
-def tokenize_corpus(corpus: Path, tokenizer, limit_chars: int | None = None) -> TokenData:
-    """Token streams for training and per-domain held-out evaluation."""
+def tokenize_corpus(corpus: Path, tokenizer, limit_chars: int | None = None, heldout_only: bool = False) -> TokenData:
+    """Token streams for training and per-domain held-out evaluation (only the latter if asked)."""
     from glassbox.corpus.documents import iter_documents
 
     eos = tokenizer.eos_token_id
     train_parts: list[np.ndarray] = []
     held: dict[str, list[np.ndarray]] = {}
-    docs = list(iter_documents(corpus))
+    docs = list(iter_documents(corpus, split="heldout" if heldout_only else None))
     if limit_chars is not None:
         docs = _limit(docs, limit_chars)
     batch = 256
@@ -85,7 +85,7 @@ def tokenize_corpus(corpus: Path, tokenizer, limit_chars: int | None = None) -> 
             else:
                 train_parts.append(arr)
     return TokenData(
-        train=np.concatenate(train_parts),
+        train=np.concatenate(train_parts) if train_parts else np.zeros(0, dtype=np.uint16),
         heldout={d: np.concatenate(parts) for d, parts in sorted(held.items())},
         documents=len(docs),
     )
