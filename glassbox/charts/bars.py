@@ -24,6 +24,7 @@ from glassbox.charts.style import (
     new_figure,
     percent,
     unique_labels,
+    wrapped,
 )
 
 
@@ -71,7 +72,8 @@ def next_token_bars(
             )
         )
     top = max([float(c[1]) for c in candidates], default=1.0)
-    fig.update_xaxes(title=lab["x"], tickformat=TICK_PERCENT, range=[0, max(top, 1e-9) * 1.2])
+    fig.update_layout(margin={"r": 80})  # room for the % beside a bar near 100%, drawn outside the axis
+    fig.update_xaxes(title=lab["x"], tickformat=TICK_PERCENT, range=[0, min(max(top, 1e-9) * 1.25, 1.0)])
     fig.update_yaxes(title=lab["y"], type="category", categoryorder="array", categoryarray=names, autorange="reversed")
     return fig
 
@@ -181,7 +183,8 @@ def compare_distributions(
             )
         )
     top = max([p for m in merged for p in m[1:] if p is not None], default=1.0)
-    fig.update_xaxes(title=lab["x"], tickformat=TICK_PERCENT, range=[0, max(top, 1e-9) * 1.2])
+    fig.update_layout(margin={"r": 80})  # room for the % beside a bar near 100%, drawn outside the axis
+    fig.update_xaxes(title=lab["x"], tickformat=TICK_PERCENT, range=[0, min(max(top, 1e-9) * 1.25, 1.0)])
     fig.update_yaxes(title=lab["y"], type="category", categoryorder="array", categoryarray=names, autorange="reversed")
     return fig
 
@@ -196,8 +199,9 @@ def compare_rows(
 def token_counts(rows: Sequence[tuple[str, int, int, int]], labels: Mapping[str, str] | None = None) -> go.Figure:
     """Grouped bars per text: characters, words, tokens."""
     lab = merge_labels(COUNT_LABELS, labels)
-    names = [display_label(x) for x in unique_labels([r[0] for r in rows], start=1)]
-    fig = new_figure(lab["title"], height=420, barmode="group")
+    full = [display_label(r[0]) for r in rows]
+    names = unique_labels([wrapped(str(r[0])) for r in rows], start=1)  # long sentences wrap, not tilt
+    fig = new_figure(lab["title"], height=460, barmode="group")
     for i, key in enumerate(("characters", "words", "tokens")):
         fig.add_trace(
             go.Bar(
@@ -207,9 +211,11 @@ def token_counts(rows: Sequence[tuple[str, int, int, int]], labels: Mapping[str,
                 marker={"color": PALETTE[i]},
                 texttemplate="%{y}",
                 textposition="outside",
-                hovertemplate=f"%{{x}} · {display_label(lab[key])}: %{{y}}<extra></extra>",
+                customdata=full,
+                hovertemplate=f"%{{customdata}} · {display_label(lab[key])}: %{{y}}<extra></extra>",
             )
         )
+    fig.update_xaxes(tickangle=0)
     fig.update_xaxes(title=lab["x"], type="category")
     fig.update_yaxes(title=lab["y"], rangemode="tozero")
     return fig

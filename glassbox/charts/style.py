@@ -9,6 +9,7 @@ ignored. Builders live in `bars` and `heatmaps`; nothing here draws a figure's d
 from __future__ import annotations
 
 import html
+import unicodedata
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -106,6 +107,26 @@ def percent(share: float) -> str:
 def display_label(text: str) -> str:
     """Text made safe for plotly, which reads `<b>`, `<br>` and `&amp;` as markup."""
     return html.escape(str(text), quote=False)
+
+
+def wrapped(text: str, width: int = 22, lines: int = 3) -> str:
+    """Escaped text broken into lines of about `width` columns (Hangul and other wide characters count
+    two), at most `lines` of them, the rest cut with "…"; for long category labels."""
+    out: list[str] = []
+    line, used = "", 0
+    for ch in str(text):
+        cost = 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+        if used + cost > width and line:
+            cut = line.rfind(" ")
+            head, line = (line[:cut], line[cut + 1 :]) if cut > width // 2 else (line, "")
+            out.append(head)
+            used = sum(2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in line)
+        line += ch
+        used += cost
+    out.append(line)
+    if len(out) > lines:
+        out = out[: lines - 1] + [out[lines - 1].rstrip() + "…"]
+    return "<br>".join(display_label(part) for part in out)
 
 
 def unique_labels(labels: Sequence[str], start: int = 0) -> list[str]:
