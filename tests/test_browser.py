@@ -158,7 +158,15 @@ SETTLED_JS = """() => {
 
 def settle(page, timeout_ms: int = 180_000) -> None:
     """Wait until the script run that the last action started has finished."""
-    page.wait_for_function(SETTLED_JS, polling=100, timeout=timeout_ms)
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(SETTLED_JS, polling=100, timeout=timeout_ms)
+    except PlaywrightTimeout:
+        seen = page.evaluate("() => [window.__gbState, window.__gbQuiet]")
+        raise AssertionError(
+            f"the page did not settle in {timeout_ms / 1000:.0f} s (state, quiet polls: {seen})"
+        ) from None
 
 
 @pytest.fixture(scope="module")
@@ -177,6 +185,7 @@ def site(tiny_model_dir, site_data_dir, tmp_path_factory):
     base = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(base, server, log)
+        warm_up(base)
         yield base, log
     finally:
         server.terminate()
@@ -184,6 +193,20 @@ def site(tiny_model_dir, site_data_dir, tmp_path_factory):
             server.wait(timeout=20)
         except subprocess.TimeoutExpired:
             server.kill()
+
+
+def warm_up(base: str) -> None:
+    """Open the main page once. On a fresh server the first visit to any other page shows Streamlit's
+    "Page not found" dialog before running it (streamlit/streamlit#9624, st.navigation deep links);
+    that is a known framework quirk, reported rather than tested on every page. This also loads the model."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        page = chromium.new_page()
+        page.goto(f"{base}/", wait_until="domcontentloaded")
+        settle(page)
+        chromium.close()
 
 
 @pytest.fixture(scope="module")
