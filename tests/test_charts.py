@@ -193,12 +193,13 @@ def test_token_counts():
     assert list(bars["Words"].x) == ["1·English", "2·한국어", "3·English"]
     assert len({b.marker.color for b in bars.values()}) == 3
     assert all(b.marker.color in charts.PALETTE for b in bars.values())
-    long = charts.token_counts(
-        [("영어: The weather is lovely today, and the <b>sun</b> is out over the hills", 9, 9, 9)]
-    )
+    sentence = "영어: The weather is lovely today, and the <b>sun</b> is out over the hills and the quiet valley"
+    long = charts.token_counts([(sentence, 9, 9, 9)])
     label = long.data[0].x[0]
     assert "<br>" in label and label.endswith("…") and "&lt;b&gt;" in label  # wrapped, cut, escaped
     assert all(len(part) <= 22 for part in label.replace("&lt;", "<").replace("&gt;", ">").split("<br>"))
+    eight = charts.token_counts([("한국어: 가장 가까운 도서관이 어디에 있나요?", 1, 1, 1)] * 8).data[0].x
+    assert all(max(len(part) for part in name.split("·", 1)[1].split("<br>")) <= 12 for name in eight)  # narrower
     assert long.data[0].customdata[0].startswith("영어: The weather") and "hills" in long.data[0].customdata[0]
     assert charts.token_counts_rows(rows)[1] == {"name": "한국어", "characters": 20, "words": 6, "tokens": 25}
 

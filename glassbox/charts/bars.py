@@ -200,7 +200,8 @@ def token_counts(rows: Sequence[tuple[str, int, int, int]], labels: Mapping[str,
     """Grouped bars per text: characters, words, tokens."""
     lab = merge_labels(COUNT_LABELS, labels)
     full = [display_label(r[0]) for r in rows]
-    names = unique_labels([wrapped(str(r[0])) for r in rows], start=1)  # long sentences wrap, not tilt
+    width = max(8, min(22, 100 // max(1, len(rows))))  # columns per line: the more bars, the narrower
+    names = unique_labels([wrapped(str(r[0]), width, lines=4) for r in rows], start=1)  # wrap, not tilt
     fig = new_figure(lab["title"], height=460, barmode="group")
     for i, key in enumerate(("characters", "words", "tokens")):
         fig.add_trace(
