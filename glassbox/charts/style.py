@@ -118,7 +118,7 @@ def wrapped(text: str, width: int = 22, lines: int = 3) -> str:
         cost = 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
         if used + cost > width and line:
             cut = line.rfind(" ")
-            head, line = (line[:cut], line[cut + 1 :]) if cut > width // 2 else (line, "")
+            head, line = (line[:cut], line[cut + 1 :]) if cut > 0 else (line, "")
             out.append(head)
             used = sum(2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in line)
         line += ch
