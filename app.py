@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from glassbox.checkpoints import list_checkpoints
+from glassbox import checkpoints as training_history
 from glassbox.errors import GlassboxError
 from pages import ui, ui_lesson
 
@@ -43,7 +43,8 @@ def language_switch() -> str:
 def wanted_source() -> str:
     """The model the learner picked in the sidebar (before any fallback)."""
     # the final checkpoint is the embedded model itself: offer only the earlier ones here
-    checkpoints = {f"ckpt:{c.name}": c for c in ui.guarded(list_checkpoints) or () if c.label != "final"}
+    found = ui.guarded(training_history.list_checkpoints) or ()
+    checkpoints = {f"ckpt:{c.name}": c for c in found if c.label != "final"}
     options = [EMBEDDED, *checkpoints, OTHER]
     if st.session_state.get(KEY_CHOICE) not in options:
         st.session_state[KEY_CHOICE] = EMBEDDED

@@ -53,8 +53,10 @@ def main() -> None:
     text = lm.tokenizer.decode(ids)
     ids = lm.tokenizer(text, add_special_tokens=False)["input_ids"]
     input_ids = torch.tensor([ids])
-    print(f"model {lm.info.name}: {lm.info.layers} layers x {lm.info.experts} experts (top-{lm.info.experts_per_token}),"
-          f" {lm.info.parameters / 1e6:.1f}M parameters; text of {len(ids)} tokens; torch threads {torch.get_num_threads()}")
+    info = lm.info
+    print(f"model {info.name}: {info.layers} layers x {info.experts} experts (top-{info.experts_per_token}),"
+          f" {info.parameters / 1e6:.1f}M parameters; text of {len(ids)} tokens;"
+          f" torch threads {torch.get_num_threads()}")
 
     def plain_forward():
         with torch.inference_mode():

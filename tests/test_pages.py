@@ -253,7 +253,10 @@ def two_checkpoints(tmp_path, tiny_model_dir, monkeypatch):
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_watch_it_learn_without_checkpoints(lang):
+def test_watch_it_learn_without_checkpoints(lang, tmp_path, monkeypatch):
+    empty = tmp_path / "no-model"
+    monkeypatch.setattr(checkpoints, "list_checkpoints", functools.partial(checkpoints.list_checkpoints, empty))
+    monkeypatch.setattr(checkpoints, "loss_curve", functools.partial(checkpoints.loss_curve, empty))
     at = open_page("watch_it_learn", lang)
     assert any(t("watch.none", lang) == i.value for i in at.info)
 
