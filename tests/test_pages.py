@@ -296,7 +296,8 @@ def test_playground(lang):
 @pytest.mark.parametrize("lang", LANGS)
 def test_about(lang):
     at = open_page("about", lang)
-    assert t("about.no_card", lang, name="MODEL_CARD.md") in texts(at)  # the test model ships no cards
+    shown = " ".join(m.value for m in at.markdown)
+    assert "Tiny OLMoE — model card" in shown and "Glass Box corpus — data card" in shown  # the shipped cards
     at.text_input(key="about.query").input("cat").run()
     check(at)
     assert t("about.found", lang, n="2") in texts(at)  # two training documents mention a cat
@@ -331,3 +332,10 @@ def test_deep_link_before_first_navigation_still_gets_the_frame(monkeypatch):
     assert at.sidebar.radio(key="frame.lang").value == "ko"
     assert KO["experts.title"] in texts(at)
     assert EN["experts.title"] not in texts(at)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_about_without_cards(lang, tmp_path, monkeypatch):
+    monkeypatch.setattr(checkpoints, "read_card", functools.partial(checkpoints.read_card, tmp_path))
+    at = open_page("about", lang)
+    assert t("about.no_card", lang, name="MODEL_CARD.md") in texts(at)
