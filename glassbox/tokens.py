@@ -52,6 +52,7 @@ class TokenBytes:
         self.special = {i for i, t in tokenizer.added_tokens_decoder.items() if t.special}
         self._table = _unicode_to_byte()
         self._cache: dict[int, bytes] = {}
+        self._shown: dict[int, str] = {}  # readable renderings, filled on first use
 
     def __call__(self, token_id: int) -> bytes:
         got = self._cache.get(token_id)
@@ -65,10 +66,15 @@ class TokenBytes:
         return got
 
     def readable(self, token_id: int) -> str:
-        data = self(token_id)
-        if not data and token_id not in self.added:
-            return f"⟨unused {token_id}⟩"  # padding rows of the embedding, not in the vocabulary
-        return readable(data)
+        shown = self._shown.get(token_id)
+        if shown is None:
+            data = self(token_id)
+            if not data and token_id not in self.added:
+                shown = f"⟨unused {token_id}⟩"  # padding rows of the embedding, not in the vocabulary
+            else:
+                shown = readable(data)
+            self._shown[token_id] = shown
+        return shown
 
 
 def readable(data: bytes) -> str:
