@@ -289,7 +289,7 @@ def chart(builder: str, *args: Any, key: str | None = None) -> None:
     except Exception as err:  # noqa: BLE001
         show_error(err)
         return
-    st.plotly_chart(figure, key=key, config={"displaylogo": False})
+    st.plotly_chart(figure, key=key, theme=None, config={"displaylogo": False})  # keep projector-size fonts
     with st.expander(tr("common.as_table")):
         table(rows)
 
