@@ -19,7 +19,7 @@ import torch
 from glassbox import olmoe, paths
 from glassbox.generation import generate
 from glassbox.inspection import inspect_text
-from glassbox.model import ensure_fallback_model, load_model
+from glassbox.model import load_model, prepare_source
 from glassbox.sampling import Settings
 
 TEXT_SEED = (
@@ -45,10 +45,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--new-tokens", type=int, default=48)
     args = parser.parse_args()
-    source = args.model or paths.default_model_source()
-    if source == str(paths.data_dir() / "untrained-olmoe"):
-        ensure_fallback_model(paths.data_dir() / "untrained-olmoe")
-    lm = load_model(source, device="cpu")
+    lm = load_model(prepare_source(args.model or paths.default_model_source()), device="cpu")
     ids = lm.tokenizer(TEXT_SEED * 8, add_special_tokens=False)["input_ids"][:128]
     text = lm.tokenizer.decode(ids)
     ids = lm.tokenizer(text, add_special_tokens=False)["input_ids"]

@@ -136,11 +136,9 @@ def bench_interactions(rounds: int) -> None:
     from streamlit.testing.v1 import AppTest
 
     from glassbox.inspection import inspect_text
-    from glassbox.model import ensure_fallback_model, load_model
+    from glassbox.model import load_model, prepare_source
 
-    source = paths.default_model_source()
-    if source == str(paths.data_dir() / "untrained-olmoe"):  # no trained model ships yet: as the site does
-        ensure_fallback_model(Path(source))
+    source = prepare_source(paths.default_model_source())  # as the site does
     lm = load_model(source)
     prompts = [PROMPT.format(n=f"{WORDS[i % 10]} {i}") for i in range(rounds + 1)]
     lengths = [len(lm.tokenizer(p)["input_ids"]) for p in prompts]

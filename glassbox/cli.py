@@ -45,11 +45,9 @@ def read_text(args: argparse.Namespace) -> str:
 
 
 def open_model(args: argparse.Namespace):
-    from glassbox.model import ensure_fallback_model, load_model
+    from glassbox.model import load_model, prepare_source
 
-    source = args.model or paths.default_model_source()
-    if source == str(paths.data_dir() / "untrained-olmoe"):
-        ensure_fallback_model(Path(source))
+    source = prepare_source(args.model or paths.default_model_source())
     return load_model(source, device=getattr(args, "device", None))
 
 
@@ -107,11 +105,11 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 def cmd_prepare(args: argparse.Namespace) -> int:
     """Build whatever the site needs and is missing (each part registers a step)."""
-    from glassbox.model import ensure_fallback_model
+    from glassbox.model import prepare_source
 
     if not (paths.EMBEDDED_MODEL_DIR / "config.json").exists():
         print("No trained model is shipped yet: using an untrained model (the site says so).")
-        ensure_fallback_model(paths.data_dir() / "untrained-olmoe")
+    prepare_source(paths.default_model_source())
     for step in PREPARE_STEPS:
         importlib.import_module(step).prepare()
     return 0

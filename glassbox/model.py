@@ -73,10 +73,6 @@ def pick_device(prefer: str | None = None) -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
-def _hub_kwargs(source: str) -> dict:
-    return {"use_safetensors": True, "trust_remote_code": False}
-
-
 def load_model(source: str | Path, device: str | None = None) -> LoadedModel:
     """Open an OLMoE from a folder or hub id. Raises GlassboxError with a clear message."""
     from transformers import AutoConfig, AutoTokenizer, OlmoeForCausalLM
@@ -111,7 +107,7 @@ def load_model(source: str | Path, device: str | None = None) -> LoadedModel:
     dtype = torch.bfloat16 if (dev.type == "cuda" or big) else torch.float32
     try:
         tokenizer = AutoTokenizer.from_pretrained(where, trust_remote_code=False)
-        model = OlmoeForCausalLM.from_pretrained(where, dtype=dtype, **_hub_kwargs(where))
+        model = OlmoeForCausalLM.from_pretrained(where, dtype=dtype, use_safetensors=True, trust_remote_code=False)
     except Exception as err:  # noqa: BLE001 - any failure to read weights becomes one clear message
         if is_folder:
             raise GlassboxError("model_unreadable", source=source, detail=_short(err)) from err
@@ -159,6 +155,15 @@ def save_model(model, tokenizer, folder: Path, card: dict | None = None, dtype=N
     if card is not None:
         (folder / CARD_FILE).write_text(json.dumps(card, indent=2) + "\n")
     return folder
+
+
+def prepare_source(source: str | Path) -> str:
+    """The source to load, after building the untrained fallback model if that is the one asked for."""
+    from glassbox.paths import fallback_model_dir
+
+    if Path(source) == fallback_model_dir():
+        ensure_fallback_model(fallback_model_dir())
+    return str(source)
 
 
 def ensure_fallback_model(folder: Path) -> Path:

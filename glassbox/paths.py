@@ -31,6 +31,11 @@ def index_dir() -> Path:
     return data_dir() / "ngram"
 
 
+def fallback_model_dir() -> Path:
+    """Where an untrained stand-in model is built when no trained model ships."""
+    return data_dir() / "untrained-olmoe"
+
+
 def default_model_source() -> str:
     """The model the site and CLI open when none is named."""
     env = os.environ.get("GLASSBOX_MODEL")
@@ -38,4 +43,4 @@ def default_model_source() -> str:
         return env
     if (EMBEDDED_MODEL_DIR / "config.json").exists():
         return str(EMBEDDED_MODEL_DIR)
-    return str(data_dir() / "untrained-olmoe")
+    return str(fallback_model_dir())

@@ -100,11 +100,9 @@ def default_source() -> str:
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def cached_model(source: str):
-    from glassbox.model import ensure_fallback_model, load_model
+    from glassbox.model import load_model, prepare_source
 
-    if source == str(paths.data_dir() / "untrained-olmoe"):
-        ensure_fallback_model(Path(source))
-    return load_model(source)
+    return load_model(prepare_source(source))
 
 
 _loaded: set[str] = set()  # sources loaded in this process (no spinner needed for those)
