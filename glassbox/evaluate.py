@@ -62,16 +62,12 @@ class Evaluation:
         return asdict(self)
 
 
-def _stream_windows(stream: np.ndarray, seq_len: int, count: int) -> torch.Tensor:
-    from glassbox.training import windows
-
-    return windows(stream, seq_len, count)
-
-
 @torch.inference_mode()
 def domain_stats(lm: LoadedModel, stream: np.ndarray, seq_len: int, count: int) -> tuple[float, np.ndarray, int]:
     """(mean loss, (layers, experts) slot counts, tokens) over fixed windows of one domain."""
-    batch = _stream_windows(stream, seq_len, count).to(lm.device)
+    from glassbox.training import windows
+
+    batch = windows(stream, seq_len, count).to(lm.device)
     counts = np.zeros((lm.info.layers, lm.info.experts))
     losses = []
     for row in batch:  # one window at a time keeps memory small for big vocabularies

@@ -13,7 +13,7 @@ import torch
 
 from glassbox import olmoe
 from glassbox.errors import GlassboxError
-from glassbox.inspection import Routing, TokenProb, check_text, routing_from_capture
+from glassbox.inspection import Routing, TokenProb, check_text, routing_from_capture, top_tokens
 from glassbox.model import LoadedModel
 from glassbox.sampling import Settings, distribution_t
 from glassbox.tokens import Token, decode_bytes, readable
@@ -69,11 +69,6 @@ def choose(probs: torch.Tensor, rng: torch.Generator, greedy: bool) -> int:
     return int(torch.multinomial(probs, 1, generator=rng))
 
 
-def top_of(lm: LoadedModel, probs: torch.Tensor, n: int) -> tuple[TokenProb, ...]:
-    values, ids = torch.topk(probs, min(n, probs.shape[-1]))
-    return tuple(TokenProb(int(i), lm.token_bytes.readable(int(i)), float(v)) for v, i in zip(values, ids, strict=True))
-
-
 def generate(
     lm: LoadedModel,
     prompt: str,
@@ -112,7 +107,7 @@ def generate(
         token_id = choose(drawn_from, rng, greedy=settings.temperature == 0)
         routing = routing_from_capture(cap, slice(-1, None)) if capture else None
         pieces.append(lm.token_bytes(token_id))
-        steps.append((token_id, float(drawn_from[token_id]), top_of(lm, drawn_from, top_n), routing))
+        steps.append((token_id, float(drawn_from[token_id]), top_tokens(lm, drawn_from, top_n), routing))
         if stop_at_eos and token_id == eos:
             stopped = "end_of_text"
             break

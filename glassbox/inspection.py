@@ -121,12 +121,10 @@ def check_text(lm: LoadedModel, text: str) -> tuple[str, list[int]]:
     return text, ids
 
 
-def top_tokens(lm: LoadedModel, probs: np.ndarray, k: int) -> tuple[TokenProb, ...]:
+def top_tokens(lm: LoadedModel, probs: torch.Tensor, k: int) -> tuple[TokenProb, ...]:
     """The k most probable tokens of a 1-D distribution, most probable first."""
-    k = min(k, probs.shape[-1])
-    idx = np.argpartition(-probs, k - 1)[:k]
-    idx = idx[np.argsort(-probs[idx], kind="stable")]
-    return tuple(TokenProb(int(i), lm.token_bytes.readable(int(i)), float(probs[i])) for i in idx)
+    values, ids = torch.topk(probs, min(k, probs.shape[-1]))
+    return tuple(TokenProb(int(i), lm.token_bytes.readable(int(i)), float(v)) for v, i in zip(values, ids, strict=True))
 
 
 def top_probabilities(scores: torch.Tensor, k: int, temperature: float) -> tuple[torch.Tensor, torch.Tensor]:
