@@ -29,6 +29,24 @@ from glassbox.charts.style import (
 from glassbox.errors import GlassboxError
 
 
+def _expert_heatmap(z: np.ndarray, rows: list, hover: list, colour_title: str, **extra) -> go.Heatmap:
+    """Rows × experts on the shared scale: colours start at 0%, thin gaps, hover text per cell."""
+    return go.Heatmap(
+        z=z,
+        zmax=max(float(z.max(initial=0.0)), 1e-9),  # zmin only holds with zmax set
+        x=list(range(z.shape[1])),
+        y=rows,
+        colorscale=HEATMAP_SCALE,
+        zmin=0,
+        xgap=1,
+        ygap=1,
+        hovertext=hover,
+        hoverinfo="text",
+        colorbar={"title": {"text": colour_title}, "tickformat": TICK_PERCENT},
+        **extra,
+    )
+
+
 def _check_choice(probs: np.ndarray, chosen: np.ndarray, rows: int) -> tuple[np.ndarray, np.ndarray]:
     probs, chosen = np.asarray(probs, dtype=float), np.asarray(chosen, dtype=int)
     if probs.ndim != 2 or chosen.ndim != 2 or probs.shape[0] != rows or chosen.shape[0] != rows:
@@ -51,21 +69,7 @@ def _marked_heatmap(probs: np.ndarray, chosen: np.ndarray, rows: list, lab: dict
         for r in range(n_rows)
     ]
     fig = new_figure(lab["title"], height=max(320, 26 * n_rows + 160))
-    fig.add_trace(
-        go.Heatmap(
-            z=probs,
-            zmax=max(float(probs.max(initial=0.0)), 1e-9),  # zmin only holds with zmax set
-            x=list(range(n_experts)),
-            y=rows,
-            colorscale=HEATMAP_SCALE,
-            zmin=0,
-            xgap=1,
-            ygap=1,
-            hovertext=hover,
-            hoverinfo="text",
-            colorbar={"title": {"text": lab["colour"]}, "tickformat": TICK_PERCENT},
-        )
-    )
+    fig.add_trace(_expert_heatmap(probs, rows, hover, lab["colour"]))
     cells = sorted(rank, key=lambda cell: (cell[0], rank[cell]))
     fig.add_trace(
         go.Scatter(
@@ -161,20 +165,7 @@ def _share_heatmap(share: np.ndarray, rows: list, lab: dict[str, str], extra: st
     ]
     fig = new_figure(lab["title"], height=max(300, 34 * n_rows + 160))
     fig.add_trace(
-        go.Heatmap(
-            z=share,
-            zmax=max(float(share.max(initial=0.0)), 1e-9),
-            x=list(range(n_experts)),
-            y=rows,
-            colorscale=HEATMAP_SCALE,
-            zmin=0,
-            xgap=1,
-            ygap=1,
-            hovertext=hover,
-            hoverinfo="text",
-            colorbar={"title": {"text": lab["colour"]}, "tickformat": TICK_PERCENT},
-            texttemplate="%{z:.2~p}" if n_experts <= 16 else None,
-        )
+        _expert_heatmap(share, rows, hover, lab["colour"], texttemplate="%{z:.2~p}" if n_experts <= 16 else None)
     )
     fig.update_xaxes(title=lab["x"], dtick=1 if n_experts <= 32 else None, showgrid=False)
     fig.update_yaxes(title=lab["y"], autorange="reversed", showgrid=False)
