@@ -2,8 +2,11 @@
 
 Data: the corpus's "train" documents, each tokenized and ended with <|endoftext|>, joined into
 one token stream; batches are windows at seeded random offsets. Held-out loss is measured per
-domain on fixed windows of the "heldout" documents. Loss: next-token cross-entropy plus the
-OLMoE load-balancing loss (so no expert goes unused). Leaves out: multi-GPU, mixed precision.
+domain on fixed windows of the "heldout" documents. Loss: next-token cross-entropy plus a
+load-balancing loss taken in every layer separately (balance summed over all layers at once lets
+an expert die in one layer while another layer makes up for it). A run saves its full state every
+`eval_every` steps, so an interrupted run resumes with the same numbers. Leaves out: multi-GPU,
+mixed precision.
 """
 
 from __future__ import annotations
@@ -34,13 +37,13 @@ class Recipe:
     context: int = 512  # positions the model accepts
     seq_len: int = 128  # training window
     batch_size: int = 16
-    steps: int = 1300
+    steps: int = 2000
     lr: float = 4e-3
     min_lr_ratio: float = 0.1
     warmup: int = 60
     weight_decay: float = 0.1
     grad_clip: float = 1.0
-    router_aux_loss_coef: float = 0.05
+    router_aux_loss_coef: float = 0.1  # weight of the per-layer balance loss (1.0 = balanced)
     eval_every: int = 100
     eval_windows: int = 24  # held-out windows per domain
     checkpoints: tuple[tuple[str, float], ...] = (("very early", 0.02), ("early", 0.1), ("middle", 0.5))
@@ -113,7 +116,6 @@ def build_model(recipe: Recipe) -> torch.nn.Module:
         hidden_size=recipe.hidden_size, layers=recipe.layers, experts=recipe.experts,
         experts_per_token=recipe.experts_per_token, intermediate_size=recipe.intermediate_size,
         heads=recipe.heads, context=recipe.context, seed=recipe.seed,
-        router_aux_loss_coef=recipe.router_aux_loss_coef,
     )
     model.train()
     return model
@@ -150,6 +152,22 @@ def heldout_loss(model, data: TokenData, recipe: Recipe) -> dict[str, float]:
     return out
 
 
+def layer_balance_loss(router_logits: tuple[torch.Tensor, ...], top_k: int) -> torch.Tensor:
+    """Mean over layers of E * sum_i f_i * P_i (f: share of routing slots, P: mean router probability).
+
+    Equals 1.0 when every expert of a layer gets the same share, and grows as a layer's routing
+    piles onto few experts.
+    """
+    losses = []
+    for gate in router_logits:
+        probs = torch.softmax(gate.float(), dim=-1)
+        experts = probs.shape[-1]
+        chosen = torch.topk(probs, top_k, dim=-1).indices.reshape(-1)
+        share = torch.bincount(chosen, minlength=experts).float() / chosen.numel()
+        losses.append(experts * (share * probs.mean(dim=0)).sum())
+    return torch.stack(losses).mean()
+
+
 def train(
     corpus: Path,
     out_dir: Path,
@@ -157,8 +175,13 @@ def train(
     preset: str = "full",
     limit_chars: int | None = None,
     progress: bool = True,
+    resume: bool = False,
 ) -> dict:
-    """Train from scratch, save checkpoints and the final model (bf16 safetensors) to out_dir."""
+    """Train from scratch (or resume a saved run), save checkpoints and the final model to out_dir.
+
+    Checkpoints and the final model are bf16 safetensors; `out_dir/resume.pt` holds the float32
+    state of an unfinished run and is removed once the run is done.
+    """
     from tqdm import tqdm
 
     from glassbox.corpus.documents import read_manifest
@@ -177,12 +200,17 @@ def train(
         lr=recipe.lr, betas=(0.9, 0.95),
     )
     rng = np.random.default_rng(recipe.seed)
+    log = {"steps": [], "train_loss": [], "aux_loss": [], "heldout": [], "checkpoints": [], "seconds": 0.0}
+    state_file = out_dir / "resume.pt"
+    first = 1
+    if resume and state_file.exists():
+        first, log = _load_state(state_file, recipe, model, opt, rng)
     tokens_per_step = recipe.batch_size * recipe.seq_len
     ckpt_steps = {max(1, round(frac * recipe.steps)): label for label, frac in recipe.checkpoints}
     manifest = read_manifest(corpus.parent / "manifest.json")
-    log = {"steps": [], "train_loss": [], "aux_loss": [], "heldout": [], "checkpoints": []}
-    started = time.time()
-    bar = tqdm(range(1, recipe.steps + 1), desc="training", disable=not progress)
+    started = time.time() - log["seconds"]
+    bar = tqdm(range(first, recipe.steps + 1), desc="training", disable=not progress,
+               initial=first - 1, total=recipe.steps)
     for step in bar:
         starts = rng.integers(0, len(data.train) - recipe.seq_len - 1, size=recipe.batch_size)
         batch = torch.from_numpy(np.stack([data.train[s : s + recipe.seq_len + 1] for s in starts]).astype(np.int64))
@@ -191,15 +219,16 @@ def train(
         out = model(input_ids=batch[:, :-1], output_router_logits=True)
         logits = out.logits  # (batch, seq, vocab): position t predicts token t+1
         ce = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), batch[:, 1:].reshape(-1))
-        loss = ce + recipe.router_aux_loss_coef * out.aux_loss
+        balance = layer_balance_loss(out.router_logits, recipe.experts_per_token)
+        loss = ce + recipe.router_aux_loss_coef * balance
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), recipe.grad_clip)
         opt.step()
         opt.zero_grad(set_to_none=True)
         log["steps"].append(step)
         log["train_loss"].append(round(ce.item(), 4))
-        log["aux_loss"].append(round(out.aux_loss.item(), 4))
-        bar.set_postfix(loss=f"{log['train_loss'][-1]:.3f}")
+        log["aux_loss"].append(round(balance.item(), 4))
+        bar.set_postfix(loss=f"{log['train_loss'][-1]:.3f}", balance=f"{log['aux_loss'][-1]:.3f}")
         if step % recipe.eval_every == 0 or step == recipe.steps or step in ckpt_steps:
             held = heldout_loss(model, data, recipe)
             log["heldout"].append({"step": step, "loss": round(held["overall"], 4), "domains": held})
@@ -215,6 +244,9 @@ def train(
             folder = out_dir if label == "final" else out_dir / "checkpoints" / f"step-{step:05d}"
             save_model(_copy_bf16(model), tokenizer, folder, card=card)
             log["checkpoints"].append(card)
+        if step % recipe.eval_every == 0 and step < recipe.steps:
+            log["seconds"] = round(time.time() - started, 1)
+            _save_state(state_file, step, recipe, model, opt, rng, log)
     log["recipe"] = {**asdict(recipe), "checkpoints": [list(c) for c in recipe.checkpoints]}
     log["preset"] = preset
     log["seconds"] = round(time.time() - started, 1)
@@ -222,7 +254,28 @@ def train(
     log["train_tokens"] = int(len(data.train))
     log["heldout_tokens"] = {d: int(len(s)) for d, s in data.heldout.items()}
     (out_dir / "training_log.json").write_text(json.dumps(log) + "\n")
+    state_file.unlink(missing_ok=True)
     return log
+
+
+def _save_state(path: Path, step: int, recipe: Recipe, model, opt, rng, log: dict) -> None:
+    """Everything needed to go on from `step` with the same numbers (written atomically)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    torch.save({"step": step, "recipe": asdict(recipe), "model": model.state_dict(), "optimizer": opt.state_dict(),
+                "rng": rng.bit_generator.state, "log": log}, tmp)
+    tmp.replace(path)
+
+
+def _load_state(path: Path, recipe: Recipe, model, opt, rng) -> tuple[int, dict]:
+    state = torch.load(path, weights_only=False)
+    saved = state["recipe"]
+    if saved != asdict(recipe):
+        raise ValueError(f"{path} was saved by a run with another recipe; delete it to start afresh")
+    model.load_state_dict(state["model"])
+    opt.load_state_dict(state["optimizer"])
+    rng.bit_generator.state = state["rng"]
+    return state["step"] + 1, state["log"]
 
 
 def _copy_bf16(model):

@@ -18,7 +18,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else (paths.EMBEDDED_MODEL_DIR if args.preset == "full"
                                             else paths.data_dir() / "quick-olmoe")
     limit = 400_000 if args.preset == "quick" else None
-    log = train(corpus, out, PRESETS[args.preset], preset=args.preset, limit_chars=limit, progress=not args.json)
+    log = train(corpus, out, PRESETS[args.preset], preset=args.preset, limit_chars=limit, progress=not args.json,
+                resume=args.resume)
     summary = {
         "out": str(out), "preset": args.preset, "seconds": log["seconds"], "tokens_seen": log["tokens_seen"],
         "first_loss": log["train_loss"][0], "last_loss": log["train_loss"][-1],
@@ -67,6 +68,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--preset", choices=("full", "quick"), default="full")
     p.add_argument("--corpus", help="corpus JSONL (default: the built corpus)")
     p.add_argument("--out", help="output folder (default: assets/tiny-olmoe for full)")
+    p.add_argument("--resume", action="store_true",
+                   help="go on from the state an interrupted run left in the output folder (resume.pt)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=cmd_train)
 

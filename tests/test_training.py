@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 
 import pytest
+import torch
 
+from glassbox import training
 from glassbox.model import load_model
-from glassbox.training import PRESETS, lr_at, train
+from glassbox.training import PRESETS, layer_balance_loss, lr_at, train
 
 # Text written for this test: three clearly different registers.
 REGISTERS = {
@@ -75,6 +77,57 @@ def test_training_is_deterministic(fixture_corpus, quick_run, tmp_path):
     _, log = quick_run
     again = train(fixture_corpus, tmp_path / "again", PRESETS["quick"], preset="quick", progress=False)
     assert again["train_loss"] == log["train_loss"]
+
+
+class Interrupted(Exception):
+    pass
+
+
+def test_an_interrupted_run_resumes_with_the_same_numbers(fixture_corpus, quick_run, tmp_path, monkeypatch):
+    _, log = quick_run
+    real_save = training._save_state
+
+    def save_then_stop(path, step, *args):
+        real_save(path, step, *args)
+        if step == 40:
+            raise Interrupted
+
+    monkeypatch.setattr(training, "_save_state", save_then_stop)
+    out = tmp_path / "resumed"
+    with pytest.raises(Interrupted):
+        train(fixture_corpus, out, PRESETS["quick"], preset="quick", progress=False)
+    assert (out / "resume.pt").exists()
+    monkeypatch.setattr(training, "_save_state", real_save)
+    resumed = train(fixture_corpus, out, PRESETS["quick"], preset="quick", progress=False, resume=True)
+    assert resumed["train_loss"] == log["train_loss"]
+    assert [c["step"] for c in resumed["checkpoints"]] == [c["step"] for c in log["checkpoints"]]
+    assert not (out / "resume.pt").exists()
+
+
+def test_a_saved_state_from_another_recipe_is_refused(fixture_corpus, tmp_path):
+    from dataclasses import replace
+
+    out = tmp_path / "other"
+    other = replace(PRESETS["quick"], steps=20, eval_every=10)
+    training._save_state(out / "resume.pt", 10, other, training.build_model(other),
+                         torch.optim.AdamW(training.build_model(other).parameters()),
+                         __import__("numpy").random.default_rng(0), {})
+    with pytest.raises(ValueError, match="another recipe"):
+        train(fixture_corpus, out, PRESETS["quick"], preset="quick", progress=False, resume=True)
+
+
+def test_balance_loss_is_one_when_balanced_and_grows_per_layer():
+    experts = 8
+    # Balanced: each token's top-2 cycles through all experts evenly, equal mean probabilities.
+    even = torch.zeros(16, experts)
+    for t in range(16):
+        even[t, (2 * t) % experts] = even[t, (2 * t + 1) % experts] = 1.0
+    assert abs(layer_balance_loss((even,), 2).item() - 1.0) < 1e-5
+    # One layer balanced, one layer collapsed onto two experts: the loss grows even though the two
+    # layers together would use all experts.
+    collapsed = torch.zeros(16, experts)
+    collapsed[:, :2] = 5.0
+    assert layer_balance_loss((even, collapsed), 2).item() > 1.5
 
 
 def test_learning_rate_schedule():
