@@ -29,6 +29,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ko": "'{source}' 라는 폴더가 없고, 모델로 내려받지도 못했습니다(네트워크가 없거나 "
         "이름이 틀렸습니다). 가중치가 들어 있는 로컬 폴더를 지정하세요.",
     },
+    "too_many_requests": {
+        "en": "You asked for {limit} new results in the last minute, the most one learner may ask for while "
+        "others share this server. Try again in about {wait} seconds; what is on the page stays.",
+        "ko": "지난 1분 동안 새 결과를 {limit}번 요청했습니다. 여러 사람이 이 서버를 함께 쓰고 있어 한 사람이 "
+        "요청할 수 있는 최대치입니다. 약 {wait}초 뒤에 다시 해 보세요. 화면의 내용은 그대로 남아 있습니다.",
+    },
     "text_empty": {
         "en": "The text is empty. Type a few words first.",
         "ko": "텍스트가 비어 있습니다. 먼저 몇 단어를 입력하세요.",

@@ -28,6 +28,8 @@ KEY_LANG = "frame.lang"
 KEY_LANG_KEPT = "frame.lang_kept"  # a plain copy: widget state can be dropped on a page change
 KEY_SOURCE = "frame.source"  # the source of the model in use (after any fallback)
 KEY_LOAD_ERROR = "frame.load_error"  # (source, GlassboxError) of the last failed load
+KEY_LOCKS = "frame.locks"  # names of the controls a teacher locked (shown read-only)
+KEY_REQUESTS = "limits.requests"  # this learner's RequestWindow
 LANGS = ("en", "ko")
 MAX_CHARS = 2000  # longest text a page inspects; longer input is cut with a visible note
 MD_SPECIAL = re.compile(r"[!-/:-@\[-`{-~]")  # all ASCII punctuation
@@ -137,8 +139,11 @@ def _inspect(src: str, text: str, disabled: tuple[int, ...]):
     out as is instead of being unpickled (about 30 ms) on every rerun.
     """
     from glassbox.inspection import inspect_text
+    from glassbox.limits import model_slot
 
-    result = inspect_text(cached_model(src), text, top_k=10, disabled_experts=frozenset(disabled))
+    lm = cached_model(src)
+    with model_slot():
+        result = inspect_text(lm, text, top_k=10, disabled_experts=frozenset(disabled))
     for array in (result.routing.probs, result.routing.experts, result.routing.weights):
         array.setflags(write=False)
     return result
@@ -152,24 +157,47 @@ def inspect(text: str, disabled: Sequence[int] = (), src: str | None = None):
     """
     src = src or source()
     load_model(src)
+    admit(("inspect", src, text, tuple(sorted(disabled))))
     return _inspect(src, text, tuple(sorted(disabled)))
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def _generate(src: str, prompt: str, max_new_tokens: int, temperature: float, top_k: int, top_p: float, seed: int):
     from glassbox.generation import generate
+    from glassbox.limits import model_slot
     from glassbox.sampling import Settings
 
     settings = Settings(temperature=temperature, top_k=top_k, top_p=top_p)
-    return generate(cached_model(src), prompt, max_new_tokens, settings=settings, seed=seed, capture=False)
+    lm = cached_model(src)
+    with model_slot():
+        return generate(lm, prompt, max_new_tokens, settings=settings, seed=seed, capture=False)
 
 
 def generate(prompt: str, max_new_tokens: int, temperature=1.0, top_k=0, top_p=1.0, seed=0, src: str | None = None):
     """A seeded continuation (cached: the same settings give the same text anyway)."""
+    from glassbox.limits import check_new_tokens
+
     src = src or source()
     load_model(src)
+    args = (src, prompt, check_new_tokens(max_new_tokens), float(temperature), int(top_k), float(top_p), int(seed))
+    admit(("generate", *args))
     with st.spinner(tr("common.generating")):
-        return _generate(src, prompt, int(max_new_tokens), float(temperature), int(top_k), float(top_p), int(seed))
+        return _generate(*args)
+
+
+def admit(request: tuple) -> None:
+    """Count a new model request of this learner (a repeated one is free); over the limit, refuse it."""
+    from glassbox.limits import RequestWindow
+
+    window = st.session_state.get(KEY_REQUESTS)
+    if window is None:
+        window = st.session_state[KEY_REQUESTS] = RequestWindow()
+    window.admit(request)
+
+
+def locked(name: str) -> bool:
+    """Whether the teacher locked the control `name` (pages pass it as `disabled=`)."""
+    return name in (st.session_state.get(KEY_LOCKS) or ())
 
 
 # --- errors and limits -------------------------------------------------------------------
