@@ -587,6 +587,17 @@ KO: dict[str, str] = {
     "about.long": "전체 {total}자 중 앞의 {shown}자를 보여 줍니다.",
 }
 
+def _merge() -> None:
+    from glassbox import i18n_classroom
+
+    for table, extra in ((EN, i18n_classroom.EN), (KO, i18n_classroom.KO)):
+        clash = set(table) & set(extra)
+        if clash:
+            raise KeyError(f"interface strings defined twice: {sorted(clash)}")
+        table.update(extra)
+
+
+_merge()
 STRINGS: dict[str, dict[str, str]] = {"en": EN, "ko": KO}
 
 
