@@ -10,7 +10,7 @@ import streamlit as st
 
 from glassbox import checkpoints as training_history
 from glassbox.errors import GlassboxError
-from pages import ui, ui_lesson
+from pages import ui, ui_lesson, ui_notebook, ui_present, ui_share
 
 ui.page_start()
 st.set_page_config(page_title="Glass Box", page_icon="🔍", layout="wide")
@@ -54,6 +54,11 @@ def wanted_source() -> str:
     for choice, ckpt in checkpoints.items():
         names[choice] = ui.tr("frame.model_checkpoint", name=ckpt.label, step=ckpt.step)
 
+    shareable = [option for option in options if option != OTHER]
+    # the built-in model is the default and a typed model id is not shared: links carry checkpoints only
+    ui_share.field(
+        "checkpoint", KEY_CHOICE, ui_share.choice(shareable), write=lambda v: None if v in (OTHER, EMBEDDED) else v
+    )
     choice = st.sidebar.selectbox(
         ui.tr("frame.model"), options, format_func=names.get, key=KEY_CHOICE, persist_state="session"
     )
@@ -128,7 +133,25 @@ def lesson_progress() -> None:
             st.caption(f"{mark} {lesson.title}{extra}")
 
 
-def navigation():
+def share_box(where) -> None:
+    """The link to this view, with a copy button and a QR code to project."""
+    import io
+
+    import qrcode
+
+    with where.expander(ui.tr("share.title")):
+        st.caption(ui.tr("share.text"))
+        link = ui_share.link()
+        if not link.startswith("http"):
+            st.caption(ui.tr("share.no_url"))
+            return
+        st.code(link, language=None, wrap_lines=True)
+        image = io.BytesIO()
+        qrcode.make(link, border=2).save(image)
+        st.image(image.getvalue(), caption=ui.tr("share.qr"), width=220)
+
+
+def navigation(presenting: bool):
     def page(path: str, key: str, icon: str, url: str, default: bool = False):
         return st.Page(path, title=ui.tr(f"nav.{key}"), icon=icon, url_path=url, default=default)
 
@@ -145,14 +168,22 @@ def navigation():
             ui.tr("nav.explore"): [
                 page("pages/playground.py", "playground", "🧪", "playground"),
                 page("pages/about.py", "about", "ℹ️", "about"),
+                page("pages/teachers.py", "teachers", "🧑‍🏫", "teachers"),
             ],
-        }
+        },
+        position="top" if presenting else "sidebar",
     )
 
 
 language_switch()
-pg = navigation()
+ui_share.begin_run()
+presenting = ui_present.frame()
+pg = navigation(presenting)
 choose_model()
 model_status()
 pg.run()
+ui_share.publish()
+ui_present.publish()
+share_box(st if presenting else st.sidebar)
+ui_notebook.sidebar()
 lesson_progress()

@@ -8,7 +8,7 @@ import streamlit as st
 
 from glassbox.sampling import Settings, sampling_distribution
 from glassbox.tokens import decode_bytes
-from pages import ui, ui_lesson, view_next
+from pages import ui, ui_lesson, ui_notebook, ui_share, view_next
 
 ui.page_start()
 
@@ -27,8 +27,13 @@ def tool() -> None:
     ui.state_default(KEY_PROMPT, "Four score and seven years ago")
     ui.state_default(KEY_SEED, 0)
     ui.state_default(KEY_GUESS_FIRST, True)
+    ui_share.field("prompt", KEY_PROMPT, ui_share.text())
+    ui_share.field("seed", KEY_SEED, ui_share.number(0, 2**31 - 1, int))
     prompt = ui.limit_text(
-        st.text_area(ui.tr("common.prompt"), key=KEY_PROMPT, height=80, persist_state="session") or ""
+        st.text_area(
+            ui.tr("common.prompt"), key=KEY_PROMPT, height=80, persist_state="session", disabled=ui.locked("prompt")
+        )
+        or ""
     )
     settings: Settings = view_next.settings_controls(NS)
 
@@ -89,6 +94,7 @@ def tool() -> None:
         )
     cands = view_next.candidates(lm, logits, settings)
     view_next.show_bars(NS, cands, highlight)
+    ui_notebook.note_next(text, settings, cands)
 
     # Build a continuation: pick a candidate, or let the seeded sampler draw one.
     st.subheader(ui.tr("next.build"))
@@ -99,7 +105,9 @@ def tool() -> None:
         if col.button(f"{ui.md_escape(cand.text)} · {cand.prob:.0%}", key=f"{NS}.pick.{cand.id}"):
             picked.append(cand.id)
             st.rerun()
-    seed = cols[-1].number_input(ui.tr("common.seed"), 0, 2**31 - 1, step=1, key=KEY_SEED, persist_state="session")
+    seed = cols[-1].number_input(
+        ui.tr("common.seed"), 0, 2**31 - 1, step=1, key=KEY_SEED, persist_state="session", disabled=ui.locked("seed")
+    )
     if st.button(ui.tr("next.sample"), key=f"{NS}.sample", icon="🎲"):
         _, drawn_from = sampling_distribution(logits, settings)
         rng = np.random.default_rng([int(seed), len(picked)])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages import ui, view_experts, view_next, view_tokens, view_trace
+from pages import ui, ui_share, view_experts, view_next, view_tokens, view_trace
 
 ui.page_start()
 
@@ -14,7 +14,11 @@ KEY_TEXT = f"{NS}.text"
 st.title("🧪 " + ui.tr("nav.playground"))
 st.markdown(ui.tr("play.intro"))
 ui.state_default(KEY_TEXT, "It is a truth universally acknowledged, that a single man")
-text = ui.limit_text(st.text_area(ui.tr("common.text"), key=KEY_TEXT, height=100, persist_state="session") or "")
+ui_share.field("text", KEY_TEXT, ui_share.text())
+text = st.text_area(
+    ui.tr("common.text"), key=KEY_TEXT, height=100, persist_state="session", disabled=ui.locked("text")
+)
+text = ui.limit_text(text or "")
 
 if not text.strip():
     st.info(ui.tr("play.empty"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages import ui, ui_lesson, view_trace
+from pages import ui, ui_lesson, ui_share, view_trace
 
 ui.page_start()
 
@@ -31,18 +31,29 @@ def tool() -> None:
     ui.state_default(KEY_MAX, 30)
     ui.state_default(KEY_SEED, 0)
     ui.state_default(KEY_TEXT, "")
+    ui_share.field("prompt", KEY_PROMPT, ui_share.text(500))
+    ui_share.field("max_new_tokens", KEY_MAX, ui_share.number(1, 200, int))
+    ui_share.field("seed", KEY_SEED, ui_share.number(0, 2**31 - 1, int))
+    ui_share.field("text", KEY_TEXT, ui_share.text())
     with st.container(border=True):
         st.markdown("**" + ui.tr("trace.generate_title") + "**")
         left, middle, right = st.columns([3, 1, 1])
-        prompt = left.text_input(ui.tr("common.prompt"), key=KEY_PROMPT, max_chars=500, persist_state="session")
+        prompt = left.text_input(
+            ui.tr("common.prompt"), key=KEY_PROMPT, max_chars=500, persist_state="session",
+            disabled=ui.locked("prompt"),
+        )
         max_new = middle.number_input(ui.tr("trace.max_new"), 1, 200, key=KEY_MAX, persist_state="session")
-        seed = right.number_input(ui.tr("common.seed"), 0, 2**31 - 1, key=KEY_SEED, persist_state="session")
+        seed = right.number_input(
+            ui.tr("common.seed"), 0, 2**31 - 1, key=KEY_SEED, persist_state="session", disabled=ui.locked("seed")
+        )
         clicked = st.button(ui.tr("trace.generate"), key=f"{NS}.generate", icon="✍️")
         if (clicked or st.session_state.pop(KEY_GENERATE_NOW, False)) and prompt.strip():
             written = ui.guarded(ui.generate, prompt, int(max_new), seed=int(seed))
             if written is not None:
                 st.session_state[KEY_TEXT] = written.full_text  # before the text area below is drawn
-    text = st.text_area(ui.tr("trace.text"), key=KEY_TEXT, height=120, persist_state="session")
+    text = st.text_area(
+        ui.tr("trace.text"), key=KEY_TEXT, height=120, persist_state="session", disabled=ui.locked("text")
+    )
     text = ui.limit_text(text or "")
     if index is None:
         return

@@ -91,25 +91,73 @@ def render(page: str, ns: str, fields: Mapping[str, Callable[[Any], Any]] | None
     st.header(lesson.title)
     badge = " ✅" if lesson.id in done() else ""
     st.caption(ui.tr("lesson.minutes", minutes=lesson.minutes) + badge)
+    if _presenting():
+        _one_section(lesson, key, ns, fields)
+        return lesson
     with st.expander(ui.tr("lesson.open"), expanded=lesson.id not in done()):
-        st.markdown("**" + ui.tr("lesson.objectives") + "**")
-        st.markdown("\n".join(f"- {o}" for o in lesson.objectives))
-        st.markdown(lesson.body)
+        _intro(lesson)
         _steps(lesson, key, ns, fields)
         _predict(lesson, key, ns, fields)
-        _quiz(lesson, key)
-        st.info("**" + ui.tr("lesson.not_mean") + "** " + lesson.not_mean, icon="🔎")
-        if lesson.id in done():
-            st.success(ui.tr("lesson.is_done"))
-        elif st.button(ui.tr("lesson.mark_done"), key=f"{key}.done", type="primary"):
-            done().add(lesson.id)
-            st.rerun()
+        _finish(lesson, key)
     return lesson
 
 
-def _steps(lesson, key: str, ns: str, fields) -> None:
+def _presenting() -> bool:
+    from pages import ui_present
+
+    return ui_present.presenting()
+
+
+def _intro(lesson) -> None:
+    st.markdown("**" + ui.tr("lesson.objectives") + "**")
+    st.markdown("\n".join(f"- {o}" for o in lesson.objectives))
+    st.markdown(lesson.body)
+
+
+def _finish(lesson, key: str) -> None:
+    _quiz(lesson, key)
+    st.info("**" + ui.tr("lesson.not_mean") + "** " + lesson.not_mean, icon="🔎")
+    if lesson.id in done():
+        st.success(ui.tr("lesson.is_done"))
+    elif st.button(ui.tr("lesson.mark_done"), key=f"{key}.done", type="primary"):
+        done().add(lesson.id)
+        st.rerun()
+
+
+def _one_section(lesson, key: str, ns: str, fields) -> None:
+    """Presenter mode: the lesson one section at a time (intro, each step, the prediction, the
+    quiz), with Previous/Next; the section number is kept in the URL as `step`."""
+    sections = [lambda: (st.subheader(ui.tr("present.intro")), _intro(lesson))]
+    for i in range(1, len(lesson.steps) + 1):
+        sections.append(lambda i=i: _steps(lesson, key, ns, fields, only=i))
+    if lesson.predict is not None:
+        sections.append(lambda: _predict(lesson, key, ns, fields))
+    sections.append(lambda: (st.subheader(ui.tr("present.finish")), _finish(lesson, key)))
+    slide_key = f"{key}.slide"
+    if slide_key not in st.session_state:
+        raw = st.query_params.get("step", "1")
+        st.session_state[slide_key] = int(raw) if raw.isdigit() else 1
+    current = min(max(1, st.session_state[slide_key]), len(sections))
+    st.session_state[slide_key] = current
+    with st.container(border=True):
+        sections[current - 1]()
+    left, middle, right = st.columns([1, 2, 1])
+    if left.button(ui.tr("present.previous"), key=f"{key}.prev", icon="⬅️", disabled=current == 1):
+        st.session_state[slide_key] = current - 1
+        st.rerun()
+    middle.caption(ui.tr("present.step", n=current, total=len(sections)))
+    if right.button(ui.tr("present.next"), key=f"{key}.next", icon="➡️", disabled=current == len(sections)):
+        st.session_state[slide_key] = current + 1
+        st.rerun()
+    if st.query_params.get("step") != str(current):
+        st.query_params["step"] = str(current)
+
+
+def _steps(lesson, key: str, ns: str, fields, only: int | None = None) -> None:
     st.subheader(ui.tr("lesson.steps"))
     for i, step in enumerate(lesson.steps, 1):
+        if only is not None and i != only:
+            continue
         st.markdown(f"**{i}. {step.title}**")
         st.markdown(step.text)
         example = example_values(step.example)

@@ -13,7 +13,7 @@ import streamlit as st
 
 from glassbox import checkpoints, paths
 from glassbox.sampling import Settings
-from pages import ui, view_next
+from pages import ui, ui_notebook, ui_share, view_next
 
 
 def _clamp(key: str, options: list) -> None:
@@ -31,15 +31,20 @@ def show_experts(ns: str, text: str, compare: bool = True) -> None:
     labels = [t.text for t in tokens]
     layers = list(range(routing.layers))
     positions = list(range(len(tokens)))
+    ui_share.field("layer", f"{ns}.layer", ui_share.choice(layers))
+    ui_share.field("token", f"{ns}.token", ui_share.choice(positions))
     _clamp(f"{ns}.layer", layers)
     _clamp(f"{ns}.token", positions)
     ui.state_default(f"{ns}.layer", 0)
     ui.state_default(f"{ns}.token", len(tokens) - 1)
     left, right = st.columns(2)
-    layer = left.select_slider(ui.tr("experts.layer"), layers, key=f"{ns}.layer", persist_state="session")
+    layer = left.select_slider(
+        ui.tr("experts.layer"), layers, key=f"{ns}.layer", persist_state="session", disabled=ui.locked("layer")
+    )
     names = {i: f"{i}: {t}" for i, t in enumerate(labels)}
     token = right.selectbox(
-        ui.tr("experts.token"), positions, format_func=names.get, key=f"{ns}.token", persist_state="session"
+        ui.tr("experts.token"), positions, format_func=names.get, key=f"{ns}.token", persist_state="session",
+        disabled=ui.locked("token"),
     )
     st.caption(ui.tr("experts.shape", layers=info.layers, experts=info.experts, k=info.experts_per_token))
 
@@ -63,7 +68,9 @@ def show_experts(ns: str, text: str, compare: bool = True) -> None:
     )
     st.subheader(ui.tr("experts.load"))
     st.caption(ui.tr("experts.load_text", even=f"{1 / info.experts:.0%}"))
-    ui.chart("expert_load", routing.load(), ui.chart_labels("expert_load"), key=f"{ns}.load")
+    load = routing.load()
+    ui.chart("expert_load", load, ui.chart_labels("expert_load"), key=f"{ns}.load")
+    ui_notebook.note_routing(text, load, st.session_state.get(f"{ns}.disabled_expert"))
     domain_usage(ns, layer)
     if compare:
         switch_off(ns, text, info.experts)
@@ -89,11 +96,13 @@ def switch_off(ns: str, text: str, experts: int) -> None:
     st.subheader(ui.tr("experts.switch_off"))
     st.caption(ui.tr("experts.switch_off_text"))
     options = [None, *range(experts)]
+    ui_share.field("expert_off", f"{ns}.disabled_expert", ui_share.choice(options))
     _clamp(f"{ns}.disabled_expert", options)
     ui.state_default(f"{ns}.disabled_expert", None)
     names = {e: ui.tr("experts.none") if e is None else ui.tr("experts.expert", e=e) for e in options}
     off = st.selectbox(
-        ui.tr("experts.which"), options, format_func=names.get, key=f"{ns}.disabled_expert", persist_state="session"
+        ui.tr("experts.which"), options, format_func=names.get, key=f"{ns}.disabled_expert", persist_state="session",
+        disabled=ui.locked("expert_off"),
     )
     lm = ui.current_model()
     if lm is None:

@@ -11,7 +11,7 @@ import numpy as np
 import streamlit as st
 
 from glassbox.sampling import Settings, keep_mask, softmax
-from pages import ui
+from pages import ui, ui_notebook, ui_share
 
 BARS = 12  # candidates drawn
 
@@ -29,6 +29,9 @@ def settings_controls(ns: str) -> Settings:
     ui.state_default(f"{ns}.temperature", 1.0)
     ui.state_default(f"{ns}.top_k", 0)
     ui.state_default(f"{ns}.top_p", 1.0)
+    ui_share.field("temperature", f"{ns}.temperature", ui_share.number(0.0, 2.0))
+    ui_share.field("top_k", f"{ns}.top_k", ui_share.number(0, 50, int))
+    ui_share.field("top_p", f"{ns}.top_p", ui_share.number(0.05, 1.0))
     cols = st.columns(3)
     temperature = cols[0].slider(
         ui.tr("next.temperature"),
@@ -38,9 +41,11 @@ def settings_controls(ns: str) -> Settings:
         key=f"{ns}.temperature",
         help=ui.tr("next.temperature_help"),
         persist_state="session",
+        disabled=ui.locked("temperature"),
     )
     top_k = cols[1].slider(
-        ui.tr("next.top_k"), 0, 50, step=1, key=f"{ns}.top_k", help=ui.tr("next.top_k_help"), persist_state="session"
+        ui.tr("next.top_k"), 0, 50, step=1, key=f"{ns}.top_k", help=ui.tr("next.top_k_help"), persist_state="session",
+        disabled=ui.locked("top_k"),
     )
     top_p = cols[2].slider(
         ui.tr("next.top_p"),
@@ -50,6 +55,7 @@ def settings_controls(ns: str) -> Settings:
         key=f"{ns}.top_p",
         help=ui.tr("next.top_p_help"),
         persist_state="session",
+        disabled=ui.locked("top_p"),
     )
     return Settings(temperature=float(temperature), top_k=int(top_k), top_p=float(top_p))
 
@@ -100,4 +106,5 @@ def next_after(text: str, settings: Settings, ns: str, highlight: int | None = N
         return None
     cands = candidates(lm, inspection.final_logits, settings)
     show_bars(ns, cands, highlight, key)
+    ui_notebook.note_next(text, settings, cands)
     return lm, cands

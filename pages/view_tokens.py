@@ -9,7 +9,7 @@ import streamlit as st
 
 from glassbox.tokenizer import EOS_ID, EOS_TOKEN, PAD_ID, PAD_TOKEN
 from glassbox.tokens import normalise, tokenize
-from pages import ui
+from pages import ui, ui_notebook
 
 # The same sentence in English and Korean (our own sentences) to compare token cost.
 PAIRS: tuple[tuple[str, str], ...] = (
@@ -52,6 +52,7 @@ def show_tokens(text: str) -> None:
     cols[2].metric(ui.tr("tokens.tokens"), n)
     cols[3].metric(ui.tr("tokens.per_word"), f"{n / words:.2f}" if words else "–")
     ui.show_chips(ui.token_chips(tokens, text))
+    ui_notebook.note_tokens(text, tokens)
     st.caption(ui.tr("tokens.legend"))
     with st.expander(ui.tr("tokens.table")):
         st.dataframe(

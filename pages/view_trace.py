@@ -15,7 +15,7 @@ import streamlit as st
 
 from glassbox import paths
 from glassbox.errors import GlassboxError
-from pages import ui, view_next
+from pages import ui, ui_notebook, ui_share, view_next
 
 LEVEL_NAMES = ("trace.level_low", "trace.level_mid", "trace.level_high")
 
@@ -86,6 +86,7 @@ def show_trace(ns: str, index, text: str) -> None:
     if not spans:
         st.info(ui.tr("trace.no_spans"))
         return
+    ui_notebook.note_trace(result.text, spans)
     lvls = levels(spans)
     marks = [(s.start, s.end, LEVEL_COLOURS[lv]) for s, lv in zip(spans, lvls, strict=True)]
     st.html(ui.highlight_html(result.text, marks))
@@ -97,6 +98,7 @@ def show_trace(ns: str, index, text: str) -> None:
         for i, (s, lv) in enumerate(zip(spans, lvls, strict=True))
     }
     key = f"{ns}.span"
+    ui_share.field("span", key, ui_share.choice(list(names)))
     if st.session_state.get(key) not in names:
         st.session_state[key] = max(names, key=lambda i: spans[i].distinctiveness)
     chosen = st.selectbox(ui.tr("trace.pick_span"), list(names), format_func=names.get, key=key)

@@ -7,7 +7,7 @@ import streamlit as st
 
 from glassbox import checkpoints
 from glassbox.sampling import Settings
-from pages import ui, ui_lesson, view_next
+from pages import ui, ui_lesson, ui_share, view_next
 
 ui.page_start()
 
@@ -67,9 +67,15 @@ def tool() -> None:
         return
     ui.state_default(KEY_PROMPT, "In the beginning")
     ui.state_default(KEY_SEED, 1)
+    ui_share.field("prompt", KEY_PROMPT, ui_share.text(300))
+    ui_share.field("seed", KEY_SEED, ui_share.number(0, 2**31 - 1, int))
     left, right = st.columns([4, 1])
-    prompt = left.text_input(ui.tr("common.prompt"), key=KEY_PROMPT, max_chars=300, persist_state="session")
-    seed = right.number_input(ui.tr("common.seed"), 0, 2**31 - 1, key=KEY_SEED, persist_state="session")
+    prompt = left.text_input(
+        ui.tr("common.prompt"), key=KEY_PROMPT, max_chars=300, persist_state="session", disabled=ui.locked("prompt")
+    )
+    seed = right.number_input(
+        ui.tr("common.seed"), 0, 2**31 - 1, key=KEY_SEED, persist_state="session", disabled=ui.locked("seed")
+    )
     if not prompt or not prompt.strip():
         st.info(ui.tr("next.empty"))
         return

@@ -1,0 +1,80 @@
+"""The lab notebook at the UI edge: views note what the learner explored (in this session
+only), and the sidebar offers it as Markdown and JSON downloads (built by `glassbox.notebook`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import streamlit as st
+
+from glassbox import notebook
+from pages import ui, ui_lesson
+
+KEY_ENTRIES = "notebook.entries"
+
+
+def _note(kind: str, subject: str, data: dict) -> None:
+    entries = st.session_state.get(KEY_ENTRIES) or {}
+    st.session_state[KEY_ENTRIES] = notebook.record(entries, kind, subject, data)
+
+
+def note_tokens(text: str, tokens: Sequence) -> None:
+    _note("tokens", text, {"tokens": [{"id": int(tok.id), "text": tok.text} for tok in tokens]})
+
+
+def note_next(text: str, settings, cands: Sequence) -> None:
+    data = {
+        "settings": {"temperature": settings.temperature, "top_k": settings.top_k, "top_p": settings.top_p},
+        "top": [{"id": c.id, "text": c.text, "prob": round(c.prob, 6), "kept": c.kept} for c in cands],
+    }
+    _note("next_token", text, data)
+
+
+def note_routing(text: str, load: np.ndarray, disabled: int | None = None) -> None:
+    """Per layer, the three experts with the largest share of routing slots over the text."""
+    layers = []
+    for layer, shares in enumerate(np.asarray(load, dtype=float)):
+        top = np.argsort(-shares, kind="stable")[:3]
+        layers.append({"layer": layer, "busiest": [[int(e), round(float(shares[e]), 4)] for e in top]})
+    _note("experts", text, {"layers": layers, "disabled_expert": disabled})
+
+
+def note_trace(text: str, spans: Sequence) -> None:
+    data = {
+        "spans": [
+            {"text": s.text, "count": int(s.count), "documents": [d.title or d.doc_id for d in s.docs]} for s in spans
+        ]
+    }
+    _note("trace", text, data)
+
+
+def current() -> notebook.Notebook:
+    entries = tuple((st.session_state.get(KEY_ENTRIES) or {}).values())
+    quiz = notebook.quiz_results(ui_lesson.all_lessons(), ui_lesson.scores(), ui_lesson.done())
+    return notebook.Notebook(entries=entries, quiz=quiz, lang=ui.lang(), model=ui.source())
+
+
+def sidebar() -> None:
+    """The notebook's download buttons (drawn after the page, so this run's views are in it)."""
+    book = current()
+    with st.sidebar.expander(ui.tr("notebook.sidebar")):
+        st.caption(ui.tr("notebook.sidebar_text", n=len(book.entries)))
+        st.download_button(
+            ui.tr("notebook.markdown"),
+            notebook.to_markdown(book),
+            file_name="glassbox-notebook.md",
+            mime="text/markdown",
+            key="notebook.download_md",
+            icon="📝",
+            on_click="ignore",
+        )
+        st.download_button(
+            ui.tr("notebook.json"),
+            notebook.to_json(book),
+            file_name="glassbox-notebook.json",
+            mime="application/json",
+            key="notebook.download_json",
+            icon="🧾",
+            on_click="ignore",
+        )

@@ -1,0 +1,156 @@
+"""Shareable views: each page's settings live in the URL, so a link (or its QR code) opens the
+same view on every device.
+
+A page registers its fields before drawing its widgets: `field("temperature", "next.temperature",
+number(0, 2))`. On a run whose URL carries values this session has not written itself (a
+link just opened), the values are checked and put into the widgets' session state; a value that
+is malformed or out of range is left out with a message saying why. After the page has run,
+app.py calls `publish()`, which writes the current values back to the URL.
+Frame-wide parameters (language, presenter mode, step, locks) are not page fields.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import streamlit as st
+
+from pages import ui
+
+FRAME_PARAMS = ("lang", "present", "step", "lock")
+KEY_PUBLISHED = "share.published"  # the page parameters this session last wrote
+MAX_PARAM_CHARS = ui.MAX_CHARS
+
+_run = threading.local()
+
+
+class BadValue(ValueError):
+    """A URL value that cannot be used; the message key says what was expected."""
+
+    def __init__(self, key: str, **params: object) -> None:
+        super().__init__(key)
+        self.key, self.params = key, params
+
+
+# --- parsers: URL text -> widget value (raise BadValue) --------------------------------------
+
+
+def text(limit: int = MAX_PARAM_CHARS) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        if len(raw) > limit:
+            raise BadValue("share.bad_long", limit=limit)
+        return raw
+
+    return parse
+
+
+def number(low: float, high: float, kind: type = float) -> Callable[[str], Any]:
+    def parse(raw: str) -> Any:
+        try:
+            value = kind(float(raw)) if kind is float else int(raw)
+        except (TypeError, ValueError, OverflowError):
+            raise BadValue("share.bad_number", low=low, high=high) from None
+        if not (low <= value <= high) or value != value:  # also refuses NaN
+            raise BadValue("share.bad_number", low=low, high=high)
+        return value
+
+    return parse
+
+
+def choice(options: Sequence[Any], none_word: str = "none") -> Callable[[str], Any]:
+    """One of `options`, written as its str(); None is written as `none_word`."""
+
+    def parse(raw: str) -> Any:
+        for option in options:
+            if (none_word if option is None else str(option)) == raw:
+                return option
+        raise BadValue("share.bad_choice", options=", ".join(none_word if o is None else str(o) for o in options))
+
+    return parse
+
+
+def flag(raw: str) -> bool:
+    if raw in ("1", "true", "on"):
+        return True
+    if raw in ("0", "false", "off", ""):
+        return False
+    raise BadValue("share.bad_choice", options="0, 1")
+
+
+# --- the registry of this run ------------------------------------------------------------------
+
+
+def begin_run() -> None:
+    """Start a script run (app.py, first thing): forget the previous run's fields."""
+    _run.fields = {}
+    incoming = page_params()
+    _run.fresh = bool(incoming) and incoming != st.session_state.get(KEY_PUBLISHED)
+
+
+def page_params() -> dict[str, str]:
+    """The URL's parameters other than the frame's."""
+    out = {}
+    for name in st.query_params:
+        if name not in FRAME_PARAMS:
+            out[name] = st.query_params.get(name, "")
+    return out
+
+
+def field(param: str, key: str, parse: Callable[[str], Any], write: Callable[[Any], str] | None = None) -> None:
+    """Keep widget `key` in the URL as `param`; take a value from a newly opened link first."""
+    fields = getattr(_run, "fields", None)
+    if fields is None:
+        begin_run()
+        fields = _run.fields
+    fields[param] = (key, write or _write)
+    raw = st.query_params.get(param) if getattr(_run, "fresh", False) else None
+    if raw is None:
+        return
+    try:
+        st.session_state[key] = parse(raw)
+    except BadValue as bad:
+        shown = raw if len(raw) <= 40 else raw[:40] + "…"
+        reason = ui.tr(bad.key, **bad.params)
+        st.warning(
+            ui.tr("share.bad_value", param=ui.md_escape(param), value=ui.md_escape(shown), reason=reason), icon="🔗"
+        )
+
+
+def _write(value: Any) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def publish() -> None:
+    """Write this run's fields to the URL (app.py, after the page ran); drop other pages' fields."""
+    fields = getattr(_run, "fields", {}) or {}
+    wanted = {}
+    for param, (key, write) in fields.items():
+        if key in st.session_state:
+            value = write(st.session_state[key])
+            if value is not None and len(value) <= MAX_PARAM_CHARS:
+                wanted[param] = value
+    current = page_params()
+    for name in current:
+        if name not in wanted:
+            del st.query_params[name]
+    for name, value in wanted.items():
+        if current.get(name) != value:
+            st.query_params[name] = value
+    st.session_state[KEY_PUBLISHED] = wanted
+    _run.fresh = False
+
+
+def link() -> str:
+    """The link to this view: the page's address in the learner's browser with the current parameters."""
+    base = (st.context.url or "").split("?")[0]
+    query = urlencode({name: st.query_params.get(name) for name in st.query_params}, quote_via=quote)
+    return base + (f"?{query}" if query else "")

@@ -1,0 +1,182 @@
+"""Classroom and workshop use, through AppTest with the real tiny model: views kept in the URL
+(and bad URL values refused with a message), presenter mode, locked controls, the lab notebook,
+the per-learner request limit, and the teacher guide page."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from streamlit.testing.v1 import AppTest
+from test_pages import APP, LANGS, check, open_page, site, texts  # noqa: F401 - `site`: the same tiny model and data
+
+from glassbox import notebook
+from glassbox.i18n import t
+from glassbox.limits import RequestWindow
+
+
+def open_link(page: str, **params: str) -> AppTest:
+    """A session opening a shared link onto `page` (AppTest always starts on the main page, so
+    the link is opened from there, as a learner following a link in an open tab would)."""
+    at = AppTest.from_file(str(APP), default_timeout=90)
+    frame = {name: value for name, value in params.items() if name in ("lang", "present", "lock")}
+    at.query_params.update(frame)
+    at.run()
+    at.query_params.update(params)
+    at.switch_page(f"pages/{page}.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_a_link_opens_the_same_view():
+    at = open_link("next_token", lang="en", prompt="The ship sailed", temperature="0.4", top_k="5", seed="7")
+    check(at)
+    assert at.text_area(key="next.prompt").value == "The ship sailed"
+    assert at.slider(key="next.temperature").value == pytest.approx(0.4)
+    assert at.slider(key="next.top_k").value == 5
+    # the learner moves a slider: the URL follows, and the old link value is not applied again
+    at.slider(key="next.temperature").set_value(1.5).run()
+    assert at.query_params["temperature"] == "1.5"
+    assert at.query_params["prompt"] == "The ship sailed"
+    at.run()
+    assert at.slider(key="next.temperature").value == pytest.approx(1.5)
+
+
+def test_experts_link_keeps_layer_token_and_switched_off_expert():
+    prompt = "The king spoke to the people"
+    at = open_link("experts", lang="en", prompt=prompt, layer="1", token="2", expert_off="3")
+    check(at)
+    assert at.select_slider(key="experts.layer").value == 1
+    assert at.selectbox(key="experts.token").value == 2
+    assert at.selectbox(key="experts.disabled_expert").value == 3
+    assert at.query_params["expert_off"] == "3"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_bad_link_values_are_refused_with_a_message(lang):
+    at = open_link("next_token", lang=lang, temperature="hot", top_k="999", seed="-1", prompt="Hello there")
+    check(at)
+    warnings = " ".join(w.value for w in at.warning)
+    assert "**temperature**" in warnings and "**top\\_k**" in warnings and "**seed**" in warnings
+    assert t("share.bad_number", lang, low=0.0, high=2.0) in warnings
+    assert at.slider(key="next.temperature").value == pytest.approx(1.0)  # the default stays
+    assert at.text_area(key="next.prompt").value == "Hello there"  # the good values are used
+    assert at.query_params["temperature"] == "1"  # the URL now says what is shown
+
+    at = open_link("experts", lang=lang, prompt="The sea", layer="99", expert_off="<b>x</b>")
+    check(at)
+    warnings = " ".join(w.value for w in at.warning)
+    assert "layer" in warnings and "expert\\_off" in warnings
+    assert "<b>" not in warnings  # the bad value is shown as text, escaped
+
+
+def test_presenter_mode_shows_one_step_at_a_time():
+    from glassbox.lessons import lesson_for_page
+
+    lesson = lesson_for_page("tokens", "en")
+    at = open_link("tokens", lang="en", present="1")
+    check(at)
+    assert at.button(key="frame.present_exit")
+    total = len(lesson.steps) + 2 + (lesson.predict is not None)
+    assert t("present.step", "en", n=1, total=total) in texts(at)
+    assert lesson.steps[0].title not in texts(at)  # only the introduction for now
+    at.button(key=f"lesson.{lesson.id}.next").click().run()
+    assert lesson.steps[0].title in texts(at) and lesson.steps[1].title not in texts(at)
+    assert at.query_params["step"] == "2" and at.query_params["present"] == "1"
+    at.button(key="frame.present_exit").click().run()
+    check(at)
+    assert "present" not in at.query_params and "step" not in at.query_params
+    assert lesson.steps[1].title in texts(at)  # the whole lesson again
+
+
+def test_locked_controls_are_read_only():
+    at = AppTest.from_file(str(APP), default_timeout=90)
+    at.query_params.update({"lang": "en", "lock": "prompt,temperature,nonsense"})
+    at.run()
+    assert any("nonsense" in w.value for w in at.warning)  # an unknown name is left out, saying so
+    at.switch_page("pages/next_token.py").run()
+    check(at)
+    assert at.text_area(key="next.prompt").disabled
+    assert at.slider(key="next.temperature").disabled
+    assert not at.slider(key="next.top_k").disabled
+    assert at.query_params["lock"] == "prompt,temperature"
+
+
+def test_notebook_collects_what_was_explored():
+    at = open_page("tokens", "en")
+    at.text_area(key="tokens.text").input("Glass boxes hold tokens").run()
+    at.switch_page("pages/experts.py").run()
+    check(at)
+    entries = at.session_state["notebook.entries"]
+    kinds = {kind for kind, _ in entries}
+    assert {"tokens", "experts"} <= kinds
+    assert ("tokens", "Glass boxes hold tokens") in entries
+    downloads = [b for b in at.get("download_button")]
+    assert len(downloads) == 2
+
+
+def test_notebook_markdown_and_json():
+    entries = notebook.record({}, "tokens", "hi | there", {"tokens": [{"id": 5, "text": "hi"}, {"id": 9, "text": "|"}]})
+    entries = notebook.record(entries, "next_token", "Once", {
+        "settings": {"temperature": 0.7, "top_k": 0, "top_p": 1.0},
+        "top": [{"id": 1, "text": " upon", "prob": 0.5, "kept": True}],
+    })
+    entries = notebook.record(entries, "trace", "In the beginning", {
+        "spans": [{"text": "In the beginning", "count": 3, "documents": ["Genesis", "John"]}],
+    })
+    book = notebook.Notebook(entries=tuple(entries.values()), lang="ko", model="tiny",
+                             quiz=(notebook.QuizResult("tokens", "토큰", 2, 3, True),))
+    md = notebook.to_markdown(book)
+    assert t("notebook.title", "ko") in md and "Genesis; John" in md and "50.0%" in md
+    assert "~~~\nhi | there\n~~~" in md and "`\\|`" in md  # a pipe cannot break the table
+    assert t("notebook.score", "ko", right=2, total=3) in md
+    data = json.loads(notebook.to_json(book))
+    assert [e["kind"] for e in data["entries"]] == ["tokens", "next_token", "trace"]
+    assert data["quiz"][0]["right"] == 2
+    # the same view and input again replaces its entry; the oldest go past the cap
+    again = notebook.record(entries, "tokens", "hi | there", {"tokens": []})
+    assert len(again) == 3 and again[("tokens", "hi | there")]["tokens"] == []
+    many = {}
+    for i in range(notebook.MAX_ENTRIES + 5):
+        many = notebook.record(many, "tokens", str(i), {"tokens": []})
+    assert len(many) == notebook.MAX_ENTRIES and ("tokens", "0") not in many
+    with pytest.raises(ValueError):
+        notebook.record({}, "secrets", "x", {})
+
+
+def test_request_window_counts_new_requests_only():
+    from glassbox.errors import GlassboxError
+
+    now = [0.0]
+    window = RequestWindow(limit=2, seconds=60, clock=lambda: now[0])
+    window.admit("a")
+    window.admit("b")
+    window.admit("a")  # asked again: free
+    with pytest.raises(GlassboxError) as refused:
+        window.admit("c")
+    assert refused.value.code == "too_many_requests"
+    assert "60" in refused.value.message("en")
+    now[0] = 61.0
+    window.admit("c")  # a minute later there is room again
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_request_limit_on_a_page(lang):
+    at = open_page("next_token", lang)
+    at.session_state["limits.requests"] = RequestWindow(limit=1)
+    at.toggle(key="next.guess_first").set_value(False).run()
+    at.text_area(key="next.prompt").input("One new prompt").run()
+    at.text_area(key="next.prompt").input("Another new prompt").run()
+    assert not at.exception
+    from glassbox.errors import MESSAGES
+
+    assert any(MESSAGES["too_many_requests"][lang].split("{")[0] in e.value for e in at.error)
+    assert at.sidebar.radio(key="frame.lang")  # the rest of the page is still there
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_teacher_guide_page(lang):
+    at = open_page("teachers", lang)
+    body = "\n".join(m.value for m in at.markdown)
+    assert "45" in body and "0.0.0.0" in body
+    assert ("교사" in body) == (lang == "ko")
