@@ -20,7 +20,8 @@ LOCKABLE = ("prompt", "text", "temperature", "top_k", "top_p", "seed", "layer", 
 STYLE = """<style>
 html { font-size: 22px; }
 section[data-testid="stSidebar"], div[data-testid="stSidebarCollapsedControl"],
-button[data-testid="stExpandSidebarButton"], div[data-testid="stToolbar"] { display: none !important; }
+button[data-testid="stExpandSidebarButton"], [data-testid="stMainMenu"],
+[data-testid="stToolbarActions"], [data-testid="stAppDeployButton"] { display: none !important; }
 div[data-testid="stMainBlockContainer"] { max-width: 100%; padding-left: 3rem; padding-right: 3rem; }
 </style>"""
 

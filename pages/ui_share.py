@@ -86,6 +86,7 @@ def flag(raw: str) -> bool:
 def begin_run() -> None:
     """Start a script run (app.py, first thing): forget the previous run's fields."""
     _run.fields = {}
+    _run.notices = st.container()  # at the top of the page: where refused link values are reported
     incoming = page_params()
     _run.fresh = bool(incoming) and incoming != st.session_state.get(KEY_PUBLISHED)
 
@@ -114,7 +115,8 @@ def field(param: str, key: str, parse: Callable[[str], Any], write: Callable[[An
     except BadValue as bad:
         shown = raw if len(raw) <= 40 else raw[:40] + "…"
         reason = ui.tr(bad.key, **bad.params)
-        st.warning(
+        where = getattr(_run, "notices", None) or st
+        where.warning(
             ui.tr("share.bad_value", param=ui.md_escape(param), value=ui.md_escape(shown), reason=reason), icon="🔗"
         )
 
