@@ -19,6 +19,7 @@ KEY_CHOICE = "frame.model_choice"
 KEY_OTHER = "frame.model_other"
 EMBEDDED, OTHER = "embedded", "other"
 EXAMPLE_HUB_ID = "allenai/OLMoE-1B-7B-0125-Instruct"
+PAGES_WITHOUT_MODEL = {"", "about", "teachers"}  # (Home is ""): these read the model's folder, never run it
 
 
 def language_switch() -> str:
@@ -76,11 +77,20 @@ def wanted_source() -> str:
     return ui.default_source()
 
 
-def choose_model() -> None:
-    """Load the wanted model; on failure say why (in the learner's language) and fall back."""
+def choose_model(needs_model: bool) -> None:
+    """Load the wanted model; on failure say why (in the learner's language) and fall back.
+
+    Pages that never run the model only need its folder to be readable, so they are drawn at
+    once, without waiting for torch and the weights.
+    """
+    from glassbox.model_info import describe
+
     wanted = wanted_source()
     fallback = ui.default_source()
     failed = st.session_state.get(ui.KEY_LOAD_ERROR)
+    if not needs_model and not (failed and failed[0] == wanted) and describe(wanted) is not None:
+        st.session_state[ui.KEY_SOURCE] = wanted
+        return
     if failed and failed[0] == wanted and wanted != fallback:
         st.sidebar.error(ui.md_escape(failed[1].message(ui.lang())))
         st.session_state[ui.KEY_SOURCE] = fallback
@@ -98,10 +108,9 @@ def choose_model() -> None:
 
 
 def model_status() -> None:
-    lm = ui.current_model()
-    if lm is None:
+    info = ui.model_info()
+    if info is None:
         return
-    info = lm.info
     st.sidebar.caption(
         ui.tr(
             "frame.status",
@@ -179,7 +188,7 @@ language_switch()
 ui_share.begin_run()
 presenting = ui_present.frame()
 pg = navigation(presenting)
-choose_model()
+choose_model(needs_model=pg.url_path not in PAGES_WITHOUT_MODEL)
 model_status()
 pg.run()
 ui_share.publish()
@@ -187,3 +196,4 @@ ui_present.publish()
 share_box(st if presenting else st.sidebar)
 ui_notebook.sidebar()
 lesson_progress()
+ui.warm_up(ui.default_source())

@@ -16,41 +16,11 @@ import torch
 
 from glassbox import olmoe
 from glassbox.errors import GlassboxError
+from glassbox.model_info import CARD_FILE, ModelInfo, read_card
 from glassbox.tokens import TokenBytes
 
 HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
-CARD_FILE = "glassbox.json"  # written by the training recipe: {"trained": true, "step": ...}
-
-
-@dataclass(frozen=True)
-class ModelInfo:
-    """What a learner is told about a model."""
-
-    name: str
-    source: str
-    layers: int
-    experts: int
-    experts_per_token: int
-    vocab_size: int
-    context: int
-    hidden_size: int
-    parameters: int
-    norm_topk_prob: bool
-    trained: bool
-    device: str
-
-    def to_json(self) -> dict:
-        return {
-            "name": self.name,
-            "layers": self.layers,
-            "experts": self.experts,
-            "experts_per_token": self.experts_per_token,
-            "vocab_size": self.vocab_size,
-            "context": self.context,
-            "parameters": self.parameters,
-            "trained": self.trained,
-            "device": self.device,
-        }
+__all__ = ["CARD_FILE", "LoadedModel", "ModelInfo", "load_model", "save_model"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -81,10 +51,14 @@ def load_model(source: str | Path, device: str | None = None) -> LoadedModel:
     hf_logging.disable_progress_bar()
     hf_logging.set_verbosity_error()
     source = str(source)
-    path = Path(source).expanduser()
-    is_folder = path.exists()
+    try:
+        path = Path(source).expanduser()
+        is_folder = path.exists()
+    except (OSError, RuntimeError):  # a name too long for any folder, "~someone" with no such user
+        path, is_folder = Path(source), False
     if not is_folder and not HUB_ID.match(source):
-        raise GlassboxError("model_folder_missing", path=source)
+        shown = source if len(source) <= 200 else source[:200] + "…"
+        raise GlassboxError("model_folder_missing", path=shown)
     if is_folder:
         if not path.is_dir() or not (path / "config.json").exists():
             raise GlassboxError("model_unreadable", source=source, detail="no config.json in the folder")
@@ -115,7 +89,7 @@ def load_model(source: str | Path, device: str | None = None) -> LoadedModel:
     model.to(dev)
     model.eval()
     olmoe.install_routing_hooks(model)
-    card = _read_card(path) if is_folder else {"trained": True}
+    card = read_card(path) if is_folder else {"trained": True}
     info = ModelInfo(
         name=card.get("name") or (path.name if is_folder else source),
         source=source,
@@ -131,13 +105,6 @@ def load_model(source: str | Path, device: str | None = None) -> LoadedModel:
         device=str(dev),
     )
     return LoadedModel(model=model, tokenizer=tokenizer, token_bytes=TokenBytes(tokenizer), info=info)
-
-
-def _read_card(folder: Path) -> dict:
-    try:
-        return json.loads((folder / CARD_FILE).read_text())
-    except (OSError, ValueError):
-        return {}
 
 
 def _short(err: Exception) -> str:

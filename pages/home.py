@@ -45,9 +45,8 @@ else:
 st.page_link("pages/playground.py", label=ui.tr("nav.playground"), icon="🧪")
 
 st.subheader(ui.tr("home.model"))
-lm = ui.current_model()
-if lm is not None:
-    info = lm.info
+info = ui.model_info()
+if info is not None:
     cols = st.columns(4)
     cols[0].metric(ui.tr("home.parameters"), f"{info.parameters / 1e6:.1f} M")
     cols[1].metric(ui.tr("home.layers_experts"), f"{info.layers} × {info.experts}")

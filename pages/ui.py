@@ -120,6 +120,42 @@ def load_model(source: str):
     return lm
 
 
+def model_info(src: str | None = None):
+    """What is known about the model in use (or `src`): from the loaded model when it is loaded,
+    else read from its folder without loading it (None when neither works; a message is shown)."""
+    from glassbox.model_info import describe
+
+    src = src or source()
+    if src in _loaded:
+        return cached_model(src).info
+    info = describe(src)
+    if info is not None:
+        return info
+    lm = current_model() if src == source() else guarded(load_model, src)
+    return None if lm is None else lm.info
+
+
+_warming = threading.Lock()
+
+
+def warm_up(src: str) -> None:
+    """Load `src` in the background once per process (after the first page is drawn), so the
+    first page that runs the model does not wait for it."""
+    if src in _loaded or not _warming.acquire(blocking=False):
+        return
+
+    def load() -> None:
+        try:
+            from glassbox.model import prepare_source
+
+            cached_model(prepare_source(src))
+            _loaded.add(src)
+        except Exception:  # noqa: BLE001 - a page that needs the model will say what is wrong
+            traceback.print_exc()
+
+    threading.Thread(target=load, name="glassbox-warm-up", daemon=True).start()
+
+
 def source() -> str:
     """The source of the model the pages use now (set by the frame in app.py)."""
     return st.session_state.get(KEY_SOURCE) or default_source()
