@@ -180,3 +180,15 @@ def test_teacher_guide_page(lang):
     body = "\n".join(m.value for m in at.markdown)
     assert "45" in body and "0.0.0.0" in body
     assert ("교사" in body) == (lang == "ko")
+
+
+def test_server_settings_are_safe_for_a_workshop():
+    import tomllib
+
+    config = tomllib.loads((APP.parent / ".streamlit" / "config.toml").read_text())
+    server = config["server"]
+    assert server["address"] == "127.0.0.1"  # loopback unless the host says otherwise
+    assert server["headless"] is True and server["enableXsrfProtection"] is True
+    assert server["maxUploadSize"] <= 5
+    assert config["client"]["showErrorDetails"] == "none"  # no tracebacks shown to learners
+    assert config["browser"]["gatherUsageStats"] is False
