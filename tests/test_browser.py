@@ -70,6 +70,7 @@ PAGES = (
     ),
     PageCheck("playground", "playground", "playground.text", ('[data-testid="stTabs"]', ".gb-chips")),
     PageCheck("about", "about", "about.query", ('[data-testid="stDataFrame"]', HTML), typed=("lantern", "고양이")),
+    PageCheck("teachers", "teachers", None, ('[data-testid="stMarkdownContainer"] table',)),
 )
 
 
@@ -285,5 +286,33 @@ def test_page_in_browser(site, browser, check: PageCheck, lang: str):
     finally:
         try:  # a picture of the page as the test left it, passed or failed
             screenshot(page, SHOTS / f"{check.name}-{lang}.png")
+        finally:
+            context.close()
+
+
+def test_shared_link_opens_presenter_view_without_running_injected_markup(site, browser):
+    """A link with presenter mode, settings and an injection attempt in the prompt: the view opens
+    as linked, the prompt is shown as text, and nothing in it runs."""
+    from urllib.parse import quote
+
+    base, log = site
+    prompt = '<img src=x onerror="window.__injected=1">**bold** [link](javascript:alert(1))'
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    try:
+        page.goto(f"{base}/next-token?lang=en&present=1&temperature=0.3&prompt={quote(prompt)}&lock=prompt")
+        page.wait_for_selector('[data-testid="stMain"]', timeout=60_000)
+        settle(page)
+        box = page.locator(f"{key_class('next.prompt')} textarea")
+        assert box.input_value() == prompt and box.is_disabled()  # the linked text, locked
+        assert not page.locator('[data-testid="stSidebar"]').is_visible()
+        assert page.locator(key_class("frame.present_exit")).is_visible()
+        assert page.evaluate("() => window.__injected") is None
+        assert page.locator('img[src="x"]').count() == 0
+        assert "step=1" in page.url and "temperature=0.3" in page.url
+        assert not visible_problems(page), f"{visible_problems(page)}; server: {server_errors(log)}"
+    finally:
+        try:
+            screenshot(page, SHOTS / "presenter-link.png")
         finally:
             context.close()
