@@ -18,7 +18,7 @@ LOCKABLE = ("prompt", "text", "temperature", "top_k", "top_p", "seed", "layer", 
 
 # Our own style for the projector: everything larger, the sidebar and the toolbar out of sight.
 STYLE = """<style>
-html { font-size: 22px; }
+[data-testid="stAppViewContainer"] { zoom: 1.35; }
 section[data-testid="stSidebar"], div[data-testid="stSidebarCollapsedControl"],
 button[data-testid="stExpandSidebarButton"], [data-testid="stMainMenu"],
 [data-testid="stToolbarActions"], [data-testid="stAppDeployButton"] { display: none !important; }

@@ -113,7 +113,11 @@ def start_site(
         "browser.gatherUsageStats": "false",
         "server.fileWatcherType": "none",  # no reruns when files change mid-test
     }
-    cmd = [sys.executable, "-m", "streamlit", "run", script, *(f"--{k}={v}" for k, v in flags.items())]
+    options = [f"--{k}={v}" for k, v in flags.items()]
+    if script == "app.py":  # the site starts as `./run site` starts it
+        cmd = [sys.executable, "-m", "pages.launch", *options]
+    else:
+        cmd = [sys.executable, "-m", "streamlit", "run", script, *options]
     return subprocess.Popen(cmd, cwd=cwd, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
 
 
@@ -197,17 +201,19 @@ def site(tiny_model_dir, site_data_dir, tmp_path_factory):
 
 
 def warm_up(base: str) -> None:
-    """Open the main page once. On a fresh server the first visit to any other page shows Streamlit's
-    "Page not found" dialog before running it (streamlit/streamlit#9624, st.navigation deep links);
-    that is a known framework quirk, reported rather than tested on every page. This also loads the model."""
+    """The first visit to a fresh server, straight onto a page other than Home (as a learner opening
+    a shared link would): no "Page not found" dialog, no error. This also loads the model."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
         chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
         page = chromium.new_page()
-        page.goto(f"{base}/", wait_until="domcontentloaded")
+        page.goto(f"{base}/tokens", wait_until="domcontentloaded")
+        page.wait_for_selector('[data-testid="stMain"]', timeout=60_000)
         settle(page)
+        problems = visible_problems(page)
         chromium.close()
+        assert not problems, f"first visit to a fresh server: {problems}"
 
 
 @pytest.fixture(scope="module")
