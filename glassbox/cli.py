@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -20,13 +21,27 @@ from glassbox.errors import GlassboxError
 COMMAND_MODULES: tuple[str, ...] = ("glassbox.training_cli", "glassbox.tracing_cli", "glassbox.corpus.cli")
 # modules with a `prepare()` that builds missing data for the site (corpus, index)
 PREPARE_STEPS: tuple[str, ...] = ("glassbox.corpus", "glassbox.tracing_cli")  # the corpus before its index
+# Characters a terminal would obey rather than show (cursor moves, colours, bells) and lone surrogates.
+UNSHOWABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+UNSHOWABLE_IN_A_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")  # newlines and tabs too
+
+
+def terminal_safe(text: str, one_line: bool = False) -> str:
+    """Text to print: control characters and lone surrogates shown as ⟨U+001B⟩; with `one_line`,
+    newlines and tabs too, and a very long text cut."""
+    shown = (UNSHOWABLE_IN_A_LINE if one_line else UNSHOWABLE).sub(lambda m: f"⟨U+{ord(m.group()):04X}⟩", text)
+    return shown[:1000] + "…" if one_line and len(shown) > 1000 else shown
 
 
 def read_text(args: argparse.Namespace) -> str:
     """The text from the positional argument, --file, or stdin ('-')."""
     if getattr(args, "file", None):
         path = Path(args.file)
-        if not path.is_file():
+        try:
+            found = path.is_file()
+        except OSError:  # a name too long for the file system
+            found = False
+        if not found:
             raise GlassboxError("file_missing", path=path)
         data = path.read_bytes()
         try:
@@ -85,7 +100,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     lm = open_model(args)
     settings = Settings(temperature=args.temperature, top_k=args.top_k, top_p=args.top_p)
     result = generate(lm, prompt, max_new_tokens=args.max_new_tokens, settings=settings, seed=args.seed)
-    emit(result.to_json(), args.json, result.prompt + result.completion)
+    emit(result.to_json(), args.json, terminal_safe(result.prompt + result.completion))
     return 0
 
 
@@ -164,10 +179,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.run(args) or 0)
     except GlassboxError as err:
-        print(f"glassbox: {err.message('en')}", file=sys.stderr)
+        print(f"glassbox: {terminal_safe(err.message('en'), one_line=True)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # output piped into `head` and the like
         sys.stderr.close()
         return 0
+    except OSError as err:  # a path the system refuses: too long, no permission, not a folder
+        print(f"glassbox: {terminal_safe(str(err), one_line=True)}", file=sys.stderr)
+        return 2

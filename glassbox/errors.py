@@ -47,6 +47,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{path} is not valid UTF-8 text (bad byte at position {position}).",
         "ko": "{path} 는 올바른 UTF-8 텍스트가 아닙니다(위치 {position}의 바이트가 잘못됨).",
     },
+    "text_not_unicode": {
+        "en": "The text holds a broken character at position {position} (half of a pair that makes one "
+        "character), so it cannot be read. Remove it, or copy the text again.",
+        "ko": "텍스트의 {position}번째 위치에 깨진 문자(두 개가 짝을 이뤄야 하는 문자의 한쪽)가 있어 읽을 수 "
+        "없습니다. 그 문자를 지우거나 텍스트를 다시 복사해 넣으세요.",
+    },
     "file_missing": {
         "en": "No file at {path}.",
         "ko": "{path} 에 파일이 없습니다.",

@@ -20,6 +20,7 @@ import urllib.request
 from dataclasses import dataclass
 
 from glassbox.errors import GlassboxError
+from glassbox.tokens import check_unicode
 
 DEFAULT_URL = "https://api.infini-gram.io/"
 DEFAULT_INDEX = "v4_olmoe-0125-1b-7b-instruct_llama"
@@ -99,7 +100,7 @@ class HostedIndex:
         """One API call; returns the response dict (never one holding "error")."""
         payload = {"index": self.index, "query_type": query_type, **fields}
         if query is not None:
-            payload["query"] = query
+            payload["query"] = check_unicode(query)  # a lone surrogate would travel as an escape no one reads
         body = json.dumps(payload).encode("utf-8")
         give_up = time.monotonic() + self.deadline
         detail = "no answer"

@@ -73,7 +73,11 @@ def _reporter(progress: bool | Progress | None) -> Progress:
 
 def check_location(folder: Path) -> None:
     """Refuse a folder whose path holds a word the engine uses to recognise its files."""
-    bad = [w for w in ENGINE_WORDS if w in str(folder.resolve())]
+    try:
+        where = str(folder.resolve())
+    except (OSError, ValueError):  # no folder can have this path (a NUL in it): opening says it is missing
+        where = str(folder)
+    bad = [w for w in ENGINE_WORDS if w in where]
     if bad:
         raise GlassboxError("index_path_reserved", path=folder, word=bad[0])
 

@@ -69,7 +69,7 @@ def load_model(source: str | Path, device: str | None = None) -> LoadedModel:
         where = source
     try:
         config = AutoConfig.from_pretrained(where, trust_remote_code=False)
-    except (OSError, ValueError) as err:
+    except Exception as err:  # noqa: BLE001 - unreadable, or fields of the wrong type (a validation error)
         if is_folder:
             raise GlassboxError("model_unreadable", source=source, detail=_short(err)) from err
         raise GlassboxError("model_download_failed", source=source) from err

@@ -70,8 +70,8 @@ def count_parameters(folder: Path) -> int:
 def describe(source: str | Path) -> ModelInfo | None:
     """A folder's ModelInfo without loading it; None when it is not a readable OLMoE folder
     (the loader then says exactly what is wrong)."""
-    folder = Path(source).expanduser()
     try:
+        folder = Path(source).expanduser()  # RuntimeError for "~someone" with no such user
         config = json.loads((folder / "config.json").read_text())
         if config.get("model_type") != "olmoe":
             return None
@@ -90,5 +90,5 @@ def describe(source: str | Path) -> ModelInfo | None:
             trained=bool(card.get("trained", True)),
             device="not loaded",
         )
-    except (OSError, ValueError, KeyError, TypeError, struct.error):
-        return None
+    except (OSError, RuntimeError, ValueError, KeyError, TypeError, AttributeError, struct.error):
+        return None  # AttributeError: a config.json that is JSON but not an object

@@ -8,11 +8,15 @@ so they always cover it and slice back to the characters each token's bytes belo
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+from glassbox.errors import GlassboxError
+
 VISIBLE = {" ": "␣", "\n": "↵", "\t": "⇥", "\r": "␍"}
+SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -113,8 +117,21 @@ def _control(ch: str) -> str:
 
 
 def normalise(text: str) -> str:
-    """The text as the tokenizer sees it (NFC), so offsets refer to what was inspected."""
+    """The text as the tokenizer sees it (NFC), so offsets refer to what was inspected.
+
+    A lone surrogate (what is left of an undecodable byte in a command-line argument, say) is
+    no Unicode character: it is refused here with a clear message, before any tokenizer sees it.
+    """
+    check_unicode(text)
     return unicodedata.normalize("NFC", text)
+
+
+def check_unicode(text: str) -> str:
+    """`text` itself, or GlassboxError("text_not_unicode") naming where a lone surrogate sits."""
+    bad = SURROGATE.search(text)
+    if bad is not None:
+        raise GlassboxError("text_not_unicode", position=bad.start())
+    return text
 
 
 def char_offsets(text: str, pieces: list[bytes]) -> list[tuple[int, int]]:
