@@ -192,3 +192,19 @@ def test_server_settings_are_safe_for_a_workshop():
     assert server["maxUploadSize"] <= 5
     assert config["client"]["showErrorDetails"] == "none"  # no tracebacks shown to learners
     assert config["browser"]["gatherUsageStats"] is False
+
+
+def test_malformed_frame_parameters_do_no_harm():
+    at = AppTest.from_file(str(APP), default_timeout=90)
+    at.query_params.update({"lang": "xx", "present": "maybe", "lock": "", "step": "-3"})
+    at.run()
+    check(at)
+    assert at.sidebar.radio(key="frame.lang").value == "en"  # an unknown language reads English
+    assert not at.session_state["frame.present"]
+    at.query_params.update({"checkpoint": "../../etc/passwd", "prompt": "x" * 5000, "top_p": "nan"})
+    at.switch_page("pages/next_token.py").run()
+    check(at)
+    warnings = " ".join(w.value for w in at.warning)
+    assert "**checkpoint**" in warnings and "**prompt**" in warnings and "**top\\_p**" in warnings
+    assert at.selectbox(key="frame.model_choice").value == "embedded"  # no path taken from a link
+    assert len(at.text_area(key="next.prompt").value) < 5000
