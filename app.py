@@ -144,10 +144,6 @@ def lesson_progress() -> None:
 
 def share_box(where) -> None:
     """The link to this view, with a copy button and a QR code to project."""
-    import io
-
-    import qrcode
-
     with where.expander(ui.tr("share.title")):
         st.caption(ui.tr("share.text"))
         link = ui_share.link()
@@ -155,9 +151,19 @@ def share_box(where) -> None:
             st.caption(ui.tr("share.no_url"))
             return
         st.code(link, language=None, wrap_lines=True)
-        image = io.BytesIO()
-        qrcode.make(link, border=2).save(image)
-        st.image(image.getvalue(), caption=ui.tr("share.qr"), width=220)
+        st.image(qr_png(link), caption=ui.tr("share.qr"), width=220)
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def qr_png(link: str) -> bytes:
+    """The QR code of a link as PNG (about 20 ms to draw, so drawn once per link)."""
+    import io
+
+    import qrcode
+
+    image = io.BytesIO()
+    qrcode.make(link, border=2).save(image)
+    return image.getvalue()
 
 
 def navigation(presenting: bool):

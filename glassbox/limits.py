@@ -4,7 +4,8 @@
   session holds its own; nothing is shared between sessions).
 - `model_slot()`: how many forward passes or generations run at once in this process. On a
   small CPU server, passes run side by side only fight over the same cores, so the default is
-  one at a time (`GLASSBOX_MODEL_SLOTS` changes it).
+  one at a time (`GLASSBOX_MODEL_SLOTS` changes it), each on one torch thread
+  (`GLASSBOX_TORCH_THREADS`): the other core is left for the page runs of other learners.
 Settings come from environment variables so a workshop host can change them without code.
 """
 
@@ -31,6 +32,8 @@ def _env_int(name: str, default: int, low: int = 1) -> int:
 REQUESTS_PER_MINUTE = _env_int("GLASSBOX_REQUESTS_PER_MINUTE", 40)
 MAX_NEW_TOKENS = _env_int("GLASSBOX_MAX_NEW_TOKENS", 200)
 MODEL_SLOTS = _env_int("GLASSBOX_MODEL_SLOTS", 1)
+# torch threads per model pass on the site: many learners' page runs need the other core
+TORCH_THREADS = _env_int("GLASSBOX_TORCH_THREADS", 1)
 
 _slots = threading.BoundedSemaphore(MODEL_SLOTS)
 

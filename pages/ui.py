@@ -102,8 +102,12 @@ def default_source() -> str:
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def cached_model(source: str):
+    import torch
+
+    from glassbox.limits import TORCH_THREADS
     from glassbox.model import load_model, prepare_source
 
+    torch.set_num_threads(TORCH_THREADS)  # for the whole server process (see glassbox.limits)
     return load_model(prepare_source(source))
 
 

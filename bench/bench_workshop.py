@@ -1,0 +1,383 @@
+"""Workshop load: N learners on one Glass Box server at once, each doing a lesson step every few seconds.
+
+For each N (default 10, 25, 50) a fresh `streamlit run app.py` is started on 127.0.0.1 with the shipped
+model and the data folder, warmed up by one visit to each page, and then N simulated learners join
+(spread over the first seconds) and work for `--seconds`. Each learner is one websocket session
+speaking Streamlit's own protocol (bench/workshop_client.py), not a browser: 50 Chromium tabs on a
+small machine would swamp the server being measured. Every 2-5 s (`--think`, seeded jitter) a learner
+does one of: type a new prompt on Next token, move its temperature slider, type a prompt on Experts,
+type text on Tokens; mostly (70 %) on the page it is on, else it opens another page first. Every
+learner writes its own sentences, so the shared caches do not hide the cost of a forward pass.
+
+Measured per level: interactions (widget changes), errors (connection failures, no answer within
+30 s, an exception box, an error message, page not found), latency from sending the new widget
+value to the run's `script_finished` (p50, p95, max), and the peak resident memory of the server
+process and its children (sampled from /proc). Target: 50 learners, 0 errors, p95 ≤ 1 s, ≤ 1.5 GB.
+Baseline in the same run: one learner alone (N = 1) on its own fresh server, doing the same steps;
+each level's p95 is also given as a multiple of the baseline's.
+
+Usage: python bench/bench_workshop.py [--learners 10,25,50] [--seconds 60] [--json out.json] [--seed 0]
+                                      [--env KEY=VALUE ...]   (for the server, e.g. GLASSBOX_MODEL_SLOTS=2,
+                                       STREAMLIT_RUNNER_POST_SCRIPT_GC=false, OMP_NUM_THREADS=1)
+Loopback only; each level is capped in wall-clock time; the server is stopped even on failure.
+Timings depend on the machine and on what else runs on it; compare ratios, not seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "bench")]
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from test_browser import free_port, server_errors, snapshot_site, start_site, wait_healthy  # noqa: E402
+from workshop_client import RunResult, Session, SessionError  # noqa: E402
+
+from glassbox import paths  # noqa: E402
+
+TARGET_P95_S = 1.0
+TARGET_RSS_MB = 1536.0
+RUN_TIMEOUT_S = 30.0
+STAY = 0.7  # chance that the next step is on the page the learner is on (a lesson keeps them there a while)
+NOT_INTERACTIONS = ("open page", "setup")  # runs that are timed and checked, but not lesson steps
+# (name, page url, widget key); the value is made up per learner and step
+ACTIONS = (
+    ("next: type prompt", "next-token", "next.prompt"),
+    ("next: temperature", "next-token", "next.temperature"),
+    ("experts: type prompt", "experts", "experts.prompt"),
+    ("tokens: type text", "tokens", "tokens.text"),
+)
+# Our own words; a learner's sentence is drawn from them with its own seeded generator.
+WHO = "the old fisherman|a curious student|my grandmother|the night nurse|a tired pilot|the village baker".split("|")
+DID = "carried|painted|forgot|repaired|borrowed|described|sold|hid|found|weighed".split("|")
+WHAT = "a blue umbrella|three copper kettles|the broken clock|a letter from Busan|the garden gate".split("|")
+WHAT += "a map of the harbour|her brother's bicycle|an empty suitcase|the spare key|forty apples".split("|")
+WHEN = "before breakfast|during the storm|after the concert|on a quiet Sunday|at the end of winter".split("|")
+WHEN += "while the kettle boiled|in the early spring|just after midnight|during the long lunch".split("|")
+
+
+def make_text(rng: random.Random, learner: int, step: int) -> str:
+    """Two or three new sentences (under 128 tokens); learner and step make every text unique."""
+    sentences = [
+        f"{rng.choice(WHO).capitalize()} {rng.choice(DID)} {rng.choice(WHAT)} {rng.choice(WHEN)}."
+        for _ in range(rng.randint(2, 3))
+    ]
+    return f"Note {step} from desk {learner}: " + " ".join(sentences) + f" Then {rng.choice(WHO)}"
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of `pid` and all its descendants, in MB (0 when it is gone)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+                parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+    family, todo = set(), [pid]
+    while todo:
+        current = todo.pop()
+        family.add(current)
+        todo += [child for child, parent in parents.items() if parent == current and child not in family]
+    pages = 0
+    for member in family:
+        try:
+            pages += int((Path("/proc") / str(member) / "statm").read_text().split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds used so far by process `pid`."""
+    try:
+        fields = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+class RssSampler(threading.Thread):
+    """Samples the server's memory every `every` seconds until stopped; keeps the peak."""
+
+    def __init__(self, pid: int, every: float = 0.5) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.every, self.peak = pid, every, 0.0
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.is_set():
+            self.peak = max(self.peak, tree_rss_mb(self.pid))
+            self.done.wait(self.every)
+
+
+@dataclass
+class Level:
+    learners: int
+    latencies: dict[str, list[float]] = field(default_factory=dict)  # action → seconds
+    errors: list[str] = field(default_factory=list)
+    runs: int = 0
+    idle_rss_mb: float = 0.0
+    peak_rss_mb: float = 0.0
+    server_cpu_s: float = 0.0
+    client_cpu_s: float = 0.0
+    wall_s: float = 0.0
+    load: tuple[float, float] = (0.0, 0.0)  # 1-minute load average as the learners start and stop
+    server_log: str = ""  # the last error the server logged, when there were errors
+
+    def record(self, learner: int, action: str, result: RunResult) -> None:
+        self.runs += 1
+        self.latencies.setdefault(action, []).append(result.seconds)
+        self.errors += [f"learner {learner}, {action}: {problem}" for problem in result.problems]
+
+    def interactions(self) -> list[float]:
+        return [s for action, values in self.latencies.items() if action not in NOT_INTERACTIONS for s in values]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))] if ordered else float("nan")
+
+
+def widget_value(rng: random.Random, learner: int, step: int, key: str) -> str | float:
+    return round(rng.randrange(1, 40) * 0.05, 2) if key.endswith("temperature") else make_text(rng, learner, step)
+
+
+async def learner(
+    index: int, port: int, seed: int, think: tuple[float, float], start_delay: float, deadline: float, level: Level
+) -> None:
+    """One learner: join, open Next token (bars shown without guessing first), then work until the deadline."""
+    rng = random.Random(f"{seed}/{level.learners}/{index}")
+    await asyncio.sleep(start_delay)
+    step = 0
+    while time.monotonic() < deadline:
+        session = Session(port, RUN_TIMEOUT_S)
+        try:
+            await session.open()
+            level.record(index, "open page", await session.visit(""))
+            level.record(index, "open page", await session.visit("next-token"))
+            level.record(index, "setup", await session.set_widget("next.guess_first", False))
+            while True:
+                await asyncio.sleep(rng.uniform(*think))
+                if time.monotonic() >= deadline:
+                    return
+                here = [action for action in ACTIONS if action[1] == session.page]
+                name, page, key = rng.choice(here if here and rng.random() < STAY else ACTIONS)
+                if session.page != page:
+                    level.record(index, "open page", await session.visit(page))
+                    if time.monotonic() >= deadline:  # no new run starts after the deadline
+                        return
+                step += 1
+                level.record(index, name, await session.set_widget(key, widget_value(rng, index, step, key)))
+        except SessionError as err:
+            level.errors.append(f"learner {index}: {err}")  # then join again, as a reloaded tab would
+            await asyncio.sleep(1.0)
+        finally:
+            await session.close()
+
+
+async def warm_up(port: int, level: Level) -> None:
+    """Load the model and every page once (the first run in a fresh server also sets Streamlit up)."""
+    session = Session(port, timeout=300)
+    try:
+        await session.open()
+        rng = random.Random("warm-up")
+        await session.visit("")  # the default page first: a fresh server answers a deep link "page not found"
+        for _, page, key in ACTIONS:
+            for result in (await session.visit(page), await session.set_widget(key, widget_value(rng, -1, 0, key))):
+                level.errors += [f"warm-up on {page}: {problem}" for problem in result.problems]
+    finally:
+        await session.close()
+
+
+async def drive(port: int, level: Level, seconds: float, seed: int, think: tuple[float, float]) -> None:
+    ramp = min(10.0, seconds / 4) if level.learners > 1 else 0.0
+    deadline = time.monotonic() + seconds
+    tasks = [
+        asyncio.create_task(learner(i, port, seed, think, ramp * i / level.learners, deadline, level))
+        for i in range(level.learners)
+    ]
+    cap = seconds + RUN_TIMEOUT_S + 5  # no run starts after `seconds`; one still going after this is late
+    done, pending = await asyncio.wait(tasks, timeout=cap)
+    for task in pending:
+        task.cancel()
+    if pending:
+        level.errors += [f"a run still going at the {cap:.0f} s cap; stopped"] * len(pending)
+        await asyncio.wait(pending, timeout=15)
+    for task in done:
+        if task.exception() is not None:
+            level.errors.append(f"learner crashed: {task.exception()!r}")
+
+
+def run_level(learners: int, seconds: float, seed: int, think: tuple[float, float]) -> Level:
+    """A fresh server, warmed up, with `learners` learners for `seconds`; the server is stopped after."""
+    level = Level(learners)
+    with tempfile.TemporaryDirectory(prefix="gb-workshop-") as tmp:
+        work = Path(tmp)
+        log, port = work / "streamlit.log", free_port()
+        server = start_site(
+            Path(paths.default_model_source()), paths.data_dir(), port, log, cwd=snapshot_site(work / "app")
+        )
+        sampler = RssSampler(server.pid)
+        try:
+            wait_healthy(f"http://127.0.0.1:{port}", server, log)
+            asyncio.run(asyncio.wait_for(warm_up(port, level), 600))
+            level.idle_rss_mb = tree_rss_mb(server.pid)
+            sampler.start()
+            cpu0, own0, wall0 = cpu_seconds(server.pid), time.process_time(), time.monotonic()
+            load0 = os.getloadavg()[0]
+            asyncio.run(drive(port, level, seconds, seed, think))
+            level.load = (load0, os.getloadavg()[0])
+            level.wall_s = time.monotonic() - wall0
+            level.server_cpu_s = cpu_seconds(server.pid) - cpu0
+            level.client_cpu_s = time.process_time() - own0
+            if server.poll() is not None:
+                level.errors.append(f"the server exited with {server.returncode}")
+        except (RuntimeError, SessionError, TimeoutError) as err:  # no server, or no warm-up: no level
+            level.errors.append(f"could not start: {type(err).__name__}: {str(err)[-500:]}")
+        finally:
+            last = server_errors(log) if level.errors else ""
+            level.server_log = last[:300] if "Error" in last or "Exception" in last else ""
+            sampler.done.set()
+            server.terminate()
+            try:
+                server.wait(timeout=20)
+            except Exception:  # noqa: BLE001 - it must go either way
+                server.kill()
+                server.wait(timeout=10)
+            if sampler.is_alive():
+                sampler.join(timeout=5)
+            level.peak_rss_mb = max(sampler.peak, level.idle_rss_mb)
+    return level
+
+
+def summary(level: Level, base_p95: float | None) -> dict:
+    values = level.interactions()
+    p95 = percentile(values, 0.95)
+    ok = bool(values) and not level.errors and p95 <= TARGET_P95_S and level.peak_rss_mb <= TARGET_RSS_MB
+    return {
+        "learners": level.learners,
+        "interactions": len(values),
+        "runs": level.runs,
+        "errors": len(level.errors),
+        "p50_s": statistics.median(values) if values else None,
+        "p95_s": p95 if values else None,
+        "max_s": max(values) if values else None,
+        "p95_vs_baseline": p95 / base_p95 if base_p95 and values else None,
+        "idle_rss_mb": round(level.idle_rss_mb, 1),
+        "peak_rss_mb": round(level.peak_rss_mb, 1),
+        "server_cpu_s": round(level.server_cpu_s, 1),
+        "client_cpu_s": round(level.client_cpu_s, 1),
+        "wall_s": round(level.wall_s, 1),
+        "load_avg_start_end": [round(x, 2) for x in level.load],
+        "pass": ok,
+        "by_action": {
+            name: {"n": len(v), "p50_s": statistics.median(v), "p95_s": percentile(v, 0.95), "max_s": max(v)}
+            for name, v in level.latencies.items()
+        },
+        "error_samples": level.errors[:20],
+        "server_log_error": level.server_log,
+    }
+
+
+def print_table(rows: list[dict]) -> None:
+    print(
+        f"{'N':>4} {'interactions':>12} {'errors':>6} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} "
+        f"{'p95/base':>8} {'peak RSS MB':>11} {'verdict':>7}"
+    )
+    for row in rows:
+        ms = {k: f"{row[k] * 1000:8.0f}" if row[k] is not None else f"{'-':>8}" for k in ("p50_s", "p95_s", "max_s")}
+        ratio = f"{row['p95_vs_baseline']:7.1f}x" if row["p95_vs_baseline"] else f"{'-':>8}"
+        verdict = "PASS" if row["pass"] else "FAIL"
+        print(
+            f"{row['learners']:>4} {row['interactions']:>12} {row['errors']:>6} {ms['p50_s']} {ms['p95_s']} "
+            f"{ms['max_s']} {ratio} {row['peak_rss_mb']:>11.0f} {verdict:>7}"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--learners", default="10,25,50", help="comma-separated numbers of learners")
+    parser.add_argument("--seconds", type=float, default=60, help="working time per level")
+    parser.add_argument("--think", default="2,5", help="seconds between a learner's steps: MIN,MAX")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE", help="for the server process")
+    parser.add_argument("--json", type=Path, help="write the results here too")
+    args = parser.parse_args()
+    counts = [int(n) for n in args.learners.split(",") if n.strip()]
+    think = tuple(float(x) for x in args.think.split(","))
+    if not counts or min(counts) < 1 or max(counts) > 200 or not 5 <= args.seconds <= 600:
+        parser.error("learners must be 1..200 and seconds 5..600")
+    if len(think) != 2 or not 0 <= think[0] <= think[1] <= 120:
+        parser.error("--think takes MIN,MAX seconds (0..120)")
+    if any("=" not in item for item in args.env):
+        parser.error("--env takes KEY=VALUE")
+    extra = dict(item.split("=", 1) for item in args.env)
+    os.environ.update(extra)  # the server inherits it; GLASSBOX_MODEL / GLASSBOX_DATA also pick model and data
+
+    print(
+        f"Glass Box workshop load on {os.cpu_count()} CPUs (load {os.getloadavg()[0]:.1f} before start), "
+        f"model {paths.default_model_source()}, data {paths.data_dir()}, server env {extra or '(default)'}"
+    )
+    print(
+        f"each level: fresh server, warm-up, learners join over ≤ 10 s, then work until {args.seconds:.0f} s; "
+        f"think time {think[0]:g}-{think[1]:g} s, next step on the same page with p={STAY}"
+    )
+    rows: list[dict] = []
+    base_p95: float | None = None
+    for n in [1, *counts]:
+        level = run_level(n, args.seconds, args.seed, think)
+        row = summary(level, base_p95)
+        if n == 1 and base_p95 is None:
+            base_p95 = row["p95_s"]
+            row["baseline"] = True
+        rows.append(row)
+        print(
+            f"  N={n}: {row['interactions']} interactions ({row['runs']} runs incl. page opens), "
+            f"{row['errors']} errors, server CPU {row['server_cpu_s']} s, bench CPU {row['client_cpu_s']} s "
+            f"in {row['wall_s']} s; idle RSS {row['idle_rss_mb']:.0f} MB; load {row['load_avg_start_end']}",
+            flush=True,
+        )
+        actions = ", ".join(
+            f"{name} {v['p50_s'] * 1000:.0f}/{v['p95_s'] * 1000:.0f} ms (n={v['n']})"
+            for name, v in row["by_action"].items()
+        )
+        print(f"      p50/p95 by step: {actions}")
+        for sample in row["error_samples"][:5]:
+            print(f"      {sample}")
+        if row["server_log_error"]:
+            print(f"      last error in the server log: {row['server_log_error']}")
+    print(
+        f"\nTargets: 0 errors, p95 ≤ {TARGET_P95_S * 1000:.0f} ms, peak server RSS ≤ {TARGET_RSS_MB:.0f} MB "
+        "(the first row, N=1, is the baseline)"
+    )
+    print_table(rows)
+    if args.json:
+        report = {
+            "argv": sys.argv[1:],
+            "cpus": os.cpu_count(),
+            "server_env": extra,
+            "seconds": args.seconds,
+            "think_s": think,
+            "targets": {"p95_s": TARGET_P95_S, "rss_mb": TARGET_RSS_MB, "errors": 0},
+            "levels": rows,
+        }
+        args.json.write_text(json.dumps(report, indent=2), encoding="utf-8")
+        print(f"results written to {args.json}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,173 @@
+"""A learner's browser, reduced to Streamlit's websocket protocol (for bench_workshop.py).
+
+One `Session` is one open `/_stcore/stream` websocket, as a browser tab holds: it sends `BackMsg`
+protobufs (`rerun_script` with the page, the query string and the widget values) and reads the
+`ForwardMsg`s the server streams back until the run's `script_finished`. It keeps what a browser
+keeps between runs: the query string the app set, the pages' script hashes (from `navigation`),
+the widget ids (from the elements' `id`, which ends with the widget's user key) and the values
+this learner gave its widgets, which go back with every rerun of that page.
+
+Unlike a browser it sends no cached-message hashes (so the server sends every message in full)
+and draws nothing: the latency measured is the server's and the transport's, not rendering.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+
+from streamlit.proto.Alert_pb2 import Alert
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.proto.WidgetStates_pb2 import WidgetState
+from websockets.asyncio.client import ClientConnection, connect
+
+WidgetValue = str | float | bool
+
+
+@dataclass
+class RunResult:
+    """One script run as the learner saw it."""
+
+    seconds: float
+    problems: list[str] = field(default_factory=list)  # exception boxes, error alerts, page not found
+    messages: int = 0
+    bytes: int = 0
+
+
+class SessionError(Exception):
+    """The session is unusable: it could not connect, or the connection broke."""
+
+
+def _widget_state(widget_id: str, value: WidgetValue) -> WidgetState:
+    state = WidgetState(id=widget_id)
+    if isinstance(value, bool):  # before float: a bool is an int
+        state.bool_value = value
+    elif isinstance(value, float):
+        state.double_array_value.data.append(value)  # sliders send a list of values
+    else:
+        state.string_value = value
+    return state
+
+
+class Session:
+    """One learner's websocket session against a running Streamlit server."""
+
+    def __init__(self, port: int, timeout: float = 30.0) -> None:
+        self.url = f"ws://127.0.0.1:{port}/_stcore/stream"
+        self.timeout = timeout
+        self.query_string = ""
+        self.pages: dict[str, str] = {}  # url_pathname → page_script_hash
+        self.widget_ids: dict[str, str] = {}  # user key → widget id
+        self.values: dict[str, dict[str, WidgetValue]] = {}  # page url → {user key: value}
+        self.page = ""
+        self._ws: ClientConnection | None = None
+
+    async def open(self) -> None:
+        try:
+            self._ws = await asyncio.wait_for(
+                connect(
+                    self.url,
+                    subprotocols=["streamlit"],
+                    max_size=None,
+                    proxy=None,
+                    open_timeout=self.timeout,
+                    ping_interval=None,  # a browser sends no pings of its own (it answers the server's)
+                ),
+                self.timeout,
+            )
+        except Exception as err:  # noqa: BLE001 - refused, timed out, handshake rejected: all a failed join
+            raise SessionError(f"connect: {type(err).__name__}: {err}") from err
+
+    async def close(self) -> None:
+        if self._ws is not None:
+            ws, self._ws = self._ws, None
+            try:
+                await asyncio.wait_for(ws.close(), 5)
+            except Exception:  # noqa: BLE001 - closing is best effort; the server notices either way
+                pass
+
+    async def visit(self, page: str) -> RunResult:
+        """Open a page of the site ("" is the default page), as clicking its link in the sidebar does."""
+        self.page = page
+        return await self._rerun()
+
+    async def set_widget(self, key: str, value: WidgetValue) -> RunResult:
+        """Give the widget with user `key` on the current page a new value; the rerun it causes."""
+        self.values.setdefault(self.page, {})[key] = value
+        return await self._rerun()
+
+    async def _rerun(self) -> RunResult:
+        if self._ws is None:
+            raise SessionError("not connected")
+        msg = BackMsg()
+        state = msg.rerun_script
+        state.query_string = self.query_string
+        if self.page in self.pages:
+            state.page_script_hash = self.pages[self.page]
+        else:  # the first visit, before the server named its pages: by URL, as a deep link does
+            state.page_name = self.page
+        for key, value in self.values.get(self.page, {}).items():
+            if key not in self.widget_ids:
+                raise SessionError(f"no widget with key {key!r} on page {self.page!r}")
+            state.widget_states.widgets.append(_widget_state(self.widget_ids[key], value))
+        state.context_info.timezone = "UTC"
+        state.context_info.locale = "en-US"
+        result = RunResult(0.0)
+        started = time.perf_counter()
+        try:
+            await self._ws.send(msg.SerializeToString())
+            try:
+                await asyncio.wait_for(self._read_run(result), self.timeout)
+            except TimeoutError:
+                # Counted as a failure, but the learner waits on, as a person before a "Running..."
+                # page would; whoever started the run bounds the wait (by cancelling it).
+                await self._read_run(result)
+                result.problems.append(f"no script_finished within {self.timeout:.0f} s")
+        except Exception as err:  # noqa: BLE001 - websockets' ConnectionClosed and OSError alike
+            raise SessionError(f"connection: {type(err).__name__}: {err}") from err
+        result.seconds = time.perf_counter() - started
+        return result
+
+    async def _read_run(self, result: RunResult) -> None:
+        """Read ForwardMsgs until a run ends other than by restarting (st.rerun ends a run early)."""
+        assert self._ws is not None
+        while True:
+            raw = await self._ws.recv(decode=False)
+            result.messages += 1
+            result.bytes += len(raw)
+            msg = ForwardMsg()
+            msg.ParseFromString(raw)
+            kind = msg.WhichOneof("type")
+            if kind == "delta":
+                self._read_delta(msg, result)
+            elif kind == "navigation":
+                self.pages = {p.url_pathname: p.page_script_hash for p in msg.navigation.app_pages}
+            elif kind == "page_info_changed":
+                self.query_string = msg.page_info_changed.query_string
+            elif kind == "page_not_found":
+                result.problems.append(f"page not found: {msg.page_not_found.page_name!r}")
+            elif kind == "session_event" and msg.session_event.WhichOneof("type") == "script_compilation_exception":
+                result.problems.append(f"compile error: {msg.session_event.script_compilation_exception.message}")
+            elif kind == "script_finished":
+                if msg.script_finished == ForwardMsg.FINISHED_WITH_COMPILE_ERROR:
+                    result.problems.append("script finished with a compile error")
+                if msg.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+                    return
+
+    def _read_delta(self, msg: ForwardMsg, result: RunResult) -> None:
+        if msg.delta.WhichOneof("type") != "new_element":
+            return
+        element = msg.delta.new_element
+        kind = element.WhichOneof("type")
+        if kind == "exception":
+            result.problems.append(f"exception: {element.exception.type}: {element.exception.message[:200]}")
+        elif kind == "alert" and element.alert.format == Alert.ERROR:
+            result.problems.append(f"error shown: {element.alert.body[:200]}")
+        elif kind is not None:
+            widget_id = getattr(getattr(element, kind), "id", "")
+            if isinstance(widget_id, str) and widget_id.startswith("$$ID-"):
+                key = widget_id.split("-", 2)[-1]  # "$$ID-<hash>-<user key>"
+                if key:
+                    self.widget_ids[key] = widget_id
