@@ -44,7 +44,18 @@ def next_token_bars(
     lab = merge_labels(NEXT_TOKEN_LABELS, labels)
     ranked = _ranked(candidates)
     names = [display_label(x) for x in unique_labels([c[0] for _, c in ranked], start=1)]
-    fig = new_figure(lab["title"], height=max(260, 40 * len(ranked) + 120), barmode="overlay")
+    top = max([float(c[1]) for c in candidates], default=1.0)
+    fig = new_figure(
+        lab["title"],
+        height=max(260, 40 * len(ranked) + 120),
+        barmode="overlay",
+        # room on the right for the % beside a bar near 100%, drawn outside the axis
+        margin={"l": 20, "r": 80, "t": 70 if lab["title"] else 30, "b": 20},
+    )
+    fig.layout.xaxis.update(title=lab["x"], tickformat=TICK_PERCENT, range=[0, min(max(top, 1e-9) * 1.25, 1.0)])
+    fig.layout.yaxis.update(
+        title=lab["y"], type="category", categoryorder="array", categoryarray=names, autorange="reversed"
+    )
     groups = (("kept", PALETTE[0], ""), ("cut", CUT_GREY, "/"), ("picked", PALETTE[1], ""))
     for group, colour, hatch in groups:
         rows = [
@@ -71,10 +82,6 @@ def next_token_bars(
                 hovertemplate=f"%{{y}}: %{{x:{TEXT_PERCENT}}}<extra></extra>",
             )
         )
-    top = max([float(c[1]) for c in candidates], default=1.0)
-    fig.update_layout(margin={"r": 80})  # room for the % beside a bar near 100%, drawn outside the axis
-    fig.update_xaxes(title=lab["x"], tickformat=TICK_PERCENT, range=[0, min(max(top, 1e-9) * 1.25, 1.0)])
-    fig.update_yaxes(title=lab["y"], type="category", categoryorder="array", categoryarray=names, autorange="reversed")
     return fig
 
 

@@ -161,22 +161,23 @@ def new_figure(title: str, height: int, **layout: object) -> go.Figure:
     so a figure reads the same anywhere. Streamlit's own chart theme overrides fonts with smaller
     ones: pages show these figures with `st.plotly_chart(fig, theme=None)` to keep them projector-sized.
     """
-    fig = go.Figure()
     axis = {"gridcolor": "#E5E7EB", "zeroline": False, "automargin": True}
-    fig.update_layout(
-        title={"text": display_label(title)},
-        height=height,
-        font=FONT,
-        paper_bgcolor="white",
-        plot_bgcolor="white",
-        xaxis=axis,
-        yaxis=axis,
-        hoverlabel={"font": {"size": 16}},
-        margin={"l": 20, "r": 20, "t": 70 if title else 30, "b": 20},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1.0},
-        **layout,
+    # one constructor call: `update_layout` would cost ten times as much (key paths parsed one by one)
+    return go.Figure(
+        layout={
+            "title": {"text": display_label(title)},
+            "height": height,
+            "font": FONT,
+            "paper_bgcolor": "white",
+            "plot_bgcolor": "white",
+            "xaxis": dict(axis),
+            "yaxis": dict(axis),
+            "hoverlabel": {"font": {"size": 16}},
+            "margin": {"l": 20, "r": 20, "t": 70 if title else 30, "b": 20},
+            "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1.0},
+            **layout,
+        }
     )
-    return fig
 
 
 def distinctiveness_level(value: float, values: Sequence[float]) -> int:
