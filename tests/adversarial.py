@@ -1,11 +1,19 @@
 """Hostile and awkward inputs for hardening tests: every page and CLI command must survive each one.
 
-Plain constants (not fixtures) so any test can import them. Each string is written here by hand.
+Constants any test can import (each string written here by hand), and at the end the checks and the
+one-thread fixture that both hardening test files share.
 `ALL` maps a short name to each input; `MARKUP_NEEDLES` are the raw fragments that must never reach
 a rendered page unescaped.
 """
 
 from __future__ import annotations
+
+import re
+
+import pytest
+
+from glassbox import checkpoints
+from glassbox.errors import MESSAGES
 
 EMPTY = ""
 WHITESPACE = " \t\n\r\u00a0\u2003\u3000\n  "  # spaces, tab, newlines, no-break, em and ideographic spaces
@@ -65,3 +73,30 @@ DANGEROUS_TAGS: frozenset[str] = frozenset({"script", "img", "iframe", "style", 
 
 # Invalid UTF-8 for files and stdin: a lone continuation byte, an overlong form, a cut-off character.
 INVALID_UTF8 = b"good start \x80 then \xc0\xaf overlong and a cut \xe3\x81"
+
+
+# --- shared by the hardening tests ----------------------------------------------------------
+
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # C0 and C1 controls other than tab and newline
+MD_ESCAPED = re.compile(r"\\[!-/:-@\[-`{-~]")  # what ui.md_escape puts before ASCII punctuation
+TEXT_INPUTS = {name: text for name, text in ALL.items() if name != "lone_surrogate"}  # see the surrogate test
+TOO_LONG = {"long_100k": "text_too_long", "long_word": "text_too_long"}  # refused by the tiny model (256 tokens)
+LIST_CHECKPOINTS, LOSS_CURVE = checkpoints.list_checkpoints, checkpoints.loss_curve
+
+
+def message_pattern(code: str, lang: str) -> re.Pattern:
+    """A learner-facing message of `code` in `lang`, any parameters."""
+    parts = re.split(r"\{\w+\}", MESSAGES[code][lang])
+    return re.compile(".+".join(re.escape(p) for p in parts), re.DOTALL)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_torch_thread():
+    """Hundreds of forward passes of a tiny model: a second thread only adds start-up cost (and
+    fights any other job on a small machine for the same cores)."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-import re
 import subprocess
 import sys
 import threading
@@ -17,41 +16,21 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from adversarial import (
+from adversarial import (  # noqa: F401 - one_torch_thread: an autouse fixture
     ALL,
+    CONTROL,
     HTML_INJECTION,
     INVALID_UTF8,
     LONE_SURROGATE,
+    MD_ESCAPED,
     PATH_TRICKS,
+    TEXT_INPUTS,
+    TOO_LONG,
+    message_pattern,
+    one_torch_thread,
 )
 
-from glassbox import checkpoints
-from glassbox.errors import MESSAGES
-
 APP = Path(__file__).resolve().parent.parent / "app.py"
-CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # C0 and C1 controls other than tab and newline
-MD_ESCAPED = re.compile(r"\\[!-/:-@\[-`{-~]")  # what ui.md_escape puts before ASCII punctuation
-TEXT_INPUTS = {name: text for name, text in ALL.items() if name != "lone_surrogate"}  # see the surrogate test
-TOO_LONG = {"long_100k": "text_too_long", "long_word": "text_too_long"}  # refused by the tiny model (256 tokens)
-LIST_CHECKPOINTS, LOSS_CURVE = checkpoints.list_checkpoints, checkpoints.loss_curve
-
-
-def message_pattern(code: str, lang: str) -> re.Pattern:
-    """A learner-facing message of `code` in `lang`, any parameters."""
-    parts = re.split(r"\{\w+\}", MESSAGES[code][lang])
-    return re.compile(".+".join(re.escape(p) for p in parts), re.DOTALL)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread():
-    """Hundreds of forward passes of a tiny model: a second thread only adds start-up cost (and
-    fights any other job on a small machine for the same cores)."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 # --- CLI --------------------------------------------------------------------------------------
