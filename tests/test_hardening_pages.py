@@ -14,7 +14,6 @@ import functools
 import json
 import shutil
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 import streamlit.testing.v1.app_test as app_test_module
@@ -36,20 +35,13 @@ from adversarial import (  # noqa: F401 - one_torch_thread: an autouse fixture
     message_pattern,
     one_torch_thread,
 )
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
+from test_pages import APP, _SteadyPagesManager  # AppTest keeps the page mode as a server does
 
 from glassbox import checkpoints
 from glassbox.i18n import t
 
-APP = Path(__file__).resolve().parent.parent / "app.py"
-
-
 # --- pages ---------------------------------------------------------------------------------------
-
-
-class _SteadyPagesManager(PagesManager):
-    """As in test_pages: AppTest would reset `st.navigation`'s mode before every run."""
 
 
 @pytest.fixture(scope="module")
