@@ -41,18 +41,7 @@ def model_card(log: dict, evaluation: dict | None, model_dir: Path) -> str:
         "Weights are stored as bfloat16 safetensors.",
         "",
         "## Recipe",
-        f"`python -m glassbox train --preset {log.get('preset', 'full')}` — seeded "
-        f"({r['seed']}), deterministic on CPU with {r['threads']} threads.",
-        "",
-        _table(["setting", "value"], [
-            ["steps", r["steps"]], ["batch", f"{r['batch_size']} windows of {r['seq_len']} tokens"],
-            ["tokens seen", f"{log['tokens_seen']:,}"], ["training tokens in corpus", f"{log['train_tokens']:,}"],
-            ["optimizer", f"AdamW (β 0.9, 0.95), weight decay {r['weight_decay']}"],
-            ["learning rate", f"{r['lr']} peak, {r['warmup']} warm-up steps, cosine to {r['min_lr_ratio']}×"],
-            ["gradient clip", r["grad_clip"]], ["load-balancing loss weight (per layer)", r["router_aux_loss_coef"]],
-            ["training time", f"{log['seconds'] / 60:.0f} min on {r['threads']} CPU thread(s)"],
-        ]),
-        "",
+        *_recipe(log),
         "## Checkpoints",
         _table(["checkpoint", "step", "tokens seen", "held-out loss (nats/token)"],
                [[c.label, c.step, f"{c.tokens_seen:,}", c.heldout_loss] for c in list_checkpoints(model_dir)]),
@@ -90,6 +79,39 @@ def model_card(log: dict, evaluation: dict | None, model_dir: Path) -> str:
         "",
     ]
     return "\n".join(parts)
+
+
+def _recipe(log: dict) -> list[str]:
+    """The commands that made the model and their settings, one row per training stage."""
+    r = log["recipe"]
+    stages = log.get("stages") or [{"preset": log.get("preset", "full"), "first_step": 1,
+                                     "last_step": r["steps"], "seconds": log["seconds"],
+                                     "tokens": log["tokens_seen"], "recipe": r}]
+    lines = []
+    if len(stages) > 1:
+        lines += ["Trained in stages: each goes on from the final model of the stage before, with a fresh "
+                  "optimizer and its own learning-rate schedule.", ""]
+    lines += [
+        _table(["command", "steps", "tokens", "learning rate", "seed", "time"],
+               [[f"`python -m glassbox train --preset {st['preset']}`", f"{st['first_step']}–{st['last_step']}",
+                 f"{st['tokens']:,}",
+                 f"{st['recipe']['lr']} peak, {st['recipe']['warmup']} warm-up steps, cosine to "
+                 f"{st['recipe']['min_lr_ratio']}×", st["recipe"]["seed"], f"{st['seconds'] / 60:.0f} min"]
+                for st in stages]),
+        "",
+        f"Seeded and deterministic on CPU with {r['threads']} thread(s).",
+        "",
+        _table(["setting", "value"], [
+            ["steps", log["steps"][-1] if log.get("steps") else r["steps"]],
+            ["batch", f"{r['batch_size']} windows of {r['seq_len']} tokens"],
+            ["tokens seen", f"{log['tokens_seen']:,}"], ["training tokens in corpus", f"{log['train_tokens']:,}"],
+            ["optimizer", f"AdamW (β 0.9, 0.95), weight decay {r['weight_decay']}"],
+            ["gradient clip", r["grad_clip"]], ["load-balancing loss weight (per layer)", r["router_aux_loss_coef"]],
+            ["training time", f"{log['seconds'] / 60:.0f} min on {r['threads']} CPU thread(s)"],
+        ]),
+        "",
+    ]
+    return lines
 
 
 def data_card(manifest: dict, log: dict | None) -> str:

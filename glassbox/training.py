@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from glassbox import olmoe
+from glassbox import olmoe, training_stages
 from glassbox.model import save_model
 
 
@@ -49,6 +49,7 @@ class Recipe:
     checkpoints: tuple[tuple[str, float], ...] = (("very early", 0.02), ("early", 0.1), ("middle", 0.5))
     seed: int = 1234
     threads: int = 1  # one thread: the same numbers on any machine, and a core left for the site
+    continues: str = ""  # a preset whose finished model this stage starts from (see training_stages)
 
 
 PRESETS: dict[str, Recipe] = {
@@ -58,6 +59,11 @@ PRESETS: dict[str, Recipe] = {
         lr=1e-2, eval_every=20, eval_windows=4, context=256,
     ),
 }
+# Second stages: from the finished first stage, a fresh optimizer, a re-warmed and again decaying rate.
+PRESETS["full-more"] = replace(PRESETS["full"], steps=2000, lr=2e-3, warmup=100, min_lr_ratio=0.05, seed=1235,
+                               checkpoints=(), continues="full")
+PRESETS["quick-more"] = replace(PRESETS["quick"], steps=20, lr=5e-3, warmup=2, seed=1235, checkpoints=(),
+                                continues="quick")
 
 
 @dataclass(frozen=True)
@@ -193,6 +199,9 @@ def train(
     tokenizer = load_tokenizer()
     data = tokenize_corpus(corpus, tokenizer, limit_chars)
     model = build_model(recipe)
+    prior = training_stages.take_over(out_dir, model) if recipe.continues else None
+    offset = training_stages.first_step(prior)
+    tokens_before = prior["tokens_seen"] if prior else 0
     decay = [p for n, p in model.named_parameters() if p.dim() >= 2 and "norm" not in n]
     no_decay = [p for n, p in model.named_parameters() if not (p.dim() >= 2 and "norm" not in n)]
     opt = torch.optim.AdamW(
@@ -225,23 +234,24 @@ def train(
         torch.nn.utils.clip_grad_norm_(model.parameters(), recipe.grad_clip)
         opt.step()
         opt.zero_grad(set_to_none=True)
-        log["steps"].append(step)
+        log["steps"].append(offset + step)
         log["train_loss"].append(round(ce.item(), 4))
         log["aux_loss"].append(round(balance.item(), 4))
         bar.set_postfix(loss=f"{log['train_loss'][-1]:.3f}", balance=f"{log['aux_loss'][-1]:.3f}")
         if step % recipe.eval_every == 0 or step == recipe.steps or step in ckpt_steps:
             held = heldout_loss(model, data, recipe)
-            log["heldout"].append({"step": step, "loss": round(held["overall"], 4), "domains": held})
-            bar.write(f"step {step}: held-out loss {held['overall']:.3f}")
+            log["heldout"].append({"step": offset + step, "loss": round(held["overall"], 4), "domains": held})
+            bar.write(f"step {offset + step}: held-out loss {held['overall']:.3f}")
         if step in ckpt_steps or step == recipe.steps:
             label = ckpt_steps.get(step, "final")
             card = {
                 "name": "Tiny OLMoE" + ("" if label == "final" else f" ({label})"),
-                "trained": True, "label": label, "step": step, "tokens_seen": step * tokens_per_step,
+                "trained": True, "label": label, "step": offset + step,
+                "tokens_seen": tokens_before + step * tokens_per_step,
                 "heldout_loss": round(log["heldout"][-1]["loss"], 4), "preset": preset,
                 "corpus_sha256": manifest.sha256 if manifest else None,
             }
-            folder = out_dir if label == "final" else out_dir / "checkpoints" / f"step-{step:05d}"
+            folder = out_dir if label == "final" else out_dir / "checkpoints" / f"step-{offset + step:05d}"
             save_model(_copy_bf16(model), tokenizer, folder, card=card)
             log["checkpoints"].append(card)
         if step % recipe.eval_every == 0 and step < recipe.steps:
@@ -253,6 +263,8 @@ def train(
     log["tokens_seen"] = recipe.steps * tokens_per_step
     log["train_tokens"] = int(len(data.train))
     log["heldout_tokens"] = {d: int(len(s)) for d, s in data.heldout.items()}
+    if prior:
+        log = training_stages.merge(prior, log)
     (out_dir / "training_log.json").write_text(json.dumps(log) + "\n")
     state_file.unlink(missing_ok=True)
     return log

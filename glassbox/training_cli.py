@@ -15,9 +15,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     from glassbox.training import PRESETS, train
 
     corpus = Path(args.corpus) if args.corpus else paths.corpus_path()
-    out = Path(args.out) if args.out else (paths.EMBEDDED_MODEL_DIR if args.preset == "full"
+    out = Path(args.out) if args.out else (paths.EMBEDDED_MODEL_DIR if args.preset.startswith("full")
                                             else paths.data_dir() / "quick-olmoe")
-    limit = 400_000 if args.preset == "quick" else None
+    limit = 400_000 if args.preset.startswith("quick") else None
     log = train(corpus, out, PRESETS[args.preset], preset=args.preset, limit_chars=limit, progress=not args.json,
                 resume=args.resume)
     summary = {
@@ -65,7 +65,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("train", help="train the Tiny OLMoE from the corpus (seeded, deterministic)")
-    p.add_argument("--preset", choices=("full", "quick"), default="full")
+    p.add_argument("--preset", choices=("full", "full-more", "quick", "quick-more"), default="full",
+                   help="full: the shipped model's first stage; full-more: its second stage, from the first's "
+                        "final model in the output folder; quick, quick-more: small versions for tests")
     p.add_argument("--corpus", help="corpus JSONL (default: the built corpus)")
     p.add_argument("--out", help="output folder (default: assets/tiny-olmoe for full)")
     p.add_argument("--resume", action="store_true",

@@ -158,3 +158,37 @@ def test_evaluation_and_cards(quick_run, fixture_corpus):
     assert f"{ev.heldout_loss['overall']:.3f}" in card and "Memorisation probe" in card
     assert str(log["checkpoints"][0]["step"]) in card
     assert "scripture" in data_md.read_text() and "CC0-1.0" in data_md.read_text()
+
+
+def test_a_second_stage_goes_on_from_the_first(quick_run, fixture_corpus, tmp_path):
+    import shutil
+
+    from glassbox.cards import write_cards
+    from glassbox.checkpoints import list_checkpoints
+
+    first_out, first = quick_run
+    out = tmp_path / "two-stages"
+    shutil.copytree(first_out, out)
+    more = PRESETS["quick-more"]
+    log = train(fixture_corpus, out, more, preset="quick-more", progress=False)
+    n = PRESETS["quick"].steps
+    assert log["steps"] == list(range(1, n + more.steps + 1))
+    assert log["train_loss"][:n] == first["train_loss"]
+    # the second stage starts from the trained weights, not from a random model (about ln(50304) = 10.8)
+    assert log["train_loss"][n] < first["train_loss"][0] - 2.0
+    late, final = log["checkpoints"][-2:]
+    assert (late["label"], late["step"]) == ("late", n)
+    assert (final["label"], final["step"], final["tokens_seen"]) == ("final", n + more.steps, log["tokens_seen"])
+    assert [(s["preset"], s["first_step"], s["last_step"]) for s in log["stages"]] == [
+        ("quick", 1, n), ("quick-more", n + 1, n + more.steps)]
+    kept = list_checkpoints(out)
+    assert [c.label for c in kept][-2:] == ["late", "final"]
+    assert load_model(kept[-2].path).info.name == "Tiny OLMoE (late)"
+    model_md, _ = write_cards(out, fixture_corpus.with_name("manifest.json"))
+    card = model_md.read_text()
+    assert "--preset quick`" in card and "--preset quick-more`" in card and f"{n + 1}–{n + more.steps}" in card
+
+
+def test_a_second_stage_needs_a_finished_first(fixture_corpus, tmp_path):
+    with pytest.raises(FileNotFoundError, match="no finished run"):
+        train(fixture_corpus, tmp_path / "empty", PRESETS["quick-more"], preset="quick-more", progress=False)
