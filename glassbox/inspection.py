@@ -8,7 +8,9 @@ the MoE block multiplied their outputs by.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import torch
@@ -89,15 +91,30 @@ def routing_from_capture(capture: olmoe.RoutingCapture, rows: slice | None = Non
 
 @dataclass(frozen=True, eq=False)
 class Inspection:
-    """Everything one forward pass tells about a text."""
+    """Everything one forward pass tells about a text.
+
+    The next-token guesses are kept as two arrays, `top_ids` and `top_probs` (tokens, k), and
+    turned into records (`next_token`) only when asked for: most views read one position only.
+    """
 
     text: str  # the text as inspected (Unicode NFC)
     tokens: tuple[Token, ...]
-    next_token: tuple[NextToken, ...]  # one per token position
+    top_ids: np.ndarray  # (tokens, k) most probable next tokens at each position, best first
+    top_probs: np.ndarray  # (tokens, k) their probabilities
     routing: Routing
     final_logits: np.ndarray  # (vocab,) scores for the token after the whole text
     temperature: float
     model: ModelInfo
+    readable: Callable[[int], str] = field(repr=False)  # a token id's readable rendering
+
+    @cached_property
+    def next_token(self) -> tuple[NextToken, ...]:
+        """One NextToken per token position (built on first use)."""
+        readable = self.readable
+        return tuple(
+            NextToken(p, tuple(TokenProb(i, readable(i), v) for v, i in zip(vs, ids, strict=True)))
+            for p, (vs, ids) in enumerate(zip(self.top_probs.tolist(), self.top_ids.tolist(), strict=True))
+        )
 
     def to_json(self) -> dict:
         return {
@@ -127,16 +144,42 @@ def top_tokens(lm: LoadedModel, probs: torch.Tensor, k: int) -> tuple[TokenProb,
     return tuple(TokenProb(int(i), lm.token_bytes.readable(int(i)), float(v)) for v, i in zip(values, ids, strict=True))
 
 
-def top_probabilities(scores: torch.Tensor, k: int, temperature: float) -> tuple[torch.Tensor, torch.Tensor]:
-    """The k most probable next tokens per row (probabilities, token ids). temperature 0 is greedy."""
-    k = min(k, scores.shape[-1])
+def top_probabilities(
+    logits: torch.Tensor, vocab: int, k: int, temperature: float
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The k most probable next tokens per row (probabilities, token ids), over the first `vocab` ids.
+
+    `logits` (tokens, rows of the output layer) is overwritten: the rows past the tokenizer's
+    vocabulary are set to -inf, so one softmax over the whole contiguous tensor serves (a
+    softmax over a slice of it costs half as much again). temperature 0 is greedy.
+    """
+    logits[:, vocab:] = float("-inf")
+    k = min(k, vocab)
     if temperature <= 0:
-        top, order = torch.topk(scores, k, dim=-1)
+        top, order = blockwise_topk(logits, k)
         values = torch.zeros_like(top)
         values[:, 0] = 1.0
         return values, order
-    # one softmax pass and one top-k pass over (tokens, vocab): the cheapest pair measured here
-    return torch.topk(torch.softmax(scores if temperature == 1.0 else scores / temperature, dim=-1), k, dim=-1)
+    if temperature != 1.0:
+        logits.div_(temperature)
+    return blockwise_topk(torch.softmax(logits, dim=-1), k)
+
+
+def blockwise_topk(x: torch.Tensor, k: int, block: int = 64) -> tuple[torch.Tensor, torch.Tensor]:
+    """torch.topk(x, k, dim=-1) for wide rows, about four times faster on the CPU.
+
+    Each row is cut into blocks and only the k blocks with the largest maxima are searched:
+    every one of the row's k largest values lies in one of them (a value outside them would
+    have k blocks, each holding a larger value, ahead of it).
+    """
+    rows, width = x.shape
+    if width % block or width < 8 * k * block:
+        return torch.topk(x, k, dim=-1)
+    blocks = x.view(rows, width // block, block)
+    _, best_blocks = torch.topk(blocks.amax(dim=-1), k, dim=-1)  # (rows, k)
+    candidates = torch.gather(blocks, 1, best_blocks[:, :, None].expand(-1, -1, block)).reshape(rows, k * block)
+    values, where = torch.topk(candidates, k, dim=-1)
+    return values, best_blocks.gather(1, where // block) * block + where % block
 
 
 def inspect_text(
@@ -154,19 +197,19 @@ def inspect_text(
     input_ids = torch.tensor([ids], device=lm.device)
     with olmoe.capture_routing(frozenset(disabled_experts)) as capture:
         logits, _ = olmoe.forward(lm.model, input_ids)
-    scores = logits[0, :, : lm.info.vocab_size].float().cpu()  # (tokens, vocab)
-    values, order = top_probabilities(scores, top_k, temperature)
-    readable = lm.token_bytes.readable
-    next_token = tuple(
-        NextToken(p, tuple(TokenProb(int(i), readable(int(i)), float(v)) for v, i in zip(vs, ids_, strict=True)))
-        for p, (vs, ids_) in enumerate(zip(values.tolist(), order.tolist(), strict=True))
-    )
+    vocab = lm.info.vocab_size
+    scores = logits[0].float().cpu()  # (tokens, rows of the output layer)
+    final_logits = scores[-1, :vocab].numpy().copy()
+    with torch.inference_mode():  # the forward's output is an inference tensor, changed in place
+        values, order = top_probabilities(scores, vocab, top_k, temperature)
     return Inspection(
         text=text,
         tokens=tuple(tokens_from_ids(ids, text, lm.token_bytes)),
-        next_token=next_token,
+        top_ids=order.numpy(),
+        top_probs=values.numpy(),
         routing=routing_from_capture(capture),
-        final_logits=scores[-1].numpy().copy(),
+        final_logits=final_logits,
         temperature=temperature,
         model=lm.info,
+        readable=lm.token_bytes.readable,
     )

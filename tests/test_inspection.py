@@ -11,7 +11,7 @@ import torch
 
 from glassbox import olmoe
 from glassbox.errors import GlassboxError
-from glassbox.inspection import inspect_text
+from glassbox.inspection import blockwise_topk, inspect_text, top_probabilities
 from glassbox.tokens import normalise
 
 TEXTS = {
@@ -160,3 +160,25 @@ def test_threads_see_only_their_own_routing(tiny_lm):
     for th in threads:
         th.join()
     assert errors == []
+
+
+@pytest.mark.parametrize("k", [1, 10, 40])
+def test_blockwise_topk_equals_a_full_sort(k):
+    gen = torch.Generator().manual_seed(k)
+    x = torch.randn(16, 50304, generator=gen)
+    x[3, 640:640 + k] = 100 + torch.arange(k, dtype=torch.float)  # all of a row's best in one block
+    x[5, ::1000] = 50 + torch.arange(51, dtype=torch.float)  # each of a row's best in its own block
+    values, ids = blockwise_topk(x, k)
+    order = np.argsort(-x.numpy(), axis=-1, kind="stable")[:, :k]
+    assert np.array_equal(ids.numpy(), order)
+    assert torch.equal(values, torch.gather(x, 1, ids))
+
+
+def test_output_rows_past_the_vocabulary_are_never_guessed():
+    logits = torch.zeros(2, 50304)
+    logits[:, 50290] = 30.0  # an output row no token of the tokenizer has
+    logits[:, 7] = 2.0
+    probs, ids = top_probabilities(logits, vocab=50280, k=3, temperature=1.0)
+    assert ids[:, 0].tolist() == [7, 7]
+    assert (ids < 50280).all()
+    assert probs[0, 0].item() == pytest.approx(np.exp(2.0) / (np.exp(2.0) + 50279), rel=1e-4)
