@@ -145,13 +145,22 @@ def lesson_progress() -> None:
 def share_box(where) -> None:
     """The link to this view, with a copy button and a QR code to project."""
     with where.expander(ui.tr("share.title")):
-        st.caption(ui.tr("share.text"))
-        link = ui_share.link()
-        if not link.startswith("http"):
-            st.caption(ui.tr("share.no_url"))
-            return
-        st.code(link, language=None, wrap_lines=True)
-        st.image(qr_png(link), caption=ui.tr("share.qr"), width=220)
+        share_link()
+
+
+@st.fragment
+def share_link() -> None:
+    """Made when asked: a page's tool reruns on its own, so a link drawn with the page would
+    miss the learner's latest changes."""
+    st.caption(ui.tr("share.text"))
+    if not st.button(ui.tr("share.make"), key="share.make", icon="🔗"):
+        return
+    link = ui_share.link()
+    if not link.startswith("http"):
+        st.caption(ui.tr("share.no_url"))
+        return
+    st.code(link, language=None, wrap_lines=True)
+    st.image(qr_png(link), caption=ui.tr("share.qr"), width=220)
 
 
 @st.cache_data(show_spinner=False, max_entries=512)

@@ -4,8 +4,10 @@ One `Session` is one open `/_stcore/stream` websocket, as a browser tab holds: i
 protobufs (`rerun_script` with the page, the query string and the widget values) and reads the
 `ForwardMsg`s the server streams back until the run's `script_finished`. It keeps what a browser
 keeps between runs: the query string the app set, the pages' script hashes (from `navigation`),
-the widget ids (from the elements' `id`, which ends with the widget's user key) and the values
-this learner gave its widgets, which go back with every rerun of that page.
+the widget ids (from the elements' `id`, which ends with the widget's user key), the fragment
+each widget was drawn in, and the values this learner gave its widgets, which go back with every
+rerun of that page. A change to a widget drawn in a fragment asks for a rerun of that fragment
+alone, as a browser does.
 
 Unlike a browser it sends no cached-message hashes (so the server sends every message in full)
 and draws nothing: the latency measured is the server's and the transport's, not rendering.
@@ -60,6 +62,7 @@ class Session:
         self.query_string = ""
         self.pages: dict[str, str] = {}  # url_pathname → page_script_hash
         self.widget_ids: dict[str, str] = {}  # user key → widget id
+        self.widget_fragments: dict[str, str] = {}  # user key → id of the fragment it is drawn in
         self.values: dict[str, dict[str, WidgetValue]] = {}  # page url → {user key: value}
         self.page = ""
         self._ws: ClientConnection | None = None
@@ -96,9 +99,9 @@ class Session:
     async def set_widget(self, key: str, value: WidgetValue) -> RunResult:
         """Give the widget with user `key` on the current page a new value; the rerun it causes."""
         self.values.setdefault(self.page, {})[key] = value
-        return await self._rerun()
+        return await self._rerun(self.widget_fragments.get(key, ""))
 
-    async def _rerun(self) -> RunResult:
+    async def _rerun(self, fragment_id: str = "") -> RunResult:
         if self._ws is None:
             raise SessionError("not connected")
         msg = BackMsg()
@@ -112,6 +115,8 @@ class Session:
             if key not in self.widget_ids:
                 raise SessionError(f"no widget with key {key!r} on page {self.page!r}")
             state.widget_states.widgets.append(_widget_state(self.widget_ids[key], value))
+        if fragment_id:
+            state.fragment_id = fragment_id
         state.context_info.timezone = "UTC"
         state.context_info.locale = "en-US"
         result = RunResult(0.0)
@@ -171,3 +176,4 @@ class Session:
                 key = widget_id.split("-", 2)[-1]  # "$$ID-<hash>-<user key>"
                 if key:
                     self.widget_ids[key] = widget_id
+                    self.widget_fragments[key] = msg.delta.fragment_id

@@ -30,7 +30,8 @@ EN: dict[str, str] = {
     "lock.locked": "🔒 locked by your teacher",
     # shared links
     "share.title": "🔗 Share this view",
-    "share.text": "This link opens this page with the same text and settings. Show the QR code to the class.",
+    "share.text": "A link that opens this page with the same text and settings, and its QR code to show the class.",
+    "share.make": "Make the link for this view",
     "share.qr": "QR code of this link",
     "share.no_url": "The address of this page is known once it is open in a browser.",
     "share.bad_value": "The link's value for **{param}** ({value}) was not used: {reason}",
@@ -39,7 +40,8 @@ EN: dict[str, str] = {
     "share.bad_choice": "expected one of: {options}",
     # the lab notebook
     "notebook.sidebar": "📓 Lab notebook",
-    "notebook.sidebar_text": "{n} things explored so far. Download them to keep or hand in.",
+    "notebook.sidebar_text": "What you have explored in this visit: tokens, guesses, experts and traced phrases. "
+    "Download it to keep or hand in.",
     "notebook.markdown": "Download as Markdown",
     "notebook.json": "Download as JSON",
     "notebook.title": "My Glass Box lab notebook",
@@ -87,7 +89,8 @@ KO: dict[str, str] = {
     "lock.expert_off": "끈 전문가",
     "lock.locked": "🔒 선생님이 잠가 두었습니다",
     "share.title": "🔗 이 화면 공유하기",
-    "share.text": "이 링크를 열면 같은 글과 설정으로 이 페이지가 열립니다. 수업에서는 QR 코드를 보여 주세요.",
+    "share.text": "같은 글과 설정으로 이 페이지를 여는 링크와, 수업에서 보여 줄 QR 코드입니다.",
+    "share.make": "지금 화면의 링크 만들기",
     "share.qr": "이 링크의 QR 코드",
     "share.no_url": "페이지가 브라우저에서 열리면 주소를 알 수 있습니다.",
     "share.bad_value": "링크에 담긴 **{param}** 값({value})은 쓰지 않았습니다: {reason}",
@@ -95,7 +98,8 @@ KO: dict[str, str] = {
     "share.bad_number": "{low}에서 {high} 사이의 숫자여야 합니다",
     "share.bad_choice": "다음 중 하나여야 합니다: {options}",
     "notebook.sidebar": "📓 실험 노트",
-    "notebook.sidebar_text": "지금까지 {n}가지를 살펴보았습니다. 내려받아 보관하거나 제출하세요.",
+    "notebook.sidebar_text": "이번 방문에서 살펴본 토큰, 예측, 전문가, 추적한 구절입니다. "
+    "내려받아 보관하거나 제출하세요.",
     "notebook.markdown": "Markdown으로 내려받기",
     "notebook.json": "JSON으로 내려받기",
     "notebook.title": "나의 Glass Box 실험 노트",

@@ -8,7 +8,7 @@ import streamlit as st
 
 from glassbox.sampling import Settings, sampling_distribution
 from glassbox.tokens import decode_bytes
-from pages import ui, ui_lesson, ui_notebook, ui_share, view_next
+from pages import ui, ui_lesson, ui_notebook, ui_share, ui_tool, view_next
 
 ui.page_start()
 
@@ -22,6 +22,7 @@ PICK_BUTTONS = 5
 ui_lesson.render("next_token", NS, FIELDS)
 
 
+@ui_tool.tool
 def tool() -> None:
     st.header(ui.tr("next.title"))
     ui.state_default(KEY_PROMPT, "Four score and seven years ago")

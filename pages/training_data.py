@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages import ui, ui_lesson, ui_share, view_trace
+from pages import ui, ui_lesson, ui_share, ui_tool, view_trace
 
 ui.page_start()
 
@@ -23,6 +23,7 @@ def prompt_field(value) -> str:
 ui_lesson.render("training_data", NS, {"text": str, "prompt": prompt_field, "max_new_tokens": int, "phrase": str})
 
 
+@ui_tool.tool
 def tool() -> None:
     st.header(ui.tr("trace.title"))
     index = view_trace.open_or_explain(NS)

@@ -345,7 +345,8 @@ COLUMNS = (
 
 
 def chart(builder: str, *args: Any, key: str | None = None) -> None:
-    """A chart from `glassbox.charts` and, in an expander, its table twin with translated headers."""
+    """A chart from `glassbox.charts` and, behind a toggle, its table twin with translated headers
+    (drawn only when asked: a table on every run would cost as much as the chart)."""
     charts = charts_module()
     if charts is None:
         st.caption(tr("common.no_charts"))
@@ -356,7 +357,7 @@ def chart(builder: str, *args: Any, key: str | None = None) -> None:
         show_error(err)
         return
     st.plotly_chart(figure, key=key, theme=None, config={"displaylogo": False})  # keep projector-size fonts
-    with st.expander(tr("common.as_table")):
+    if st.toggle(tr("common.as_table"), key=f"{key or builder}.as_table"):
         table(rows)
 
 

@@ -1,5 +1,10 @@
 """The lab notebook at the UI edge: views note what the learner explored (in this session
-only), and the sidebar offers it as Markdown and JSON downloads (built by `glassbox.notebook`)."""
+only), and the sidebar offers it as Markdown and JSON downloads (built by `glassbox.notebook`).
+
+The files are made when a button is pressed, from a record this session keeps up to date in
+place: a page's tool reruns on its own, without redrawing the sidebar, and what it explored
+must still be in the download.
+"""
 
 from __future__ import annotations
 
@@ -12,11 +17,16 @@ from glassbox import notebook
 from pages import ui, ui_lesson
 
 KEY_ENTRIES = "notebook.entries"
+KEY_LIVE = "notebook.live"  # what the download buttons read when pressed (no session state then)
+
+
+def _live() -> dict:
+    return st.session_state.setdefault(KEY_LIVE, {})
 
 
 def _note(kind: str, subject: str, data: dict) -> None:
     entries = st.session_state.get(KEY_ENTRIES) or {}
-    st.session_state[KEY_ENTRIES] = notebook.record(entries, kind, subject, data)
+    st.session_state[KEY_ENTRIES] = _live()["entries"] = notebook.record(entries, kind, subject, data)
 
 
 def note_tokens(text: str, tokens: Sequence) -> None:
@@ -55,26 +65,29 @@ def current() -> notebook.Notebook:
     return notebook.Notebook(entries=entries, quiz=quiz, lang=ui.lang(), model=ui.source())
 
 
+def _book(live: dict) -> notebook.Notebook:
+    return notebook.Notebook(entries=tuple(live.get("entries", {}).values()), quiz=live.get("quiz", ()),
+                             lang=live.get("lang", "en"), model=live.get("model", ""))
+
+
 def sidebar() -> None:
-    """The notebook's download buttons (drawn after the page, so this run's views are in it)."""
+    """The notebook's download buttons; each file is made when its button is pressed."""
     book = current()
+    live = _live()
+    live.update(entries=st.session_state.get(KEY_ENTRIES) or {}, quiz=book.quiz, lang=book.lang, model=book.model)
+    files = (
+        ("notebook.markdown", notebook.to_markdown, "md", "text/markdown", "📝"),
+        ("notebook.json", notebook.to_json, "json", "application/json", "🧾"),
+    )
     with st.sidebar.expander(ui.tr("notebook.sidebar")):
-        st.caption(ui.tr("notebook.sidebar_text", n=len(book.entries)))
-        st.download_button(
-            ui.tr("notebook.markdown"),
-            notebook.to_markdown(book),
-            file_name="glassbox-notebook.md",
-            mime="text/markdown",
-            key="notebook.download_md",
-            icon="📝",
-            on_click="ignore",
-        )
-        st.download_button(
-            ui.tr("notebook.json"),
-            notebook.to_json(book),
-            file_name="glassbox-notebook.json",
-            mime="application/json",
-            key="notebook.download_json",
-            icon="🧾",
-            on_click="ignore",
-        )
+        st.caption(ui.tr("notebook.sidebar_text"))
+        for label, write, ext, mime, icon in files:
+            st.download_button(
+                ui.tr(label),
+                lambda write=write: write(_book(live)),
+                file_name=f"glassbox-notebook.{ext}",
+                mime=mime,
+                key=f"notebook.download_{ext}",
+                icon=icon,
+                on_click="ignore",
+            )

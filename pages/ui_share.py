@@ -131,8 +131,18 @@ def _write(value: Any) -> str:
     return str(value)
 
 
-def publish() -> None:
-    """Write this run's fields to the URL (app.py, after the page ran); drop other pages' fields."""
+def begin_fragment() -> None:
+    """Start a rerun of a page's tool alone: only the fields it registers will be published."""
+    _run.fields = {}
+    _run.notices = None
+    _run.fresh = False  # a newly opened link always starts a full run
+
+
+def publish(partial: bool = False) -> None:
+    """Write this run's fields to the URL (app.py, after the page ran); drop other pages' fields.
+
+    `partial` (after a rerun of a page's tool alone): write the tool's fields, keep the rest.
+    """
     fields = getattr(_run, "fields", {}) or {}
     wanted = {}
     for param, (key, write) in fields.items():
@@ -142,12 +152,12 @@ def publish() -> None:
                 wanted[param] = value
     current = page_params()
     for name in current:
-        if name not in wanted:
+        if name not in wanted and not partial:
             del st.query_params[name]
     for name, value in wanted.items():
         if current.get(name) != value:
             st.query_params[name] = value
-    st.session_state[KEY_PUBLISHED] = wanted
+    st.session_state[KEY_PUBLISHED] = {**current, **wanted} if partial else wanted
     _run.fresh = False
 
 

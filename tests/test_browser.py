@@ -322,3 +322,41 @@ def test_shared_link_opens_presenter_view_without_running_injected_markup(site, 
             screenshot(page, SHOTS / "presenter-link.png")
         finally:
             context.close()
+
+
+def test_a_tool_rerun_keeps_the_link_the_language_and_the_notebook_current(site, browser):
+    """Typing a prompt reruns the page's tool alone: the URL, the share link and the lab notebook
+    must still follow it, and the tool must stay in the learner's language."""
+    from urllib.parse import quote
+
+    base, log = site
+    context = browser.new_context(viewport={"width": 1400, "height": 1400}, locale="ko-KR", accept_downloads=True)
+    page = context.new_page()
+    try:
+        page.goto(f"{base}/experts?lang=ko", wait_until="domcontentloaded")
+        page.wait_for_selector('[data-testid="stMain"]', timeout=60_000)
+        settle(page)
+        box = page.locator(f"{key_class('experts.prompt')} textarea")
+        box.fill("Whales sing under the ice")
+        box.press("Control+Enter")
+        settle(page)
+        assert f"prompt={quote('Whales sing under the ice')}" in page.url.replace("+", "%20") and "lang=ko" in page.url
+        header = page.locator('[data-testid="stMain"] h2').filter(has_text="전문가").count()
+        assert header, "the tool's header is not in Korean after it reran"
+        sidebar = page.locator('[data-testid="stSidebar"]')
+        sidebar.get_by_text("이 화면 공유하기").click()
+        page.locator(f"{key_class('share.make')} button").click()
+        settle(page)
+        code = sidebar.locator('[data-testid="stCode"]').inner_text()
+        assert "Whales" in code and "experts" in code, code
+        sidebar.get_by_text("실험 노트").click()
+        with page.expect_download(timeout=30_000) as download:
+            page.locator(f"{key_class('notebook.download_md')} button").click()
+        notes = Path(download.value.path()).read_text(encoding="utf-8")
+        assert "Whales sing under the ice" in notes
+        assert not visible_problems(page), f"{visible_problems(page)}; server: {server_errors(log)}"
+    finally:
+        try:
+            screenshot(page, SHOTS / "tool-rerun-ko.png")
+        finally:
+            context.close()
