@@ -43,6 +43,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The text is {tokens} tokens long; this model reads at most {limit}. Shorten it.",
         "ko": "텍스트가 {tokens} 토큰입니다. 이 모델은 최대 {limit} 토큰까지만 읽습니다. 줄여 주세요.",
     },
+    "trace_too_long": {
+        "en": "The text is {tokens} tokens long; tracing looks at most {limit} tokens at a time. Shorten it.",
+        "ko": "텍스트가 {tokens} 토큰입니다. 추적은 한 번에 최대 {limit} 토큰까지만 봅니다. 줄여 주세요.",
+    },
     "text_not_utf8": {
         "en": "{path} is not valid UTF-8 text (bad byte at position {position}).",
         "ko": "{path} 는 올바른 UTF-8 텍스트가 아닙니다(위치 {position}의 바이트가 잘못됨).",

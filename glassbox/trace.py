@@ -104,7 +104,7 @@ def _prepare(index: CorpusIndex, text: str) -> tuple[str, list[_Tok]]:
         raise GlassboxError("text_empty")
     ids = index.tokenize(text)
     if len(ids) > MAX_TEXT_TOKENS:
-        raise GlassboxError("text_too_long", tokens=len(ids), limit=MAX_TEXT_TOKENS)
+        raise GlassboxError("trace_too_long", tokens=len(ids), limit=MAX_TEXT_TOKENS)
     offsets = char_offsets(text, [index.token_bytes(i) for i in ids])
     return text, [_Tok(i, a, b) for i, (a, b) in zip(ids, offsets, strict=True)]
 

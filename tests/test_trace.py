@@ -217,4 +217,4 @@ def test_cli_prints_the_same_json(index, capsys):
 def test_too_long_text_is_refused(index):
     with pytest.raises(GlassboxError) as err:
         gt.trace(index, "candle " * (gt.MAX_TEXT_TOKENS + 5))
-    assert err.value.code == "text_too_long"
+    assert err.value.code == "trace_too_long"
