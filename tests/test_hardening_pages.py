@@ -271,7 +271,9 @@ def test_watch_it_learn_page(site, one_checkpoint):
 @pytest.mark.slow
 def test_playground_page(site):
     at = open_page("playground")
-    check_inputs(at, "en", [("text_area", "playground.text", None)], refused=TOO_LONG, empty_note=t("play.empty", "en"))
+    traced_too = {**TOO_LONG, "long_100k": ("text_too_long", "trace_too_long")}  # the model's and tracing's limits
+    check_inputs(at, "en", [("text_area", "playground.text", None)], refused=traced_too,
+                 empty_note=t("play.empty", "en"))
 
 
 @pytest.mark.slow
