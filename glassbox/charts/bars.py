@@ -28,6 +28,12 @@ from glassbox.charts.style import (
 )
 
 
+def _category_axis(title: str, names: list[str]) -> dict:
+    """A token axis in the given order, first on top (a token like "42" stays a category)."""
+    return {"title": {"text": title}, "type": "category", "categoryorder": "array", "categoryarray": names,
+            "autorange": "reversed"}
+
+
 def _ranked(candidates: Sequence[tuple[str, float, bool]]) -> list[tuple[int, tuple[str, float, bool]]]:
     """(index given, candidate) most likely first; ties keep the given order."""
     return sorted(enumerate(candidates), key=lambda item: -float(item[1][1]))
@@ -45,18 +51,8 @@ def next_token_bars(
     ranked = _ranked(candidates)
     names = [display_label(x) for x in unique_labels([c[0] for _, c in ranked], start=1)]
     top = max([float(c[1]) for c in candidates], default=1.0)
-    fig = new_figure(
-        lab["title"],
-        height=max(260, 40 * len(ranked) + 120),
-        barmode="overlay",
-        # room on the right for the % beside a bar near 100%, drawn outside the axis
-        margin={"l": 20, "r": 80, "t": 70 if lab["title"] else 30, "b": 20},
-    )
-    fig.layout.xaxis.update(title=lab["x"], tickformat=TICK_PERCENT, range=[0, min(max(top, 1e-9) * 1.25, 1.0)])
-    fig.layout.yaxis.update(
-        title=lab["y"], type="category", categoryorder="array", categoryarray=names, autorange="reversed"
-    )
     groups = (("kept", PALETTE[0], ""), ("cut", CUT_GREY, "/"), ("picked", PALETTE[1], ""))
+    traces = []
     for group, colour, hatch in groups:
         rows = [
             (name, c)
@@ -65,24 +61,32 @@ def next_token_bars(
         ]
         if not rows:
             continue
-        fig.add_trace(
-            go.Bar(
-                x=[float(c[1]) for _, c in rows],
-                y=[name for name, _ in rows],
-                orientation="h",
-                name=lab[group],
-                marker={
-                    "color": colour,
-                    "pattern": {"shape": hatch},
-                    "line": {"color": "black", "width": 3 if group == "picked" else 0},
-                },
-                texttemplate=f"%{{x:{TEXT_PERCENT}}}",
-                textposition="outside",
-                cliponaxis=False,
-                hovertemplate=f"%{{y}}: %{{x:{TEXT_PERCENT}}}<extra></extra>",
-            )
-        )
-    return fig
+        traces.append({
+            "type": "bar",
+            "x": [float(c[1]) for _, c in rows],
+            "y": [name for name, _ in rows],
+            "orientation": "h",
+            "name": lab[group],
+            "marker": {
+                "color": colour,
+                "pattern": {"shape": hatch},
+                "line": {"color": "black", "width": 3 if group == "picked" else 0},
+            },
+            "texttemplate": f"%{{x:{TEXT_PERCENT}}}",
+            "textposition": "outside",
+            "cliponaxis": False,
+            "hovertemplate": f"%{{y}}: %{{x:{TEXT_PERCENT}}}<extra></extra>",
+        })
+    return new_figure(
+        lab["title"],
+        height=max(260, 40 * len(ranked) + 120),
+        data=traces,
+        xaxis={"title": {"text": lab["x"]}, "tickformat": TICK_PERCENT, "range": [0, min(max(top, 1e-9) * 1.25, 1.0)]},
+        yaxis=_category_axis(lab["y"], names),
+        barmode="overlay",
+        # room on the right for the % beside a bar near 100%, drawn outside the axis
+        margin={"l": 20, "r": 80, "t": 70 if lab["title"] else 30, "b": 20},
+    )
 
 
 def next_token_rows(
@@ -105,37 +109,23 @@ def loss_curve(
 ) -> go.Figure:
     """Training and held-out loss against step, each checkpoint a dotted vertical line."""
     lab = merge_labels(LOSS_LABELS, labels)
-    fig = new_figure(lab["title"], height=420)
-    fig.add_trace(
-        go.Scatter(
-            x=list(steps),
-            y=[float(v) for v in train_loss],
-            mode="lines",
-            name=lab["train"],
-            line={"color": PALETTE[0], "width": 2},
-        )
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=list(heldout_steps),
-            y=[float(v) for v in heldout_loss],
-            mode="lines+markers",
-            name=lab["heldout"],
-            line={"color": PALETTE[1], "width": 3, "dash": "dash"},
-            marker={"symbol": "diamond", "size": 10},
-        )
-    )
+    traces = [
+        {"type": "scatter", "x": list(steps), "y": [float(v) for v in train_loss], "mode": "lines",
+         "name": lab["train"], "line": {"color": PALETTE[0], "width": 2}},
+        {"type": "scatter", "x": list(heldout_steps), "y": [float(v) for v in heldout_loss], "mode": "lines+markers",
+         "name": lab["heldout"], "line": {"color": PALETTE[1], "width": 3, "dash": "dash"},
+         "marker": {"symbol": "diamond", "size": 10}},
+    ]
     if checkpoint_steps:  # a legend entry for the lines, which are shapes and have none of their own
-        fig.add_trace(
-            go.Scatter(
-                x=[None], y=[None], mode="lines", name=lab["checkpoint"], line={"color": "#555555", "dash": "dot"}
-            )
-        )
-    for step in checkpoint_steps:
-        fig.add_vline(x=step, line={"color": "#555555", "dash": "dot", "width": 2})
-    fig.update_xaxes(title=lab["x"])
-    fig.update_yaxes(title=lab["y"])
-    return fig
+        traces.append({"type": "scatter", "x": [None], "y": [None], "mode": "lines", "name": lab["checkpoint"],
+                       "line": {"color": "#555555", "dash": "dot"}})
+    marks = [
+        {"type": "line", "x0": step, "x1": step, "xref": "x", "y0": 0, "y1": 1, "yref": "y domain",
+         "line": {"color": "#555555", "dash": "dot", "width": 2}}
+        for step in checkpoint_steps
+    ]
+    return new_figure(lab["title"], height=420, data=traces, xaxis={"title": {"text": lab["x"]}},
+                      yaxis={"title": {"text": lab["y"]}}, **({"shapes": marks} if marks else {}))
 
 
 def loss_curve_rows(
@@ -174,26 +164,32 @@ def compare_distributions(
     lab = merge_labels(COMPARE_LABELS, labels)
     merged = _merged(model, corpus)
     names = [display_label(x) for x in unique_labels([m[0] for m in merged], start=1)]
-    fig = new_figure(lab["title"], height=max(300, 48 * len(merged) + 140), barmode="group")
-    for side, key, colour, hatch in ((1, "model", PALETTE[0], ""), (2, "corpus", PALETTE[1], ".")):
-        fig.add_trace(
-            go.Bar(
-                x=[m[side] for m in merged],
-                y=names,
-                orientation="h",
-                name=lab[key],
-                marker={"color": colour, "pattern": {"shape": hatch}},
-                text=[percent(m[side]) if m[side] is not None else display_label(lab["missing"]) for m in merged],
-                textposition="outside",
-                cliponaxis=False,
-                hovertemplate=f"{display_label(lab[key])} · %{{y}}: %{{x:{TEXT_PERCENT}}}<extra></extra>",
-            )
-        )
+    traces = [
+        {
+            "type": "bar",
+            "x": [m[side] for m in merged],
+            "y": names,
+            "orientation": "h",
+            "name": lab[key],
+            "marker": {"color": colour, "pattern": {"shape": hatch}},
+            "text": [percent(m[side]) if m[side] is not None else display_label(lab["missing"]) for m in merged],
+            "textposition": "outside",
+            "cliponaxis": False,
+            "hovertemplate": f"{display_label(lab[key])} · %{{y}}: %{{x:{TEXT_PERCENT}}}<extra></extra>",
+        }
+        for side, key, colour, hatch in ((1, "model", PALETTE[0], ""), (2, "corpus", PALETTE[1], "."))
+    ]
     top = max([p for m in merged for p in m[1:] if p is not None], default=1.0)
-    fig.update_layout(margin={"r": 80})  # room for the % beside a bar near 100%, drawn outside the axis
-    fig.update_xaxes(title=lab["x"], tickformat=TICK_PERCENT, range=[0, min(max(top, 1e-9) * 1.25, 1.0)])
-    fig.update_yaxes(title=lab["y"], type="category", categoryorder="array", categoryarray=names, autorange="reversed")
-    return fig
+    return new_figure(
+        lab["title"],
+        height=max(300, 48 * len(merged) + 140),
+        data=traces,
+        xaxis={"title": {"text": lab["x"]}, "tickformat": TICK_PERCENT, "range": [0, min(max(top, 1e-9) * 1.25, 1.0)]},
+        yaxis=_category_axis(lab["y"], names),
+        barmode="group",
+        # room for the % beside a bar near 100%, drawn outside the axis
+        margin={"l": 20, "r": 80, "t": 70 if lab["title"] else 30, "b": 20},
+    )
 
 
 def compare_rows(
@@ -209,24 +205,28 @@ def token_counts(rows: Sequence[tuple[str, int, int, int]], labels: Mapping[str,
     full = [display_label(r[0]) for r in rows]
     width = max(8, min(22, 100 // max(1, len(rows))))  # columns per line: the more bars, the narrower
     names = unique_labels([wrapped(str(r[0]), width, lines=4) for r in rows], start=1)  # wrap, not tilt
-    fig = new_figure(lab["title"], height=460, barmode="group")
-    for i, key in enumerate(("characters", "words", "tokens")):
-        fig.add_trace(
-            go.Bar(
-                x=names,
-                y=[int(r[i + 1]) for r in rows],
-                name=lab[key],
-                marker={"color": PALETTE[i]},
-                texttemplate="%{y}",
-                textposition="outside",
-                customdata=full,
-                hovertemplate=f"%{{customdata}} · {display_label(lab[key])}: %{{y}}<extra></extra>",
-            )
-        )
-    fig.update_xaxes(tickangle=0)
-    fig.update_xaxes(title=lab["x"], type="category")
-    fig.update_yaxes(title=lab["y"], rangemode="tozero")
-    return fig
+    traces = [
+        {
+            "type": "bar",
+            "x": names,
+            "y": [int(r[i + 1]) for r in rows],
+            "name": lab[key],
+            "marker": {"color": PALETTE[i]},
+            "texttemplate": "%{y}",
+            "textposition": "outside",
+            "customdata": full,
+            "hovertemplate": f"%{{customdata}} · {display_label(lab[key])}: %{{y}}<extra></extra>",
+        }
+        for i, key in enumerate(("characters", "words", "tokens"))
+    ]
+    return new_figure(
+        lab["title"],
+        height=460,
+        data=traces,
+        xaxis={"tickangle": 0, "title": {"text": lab["x"]}, "type": "category"},
+        yaxis={"title": {"text": lab["y"]}, "rangemode": "tozero"},
+        barmode="group",
+    )
 
 
 def token_counts_rows(rows: Sequence[tuple[str, int, int, int]], labels: Mapping[str, str] | None = None) -> list[dict]:

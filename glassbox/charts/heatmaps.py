@@ -29,22 +29,28 @@ from glassbox.charts.style import (
 from glassbox.errors import GlassboxError
 
 
-def _expert_heatmap(z: np.ndarray, rows: list, hover: list, colour_title: str, **extra) -> go.Heatmap:
+def _expert_heatmap(z: np.ndarray, rows: list, hover: list, colour_title: str, **extra) -> dict:
     """Rows × experts on the shared scale: colours start at 0%, thin gaps, hover text per cell."""
-    return go.Heatmap(
-        z=z,
-        zmax=max(float(z.max(initial=0.0)), 1e-9),  # zmin only holds with zmax set
-        x=list(range(z.shape[1])),
-        y=rows,
-        colorscale=HEATMAP_SCALE,
-        zmin=0,
-        xgap=1,
-        ygap=1,
-        hovertext=hover,
-        hoverinfo="text",
-        colorbar={"title": {"text": colour_title}, "tickformat": TICK_PERCENT},
+    return {
+        "type": "heatmap",
+        "z": z,
+        "zmax": max(float(z.max(initial=0.0)), 1e-9),  # zmin only holds with zmax set
+        "x": list(range(z.shape[1])),
+        "y": rows,
+        "colorscale": HEATMAP_SCALE,
+        "zmin": 0,
+        "xgap": 1,
+        "ygap": 1,
+        "hovertext": hover,
+        "hoverinfo": "text",
+        "colorbar": {"title": {"text": colour_title}, "tickformat": TICK_PERCENT},
         **extra,
-    )
+    }
+
+
+def _expert_axis(title: str, n_experts: int, **more: object) -> dict:
+    """The experts axis: one tick per expert while they fit."""
+    return {"title": {"text": title}, **({"dtick": 1} if n_experts <= 32 else {}), "showgrid": False, **more}
 
 
 def _check_choice(probs: np.ndarray, chosen: np.ndarray, rows: int) -> tuple[np.ndarray, np.ndarray]:
@@ -56,8 +62,11 @@ def _check_choice(probs: np.ndarray, chosen: np.ndarray, rows: int) -> tuple[np.
     return probs, chosen
 
 
-def _marked_heatmap(probs: np.ndarray, chosen: np.ndarray, rows: list, lab: dict[str, str]) -> go.Figure:
-    """Rows × experts heatmap with a white dot on every chosen cell."""
+def _marked_heatmap(
+    probs: np.ndarray, chosen: np.ndarray, rows: list, lab: dict[str, str], yaxis: dict, under_dots: tuple = ()
+) -> go.Figure:
+    """Rows × experts heatmap with a white dot on every chosen cell (`under_dots`: traces drawn
+    between the two, such as a path)."""
     n_rows, n_experts = probs.shape
     rank = {(r, int(e)): j for r in range(n_rows) for j, e in enumerate(chosen[r])}
     hover = [
@@ -68,27 +77,27 @@ def _marked_heatmap(probs: np.ndarray, chosen: np.ndarray, rows: list, lab: dict
         ]
         for r in range(n_rows)
     ]
-    fig = new_figure(lab["title"], height=max(320, 26 * n_rows + 160))
-    fig.add_trace(_expert_heatmap(probs, rows, hover, lab["colour"]))
     cells = sorted(rank, key=lambda cell: (cell[0], rank[cell]))
-    fig.add_trace(
-        go.Scatter(
-            x=[e for _, e in cells],
-            y=[rows[r] for r, _ in cells],
-            mode="markers",
-            name=lab["chosen"],
-            marker={"symbol": "circle", "size": 11, "color": "white", "line": {"color": "black", "width": 2}},
-            hovertext=[hover[r][e] for r, e in cells],
-            hoverinfo="text",
-            showlegend=True,
-        )
+    dots = {
+        "type": "scatter",
+        "x": [e for _, e in cells],
+        "y": [rows[r] for r, _ in cells],
+        "mode": "markers",
+        "name": lab["chosen"],
+        "marker": {"symbol": "circle", "size": 11, "color": "white", "line": {"color": "black", "width": 2}},
+        "hovertext": [hover[r][e] for r, e in cells],
+        "hoverinfo": "text",
+        "showlegend": True,
+    }
+    return new_figure(
+        lab["title"],
+        height=max(320, 26 * n_rows + 160),
+        data=[_expert_heatmap(probs, rows, hover, lab["colour"]), *under_dots, dots],
+        xaxis=_expert_axis(lab["x"], n_experts, range=[-0.5, n_experts - 0.5]),
+        yaxis={"title": {"text": lab["y"]}, "autorange": "reversed", "showgrid": False, **yaxis},
+        # clear of the colour bar's title
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "left", "x": 0.0},
     )
-    fig.update_layout(legend={"xanchor": "left", "x": 0.0})  # clear of the colour bar's title
-    fig.update_xaxes(
-        title=lab["x"], dtick=1 if n_experts <= 32 else None, range=[-0.5, n_experts - 0.5], showgrid=False
-    )
-    fig.update_yaxes(title=lab["y"], autorange="reversed", showgrid=False)
-    return fig
 
 
 def routing_heatmap(
@@ -97,9 +106,8 @@ def routing_heatmap(
     """Router probability per token (rows, top first) × expert, the chosen top-k cells marked."""
     probs, chosen = _check_choice(probs, chosen, len(token_labels))
     rows = [display_label(x) for x in unique_labels(token_labels)]
-    fig = _marked_heatmap(probs, chosen, rows, merge_labels(ROUTING_LABELS, labels))
-    fig.update_yaxes(type="category")  # a token like "42" must stay a category
-    return fig
+    # a token like "42" must stay a category
+    return _marked_heatmap(probs, chosen, rows, merge_labels(ROUTING_LABELS, labels), {"type": "category"})
 
 
 def routing_rows(
@@ -125,20 +133,16 @@ def token_path(
     probs, chosen = _check_choice(probs, chosen, len(np.asarray(probs)))
     lab = merge_labels(TOKEN_PATH_LABELS, labels, token=token_label)
     layers = list(range(probs.shape[0]))
-    fig = _marked_heatmap(probs, chosen, layers, lab)
-    if chosen.shape[1]:
-        path = go.Scatter(
-            x=[int(e) for e in chosen[:, 0]],
-            y=layers,
-            mode="lines",
-            name=lab["path"],
-            line={"color": PALETTE[5], "width": 3},
-            hoverinfo="skip",
-        )
-        fig.add_trace(path)
-        fig.data = (fig.data[0], fig.data[2], fig.data[1])  # the line under the dots
-    fig.update_yaxes(dtick=1)
-    return fig
+    path = {
+        "type": "scatter",
+        "x": [int(e) for e in chosen[:, 0]] if chosen.shape[1] else [],
+        "y": layers,
+        "mode": "lines",
+        "name": lab["path"],
+        "line": {"color": PALETTE[5], "width": 3},
+        "hoverinfo": "skip",
+    }
+    return _marked_heatmap(probs, chosen, layers, lab, {"dtick": 1}, under_dots=(path,) if chosen.shape[1] else ())
 
 
 def token_path_rows(
@@ -157,19 +161,20 @@ def token_path_rows(
     ]
 
 
-def _share_heatmap(share: np.ndarray, rows: list, lab: dict[str, str], extra: str = "") -> go.Figure:
+def _share_heatmap(share: np.ndarray, rows: list, lab: dict[str, str], yaxis: dict, extra: str = "") -> go.Figure:
     n_rows, n_experts = share.shape
     hover = [
         [f"{lab['y']} {rows[r]}<br>{lab['x']} {e}: {percent(share[r, e])}{extra}" for e in range(n_experts)]
         for r in range(n_rows)
     ]
-    fig = new_figure(lab["title"], height=max(300, 34 * n_rows + 160))
-    fig.add_trace(
-        _expert_heatmap(share, rows, hover, lab["colour"], texttemplate="%{z:.2~p}" if n_experts <= 16 else None)
+    cells = {"texttemplate": "%{z:.2~p}"} if n_experts <= 16 else {}
+    return new_figure(
+        lab["title"],
+        height=max(300, 34 * n_rows + 160),
+        data=[_expert_heatmap(share, rows, hover, lab["colour"], **cells)],
+        xaxis=_expert_axis(lab["x"], n_experts),
+        yaxis={"title": {"text": lab["y"]}, "autorange": "reversed", "showgrid": False, **yaxis},
     )
-    fig.update_xaxes(title=lab["x"], dtick=1 if n_experts <= 32 else None, showgrid=False)
-    fig.update_yaxes(title=lab["y"], autorange="reversed", showgrid=False)
-    return fig
 
 
 def expert_load(load: np.ndarray, labels: Mapping[str, str] | None = None) -> go.Figure:
@@ -177,9 +182,7 @@ def expert_load(load: np.ndarray, labels: Mapping[str, str] | None = None) -> go
     load = np.asarray(load, dtype=float)
     lab = merge_labels(EXPERT_LOAD_LABELS, labels)
     even = f"<br>({lab['uniform']}: {percent(1 / max(1, load.shape[1]))})"
-    fig = _share_heatmap(load, list(range(load.shape[0])), lab, extra=even)
-    fig.update_yaxes(dtick=1)
-    return fig
+    return _share_heatmap(load, list(range(load.shape[0])), lab, {"dtick": 1}, extra=even)
 
 
 def expert_load_rows(load: np.ndarray, labels: Mapping[str, str] | None = None) -> list[dict]:
@@ -204,9 +207,7 @@ def domain_usage(usage: Mapping[str, np.ndarray], layer: int, labels: Mapping[st
     """Per domain (rows), the share of its tokens routed to each expert in one layer."""
     domains, share = _usage_at(usage, layer)
     lab = merge_labels(DOMAIN_USAGE_LABELS, labels, layer=layer)
-    fig = _share_heatmap(share, [display_label(d) for d in unique_labels(domains)], lab)
-    fig.update_yaxes(type="category")
-    return fig
+    return _share_heatmap(share, [display_label(d) for d in unique_labels(domains)], lab, {"type": "category"})
 
 
 def domain_usage_rows(
