@@ -30,12 +30,14 @@ TEXT_SEED = (
 
 def interleaved(fns: dict, repeats: int) -> dict[str, float]:
     """Median seconds of each function, called in turn round by round (so that load from
-    elsewhere on the machine falls on all of them alike), after two warm-up rounds."""
+    elsewhere on the machine falls on all of them alike, and each follows each of the others),
+    after two warm-up rounds."""
     times: dict[str, list[float]] = {name: [] for name in fns}
+    names = list(fns)
     for round_ in range(repeats + 2):
-        for name, fn in fns.items():
+        for name in names[round_ % len(names):] + names[: round_ % len(names)]:  # each goes first in turn
             start = time.perf_counter()
-            fn()
+            fns[name]()
             if round_ >= 2:
                 times[name].append(time.perf_counter() - start)
     return {name: statistics.median(t) for name, t in times.items()}
@@ -71,9 +73,9 @@ def main() -> None:
           f" {info.parameters / 1e6:.1f}M parameters; text of {len(ids)} tokens;"
           f" torch threads {torch.get_num_threads()}")
 
-    def plain_forward():
+    def plain_forward():  # logits at every position, no cache kept: what inspection's pass computes too
         with torch.inference_mode():
-            lm.model(input_ids=input_ids)
+            lm.model(input_ids=input_ids, use_cache=False)
 
     def captured_forward():
         with olmoe.capture_routing():
