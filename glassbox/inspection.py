@@ -162,7 +162,8 @@ def top_probabilities(
         return values, order
     if temperature != 1.0:
         logits.div_(temperature)
-    return blockwise_topk(torch.softmax(logits, dim=-1), k)
+    torch.ops.aten._softmax.out(logits, -1, False, out=logits)  # in place: no fresh 25 MB to fault in
+    return blockwise_topk(logits, k)
 
 
 def blockwise_topk(x: torch.Tensor, k: int, block: int = 64) -> tuple[torch.Tensor, torch.Tensor]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -140,10 +141,12 @@ def char_offsets(text: str, pieces: list[bytes]) -> list[tuple[int, int]]:
     A token holding part of a character gets that whole character's span, so several tokens
     may share one character (subtle: offsets overlap only there).
     """
-    # byte position -> index of the character that byte belongs to
-    owner: list[int] = []
-    for ci, ch in enumerate(text):
-        owner.extend([ci] * len(ch.encode("utf-8")))
+    # byte position -> index of the character that byte belongs to (itself, in ASCII text)
+    owner: Sequence[int] = range(len(text))
+    if len(text.encode("utf-8")) != len(text):
+        owner = []
+        for ci, ch in enumerate(text):
+            owner.extend([ci] * len(ch.encode("utf-8")))
     spans = []
     pos = 0
     for piece in pieces:
@@ -171,7 +174,7 @@ def tokens_from_ids(ids: list[int], text: str, tb: TokenBytes) -> list[Token]:
     pieces = [tb(i) for i in ids]
     offsets = char_offsets(text, pieces)
     return [
-        Token(id=int(i), text=readable(p), start=s, end=e, special=i in tb.special)
+        Token(id=int(i), text=tb.readable(i), start=s, end=e, special=i in tb.special)
         for i, p, (s, e) in zip(ids, pieces, offsets, strict=True)
     ]
 
