@@ -208,3 +208,27 @@ def test_malformed_frame_parameters_do_no_harm():
     assert "**checkpoint**" in warnings and "**prompt**" in warnings and "**top\\_p**" in warnings
     assert at.selectbox(key="frame.model_choice").value == "embedded"  # no path taken from a link
     assert len(at.text_area(key="next.prompt").value) < 5000
+
+
+def _tool_rerun_publishes() -> None:
+    """A tool rerun on its own: only its fields are written; the URL's other parameters stay."""
+    import streamlit as st
+
+    from pages import ui_share
+
+    st.session_state.setdefault("t.prompt", "new words")
+    ui_share.begin_fragment()
+    ui_share.field("prompt", "t.prompt", ui_share.text())
+    ui_share.publish(partial=True)
+
+
+def test_a_tool_rerun_writes_its_own_fields_and_keeps_the_rest():
+    at = AppTest.from_function(_tool_rerun_publishes)
+    for name, value in {"lang": "ko", "prompt": "old", "checkpoint": "ckpt:step-00040", "layer": "2"}.items():
+        at.query_params[name] = value
+    at.run()
+    check(at)
+    assert at.query_params["prompt"] == "new words"
+    assert at.query_params["checkpoint"] == "ckpt:step-00040" and at.query_params["layer"] == "2"
+    assert at.query_params["lang"] == "ko"
+    assert at.session_state["share.published"] == {"prompt": "new words", "checkpoint": "ckpt:step-00040", "layer": "2"}
