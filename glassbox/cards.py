@@ -81,6 +81,10 @@ def model_card(log: dict, evaluation: dict | None, model_dir: Path) -> str:
     return "\n".join(parts)
 
 
+def _threads(n: int, word: str = "thread") -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
 def _recipe(log: dict) -> list[str]:
     """The commands that made the model and their settings, one row per training stage."""
     r = log["recipe"]
@@ -99,7 +103,7 @@ def _recipe(log: dict) -> list[str]:
                  f"{st['recipe']['min_lr_ratio']}×", st["recipe"]["seed"], f"{st['seconds'] / 60:.0f} min"]
                 for st in stages]),
         "",
-        f"Seeded and deterministic on CPU with {r['threads']} thread(s).",
+        f"Seeded and deterministic on CPU with {_threads(r['threads'])}.",
         "",
         _table(["setting", "value"], [
             ["steps", log["steps"][-1] if log.get("steps") else r["steps"]],
@@ -107,7 +111,7 @@ def _recipe(log: dict) -> list[str]:
             ["tokens seen", f"{log['tokens_seen']:,}"], ["training tokens in corpus", f"{log['train_tokens']:,}"],
             ["optimizer", f"AdamW (β 0.9, 0.95), weight decay {r['weight_decay']}"],
             ["gradient clip", r["grad_clip"]], ["load-balancing loss weight (per layer)", r["router_aux_loss_coef"]],
-            ["training time", f"{log['seconds'] / 60:.0f} min on {r['threads']} CPU thread(s)"],
+            ["training time", f"{log['seconds'] / 60:.0f} min on {_threads(r['threads'], 'CPU thread')}"],
         ]),
         "",
     ]
