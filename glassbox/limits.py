@@ -34,8 +34,6 @@ MAX_NEW_TOKENS = _env_int("GLASSBOX_MAX_NEW_TOKENS", 200)
 MODEL_SLOTS = _env_int("GLASSBOX_MODEL_SLOTS", 2)
 # torch threads per model pass on the site: many learners' page runs need the other core
 TORCH_THREADS = _env_int("GLASSBOX_TORCH_THREADS", 1)
-# how long (ms) one thread may keep Python's interpreter lock while others wait for it
-SWITCH_INTERVAL_MS = _env_int("GLASSBOX_SWITCH_INTERVAL_MS", 5)
 
 _slots = threading.BoundedSemaphore(MODEL_SLOTS)
 

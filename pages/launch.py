@@ -19,9 +19,6 @@ def main(argv: list[str] | None = None) -> None:
     from streamlit.web import cli
 
     PagesManager.uses_pages_directory = False
-    from glassbox.limits import SWITCH_INTERVAL_MS
-
-    sys.setswitchinterval(SWITCH_INTERVAL_MS / 1000)
     sys.argv = ["streamlit", "run", str(APP), *(sys.argv[1:] if argv is None else argv)]
     cli.main()
 
