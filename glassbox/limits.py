@@ -5,7 +5,8 @@
 - `model_slot()`: how many forward passes or generations run at once in this process: two by
   default (`GLASSBOX_MODEL_SLOTS`), each on one torch thread (`GLASSBOX_TORCH_THREADS`), so a
   2-core server keeps both cores busy while the page runs wait less. Measured with 50 learners
-  (bench/bench_workshop.py): p95 3.0 s with two slots against 6.1 s with one.
+  (bench/bench_workshop.py), before page tools reran on their own: p95 3.0 s with two slots
+  against 6.1 s with one.
 Settings come from environment variables so a workshop host can change them without code.
 """
 
