@@ -53,7 +53,7 @@ def wanted_source() -> str:
     # labels are worked out now: a format function must not read session state later
     names = {EMBEDDED: ui.tr("frame.model_embedded"), OTHER: ui.tr("frame.model_other")}
     for choice, ckpt in checkpoints.items():
-        names[choice] = ui.tr("frame.model_checkpoint", name=ckpt.label, step=ckpt.step)
+        names[choice] = ui.tr("frame.model_checkpoint", name=ui.checkpoint_label(ckpt.label), step=ckpt.step)
 
     shareable = [option for option in options if option != OTHER]
     # the built-in model is the default and a typed model id is not shared: links carry checkpoints only

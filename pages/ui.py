@@ -270,6 +270,15 @@ def limit_text(text: str, limit: int = MAX_CHARS) -> str:
     return text
 
 
+def checkpoint_label(label: str) -> str:
+    """A checkpoint's label ("very early", "late"…) in the learner's language; one the recipe
+    does not name stays as written."""
+    try:
+        return tr(f"checkpoint.{label}")
+    except KeyError:
+        return label
+
+
 def md_escape(text: str) -> str:
     """User or corpus text made literal inside Markdown (labels, messages): every ASCII
     punctuation mark is backslash-escaped, so no link, image, emphasis, colour or LaTeX."""

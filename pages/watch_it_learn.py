@@ -42,7 +42,7 @@ def checkpoint_card(ckpt, prompt: str, seed: int) -> None:
     """One checkpoint: what it is, its next-token guesses, and what it writes."""
     with st.container(border=True):
         loss = "–" if ckpt.heldout_loss is None else f"{ckpt.heldout_loss:.2f}"
-        st.markdown(f"**{ui.md_escape(ckpt.label)}**")
+        st.markdown(f"**{ui.md_escape(ui.checkpoint_label(ckpt.label))}**")
         st.caption(ui.tr("watch.ckpt_info", step=f"{ckpt.step:,}", tokens=f"{ckpt.tokens_seen:,}", loss=loss))
         lm = ui.guarded(ui.load_model, ckpt.path)
         inspection = ui.guarded(ui.inspect, prompt, (), ckpt.path) if lm is not None else None

@@ -266,6 +266,9 @@ def test_watch_it_learn_with_checkpoints(lang, two_checkpoints):
     at = open_page("watch_it_learn", lang)
     assert charts(at) == 3  # the loss curve and one set of bars per checkpoint
     assert len(at.html) == 2  # one seeded continuation per checkpoint
+    shown = [m.value for m in at.markdown]
+    # a label the recipe names is translated; another stays as written
+    assert f"**{t('checkpoint.very early', lang)}**" in shown and "**later**" in shown
     first = [h.value for h in at.html]
     at.number_input(key="watch.seed").set_value(5).run()
     check(at)
