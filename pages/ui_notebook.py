@@ -59,12 +59,6 @@ def note_trace(text: str, spans: Sequence) -> None:
     _note("trace", text, data)
 
 
-def current() -> notebook.Notebook:
-    entries = tuple((st.session_state.get(KEY_ENTRIES) or {}).values())
-    quiz = notebook.quiz_results(ui_lesson.all_lessons(), ui_lesson.scores(), ui_lesson.done())
-    return notebook.Notebook(entries=entries, quiz=quiz, lang=ui.lang(), model=ui.source())
-
-
 def _book(live: dict) -> notebook.Notebook:
     return notebook.Notebook(entries=tuple(live.get("entries", {}).values()), quiz=live.get("quiz", ()),
                              lang=live.get("lang", "en"), model=live.get("model", ""))
@@ -72,9 +66,13 @@ def _book(live: dict) -> notebook.Notebook:
 
 def sidebar() -> None:
     """The notebook's download buttons; each file is made when its button is pressed."""
-    book = current()
     live = _live()
-    live.update(entries=st.session_state.get(KEY_ENTRIES) or {}, quiz=book.quiz, lang=book.lang, model=book.model)
+    live.update(
+        entries=st.session_state.get(KEY_ENTRIES) or {},
+        quiz=notebook.quiz_results(ui_lesson.all_lessons(), ui_lesson.scores(), ui_lesson.done()),
+        lang=ui.lang(),
+        model=ui.source(),
+    )
     files = (
         ("notebook.markdown", notebook.to_markdown, "md", "text/markdown", "📝"),
         ("notebook.json", notebook.to_json, "json", "application/json", "🧾"),
