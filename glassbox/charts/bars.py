@@ -34,6 +34,18 @@ def _category_axis(title: str, names: list[str]) -> dict:
             "autorange": "reversed"}
 
 
+def _probability_frame(lab: Mapping[str, str], top: float, names: list[str]) -> dict:
+    """Axes and margins of horizontal probability bars: tokens down the side, % along the bottom,
+    and room on the right for the % beside a bar near 100% (drawn outside the axis)."""
+    return {
+        "xaxis": {
+            "title": {"text": lab["x"]}, "tickformat": TICK_PERCENT, "range": [0, min(max(top, 1e-9) * 1.25, 1.0)]
+        },
+        "yaxis": _category_axis(lab["y"], names),
+        "margin": {"l": 20, "r": 80, "t": 70 if lab["title"] else 30, "b": 20},
+    }
+
+
 def _ranked(candidates: Sequence[tuple[str, float, bool]]) -> list[tuple[int, tuple[str, float, bool]]]:
     """(index given, candidate) most likely first; ties keep the given order."""
     return sorted(enumerate(candidates), key=lambda item: -float(item[1][1]))
@@ -81,11 +93,8 @@ def next_token_bars(
         lab["title"],
         height=max(260, 40 * len(ranked) + 120),
         data=traces,
-        xaxis={"title": {"text": lab["x"]}, "tickformat": TICK_PERCENT, "range": [0, min(max(top, 1e-9) * 1.25, 1.0)]},
-        yaxis=_category_axis(lab["y"], names),
         barmode="overlay",
-        # room on the right for the % beside a bar near 100%, drawn outside the axis
-        margin={"l": 20, "r": 80, "t": 70 if lab["title"] else 30, "b": 20},
+        **_probability_frame(lab, top, names),
     )
 
 
@@ -184,11 +193,8 @@ def compare_distributions(
         lab["title"],
         height=max(300, 48 * len(merged) + 140),
         data=traces,
-        xaxis={"title": {"text": lab["x"]}, "tickformat": TICK_PERCENT, "range": [0, min(max(top, 1e-9) * 1.25, 1.0)]},
-        yaxis=_category_axis(lab["y"], names),
         barmode="group",
-        # room for the % beside a bar near 100%, drawn outside the axis
-        margin={"l": 20, "r": 80, "t": 70 if lab["title"] else 30, "b": 20},
+        **_probability_frame(lab, top, names),
     )
 
 
