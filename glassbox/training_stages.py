@@ -20,6 +20,11 @@ from glassbox.checkpoints import CARD_FILE
 PREVIOUS_FINAL_LABEL = "late"
 
 
+def _as_late(card: dict) -> dict:
+    """A final model's card, relabelled as the checkpoint it becomes when a next stage starts."""
+    return {**card, "label": PREVIOUS_FINAL_LABEL, "name": f"Tiny OLMoE ({PREVIOUS_FINAL_LABEL})"}
+
+
 def take_over(out_dir: Path, model: torch.nn.Module) -> dict:
     """Load the finished model in out_dir into `model`; keep it as a checkpoint; return its log."""
     from transformers import OlmoeForCausalLM
@@ -41,8 +46,7 @@ def take_over(out_dir: Path, model: torch.nn.Module) -> dict:
         for f in out_dir.iterdir():
             if f.is_file() and f.name not in records and not f.name.endswith(".md"):
                 shutil.copy2(f, keep / f.name)
-        card = {**card, "label": PREVIOUS_FINAL_LABEL, "name": f"Tiny OLMoE ({PREVIOUS_FINAL_LABEL})"}
-        (keep / CARD_FILE).write_text(json.dumps(card, indent=2) + "\n")
+        (keep / CARD_FILE).write_text(json.dumps(_as_late(card), indent=2) + "\n")
     return prior
 
 
@@ -61,8 +65,7 @@ def merge(prior: dict, log: dict) -> dict:
     """One log for both stages: curves and checkpoints joined, times and tokens added up."""
     earlier = prior.get("stages") or [
         stage_summary(prior["seconds"], prior["recipe"], prior.get("preset", "full"), 1, first_step(prior))]
-    late = {"label": PREVIOUS_FINAL_LABEL, "name": f"Tiny OLMoE ({PREVIOUS_FINAL_LABEL})"}
-    relabelled = [{**c, **late} if c["label"] == "final" else c for c in prior["checkpoints"]]
+    relabelled = [_as_late(c) if c["label"] == "final" else c for c in prior["checkpoints"]]
     merged = {
         **log,
         "steps": prior["steps"] + log["steps"],
