@@ -10,7 +10,7 @@ import streamlit as st
 
 from glassbox import checkpoints as training_history
 from glassbox.errors import GlassboxError
-from pages import ui, ui_lesson, ui_notebook, ui_present, ui_share
+from pages import ui, ui_lesson, ui_notebook, ui_present, ui_share, ui_text
 
 ui.page_start()
 st.set_page_config(page_title="Glass Box", page_icon="🔍", layout="wide")
@@ -92,7 +92,7 @@ def choose_model(needs_model: bool) -> None:
         st.session_state[ui.KEY_SOURCE] = wanted
         return
     if failed and failed[0] == wanted and wanted != fallback:
-        st.sidebar.error(ui.md_escape(failed[1].message(ui.lang())))
+        st.sidebar.error(ui_text.md_escape(failed[1].message(ui.lang())))
         st.session_state[ui.KEY_SOURCE] = fallback
         return
     try:
@@ -101,7 +101,7 @@ def choose_model(needs_model: bool) -> None:
         st.session_state.pop(ui.KEY_LOAD_ERROR, None)
     except GlassboxError as err:
         st.session_state[ui.KEY_LOAD_ERROR] = (wanted, err)
-        st.sidebar.error(ui.md_escape(err.message(ui.lang())))
+        st.sidebar.error(ui_text.md_escape(err.message(ui.lang())))
         if wanted != fallback:
             st.sidebar.caption(ui.tr("frame.fallback"))
         st.session_state[ui.KEY_SOURCE] = fallback
@@ -114,7 +114,7 @@ def model_status() -> None:
     st.sidebar.caption(
         ui.tr(
             "frame.status",
-            name=ui.md_escape(info.name),
+            name=ui_text.md_escape(info.name),
             layers=info.layers,
             experts=info.experts,
             k=info.experts_per_token,

@@ -9,7 +9,7 @@ import re
 import streamlit as st
 
 from glassbox import checkpoints, paths
-from pages import ui
+from pages import ui, ui_text
 
 ui.page_start()
 
@@ -60,7 +60,7 @@ def browser() -> None:
         st.warning(ui.tr("trace.module_missing"))
         return
     if not corpus.is_file():
-        st.info(ui.tr("trace.corpus_missing", path=ui.md_escape(str(corpus))))
+        st.info(ui.tr("trace.corpus_missing", path=ui_text.md_escape(str(corpus))))
         return
     stamp = corpus.stat().st_mtime
     left, right = st.columns([3, 1])
@@ -103,7 +103,7 @@ def browser() -> None:
         found_at = re.finditer(re.escape(query.strip()), text, re.IGNORECASE)
         marks = [(m.start(), m.end(), "#fde68a") for m, _ in zip(found_at, range(200), strict=False)]
     with st.container(border=True, height=400):
-        st.html(ui.highlight_html(text, marks))
+        st.html(ui_text.highlight_html(text, marks))
 
 
 st.title("ℹ️ " + ui.tr("nav.about"))

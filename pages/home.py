@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from glassbox import checkpoints, paths
-from pages import ui, ui_lesson
+from pages import ui, ui_lesson, ui_text
 
 ui.page_start()
 
@@ -55,7 +55,7 @@ if info is not None:
     st.markdown(
         ui.tr(
             "home.model_text",
-            name=ui.md_escape(info.name),
+            name=ui_text.md_escape(info.name),
             layers=info.layers,
             experts=info.experts,
             k=info.experts_per_token,

@@ -8,7 +8,7 @@ import streamlit as st
 
 from glassbox.sampling import Settings, sampling_distribution
 from glassbox.tokens import decode_bytes
-from pages import ui, ui_lesson, ui_notebook, ui_share, ui_tool, view_next
+from pages import ui, ui_lesson, ui_notebook, ui_share, ui_text, ui_tool, view_next
 
 ui.page_start()
 
@@ -52,9 +52,12 @@ def tool() -> None:
 
     text = prompt + decode_bytes([lm.token_bytes(i) for i in picked])
     if picked:
-        chips = [ui.Chip(prompt, ui.tr("next.your_prompt"), slot=0)]
-        chips += [ui.Chip(lm.token_bytes.readable(i), ui.tr("next.step", n=n), slot=2) for n, i in enumerate(picked, 1)]
-        ui.show_chips(chips)
+        chips = [ui_text.Chip(prompt, ui.tr("next.your_prompt"), slot=0)]
+        chips += [
+            ui_text.Chip(lm.token_bytes.readable(i), ui.tr("next.step", n=n), slot=2)
+            for n, i in enumerate(picked, 1)
+        ]
+        ui_text.show_chips(chips)
         left, right, _ = st.columns([1, 1, 4])
         if left.button(ui.tr("next.undo"), key=f"{NS}.undo"):
             picked.pop()
@@ -86,8 +89,8 @@ def tool() -> None:
         st.info(
             ui.tr(
                 "next.guess_result",
-                guess=ui.md_escape(guess),
-                token=ui.md_escape(token),
+                guess=ui_text.md_escape(guess),
+                token=ui_text.md_escape(token),
                 prob=f"{prob:.2%}",
                 rank=f"{rank:,}",
             ),
@@ -103,7 +106,7 @@ def tool() -> None:
     kept = [c for c in cands if c.kept][:PICK_BUTTONS]
     cols = st.columns(len(kept) + 1)
     for col, cand in zip(cols, kept, strict=False):
-        if col.button(f"{ui.md_escape(cand.text)} · {cand.prob:.0%}", key=f"{NS}.pick.{cand.id}"):
+        if col.button(f"{ui_text.md_escape(cand.text)} · {cand.prob:.0%}", key=f"{NS}.pick.{cand.id}"):
             picked.append(cand.id)
             st.rerun()
     seed = cols[-1].number_input(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from glassbox import paths
-from pages import ui
+from pages import ui, ui_text
 
 ui.page_start()
 
@@ -16,4 +16,4 @@ guide = paths.PROJECT_ROOT / "docs" / GUIDES.get(ui.lang(), GUIDES["en"])
 try:
     st.markdown(guide.read_text(encoding="utf-8"))
 except OSError:
-    st.info(ui.tr("teachers.missing", path=ui.md_escape(str(guide))))
+    st.info(ui.tr("teachers.missing", path=ui_text.md_escape(str(guide))))

@@ -1,20 +1,16 @@
 """Helpers shared by every page (not a page itself): language, the one cached model, cached
-inspection and generation, safe rendering of user text, error handling, charts with tables.
+inspection and generation, error handling, limits, and the opened training-data index.
 
 Nothing here changes the shared model: it is loaded once per source with `st.cache_resource`
-and only read. User and corpus text reaches HTML only through `chips_html`, which escapes
-every piece. Lessons and the training-data index live in `ui_lesson` and `ui_index`.
+and only read. Safe rendering of user text lives in `ui_text`, charts in `ui_chart`, lessons in
+`ui_lesson`.
 """
 
 from __future__ import annotations
 
-import html
-import importlib
-import re
 import threading
 import traceback
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +19,7 @@ import streamlit as st
 from glassbox import paths
 from glassbox.errors import GlassboxError
 from glassbox.i18n import t
+from pages.ui_text import md_escape
 
 KEY_LANG = "frame.lang"
 KEY_LANG_KEPT = "frame.lang_kept"  # a plain copy: widget state can be dropped on a page change
@@ -32,8 +29,6 @@ KEY_LOCKS = "frame.locks"  # names of the controls a teacher locked (shown read-
 KEY_REQUESTS = "limits.requests"  # this learner's RequestWindow
 LANGS = ("en", "ko")
 MAX_CHARS = 2000  # longest text a page inspects; longer input is cut with a visible note
-MD_SPECIAL = re.compile(r"[!-/:-@\[-`{-~]")  # all ASCII punctuation
-CHIP_COLOURS = ("#dbeafe", "#fde68a", "#bbf7d0", "#fbcfe8", "#ddd6fe", "#fed7aa")
 
 
 def page_start() -> None:
@@ -279,120 +274,6 @@ def checkpoint_label(label: str) -> str:
         return label
 
 
-def md_escape(text: str) -> str:
-    """User or corpus text made literal inside Markdown (labels, messages): every ASCII
-    punctuation mark is backslash-escaped, so no link, image, emphasis, colour or LaTeX."""
-    return MD_SPECIAL.sub(r"\\\g<0>", str(text)).replace("\n", " ")
-
-
-# --- safe HTML -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Chip:
-    """One token chip: its readable text, a small caption under it, a tooltip, a colour slot."""
-
-    text: str
-    caption: str = ""
-    tooltip: str = ""
-    slot: int = 0
-    muted: bool = False
-
-
-def chips_html(chips: Sequence[Chip]) -> str:
-    """Token chips as HTML; every piece of text is escaped here, so user text stays text."""
-    parts = []
-    for chip in chips:
-        colour = "#e5e7eb" if chip.muted else CHIP_COLOURS[chip.slot % len(CHIP_COLOURS)]
-        caption = f'<span style="display:block;font-size:0.7em;color:#374151">{html.escape(chip.caption)}</span>'
-        parts.append(
-            f'<span class="gb-chip" title="{html.escape(chip.tooltip, quote=True)}" '
-            f'style="display:inline-block;margin:2px;padding:2px 6px;border-radius:6px;background:{colour};'
-            f'font-family:monospace;color:#111827;text-align:center;white-space:pre">'
-            f"{html.escape(chip.text)}{caption if chip.caption else ''}</span>"
-        )
-    return '<div class="gb-chips" style="line-height:2.2">' + "".join(parts) + "</div>"
-
-
-def show_chips(chips: Sequence[Chip]) -> None:
-    st.html(chips_html(chips))
-
-
-def token_chips(tokens, text: str) -> list[Chip]:
-    """Chips for `glassbox.tokens.Token`s of `text`: id below, and for byte pieces the character."""
-    out = []
-    for i, tok in enumerate(tokens):
-        whole = text[tok.start : tok.end]
-        caption = str(tok.id)
-        if "⟨" in tok.text and whole:
-            caption = f"{tok.id} · {whole}"
-        out.append(Chip(tok.text, caption, tr("tokens.chip_tip", id=tok.id, chars=whole), slot=i))
-    return out
-
-
-# --- charts --------------------------------------------------------------------------------
-
-
-def charts_module():
-    """`glassbox.charts`, or None while it is not there."""
-    try:
-        return importlib.import_module("glassbox.charts")
-    except ImportError:
-        return None
-
-
-ROWS_TWIN = {
-    "next_token_bars": "next_token_rows",
-    "routing_heatmap": "routing_rows",
-    "compare_distributions": "compare_rows",
-}
-COLUMNS = (
-    "rank", "token", "probability", "kept", "position", "experts", "probabilities", "layer", "expert", "share",
-    "domain", "step", "train_loss", "heldout_loss", "checkpoint", "model_probability", "corpus_probability",
-    "name", "characters", "words", "tokens",
-)  # fmt: skip
-
-
-def chart(builder: str, *args: Any, key: str | None = None) -> None:
-    """A chart from `glassbox.charts` and, behind a toggle, its table twin with translated headers
-    (drawn only when asked: a table on every run would cost as much as the chart)."""
-    charts = charts_module()
-    if charts is None:
-        st.caption(tr("common.no_charts"))
-        return
-    try:
-        figure, rows = _figure(builder, *args)
-    except Exception as err:  # noqa: BLE001
-        show_error(err)
-        return
-    st.plotly_chart(figure, key=key, theme=None, config={"displaylogo": False})  # keep projector-size fonts
-    if st.toggle(tr("common.as_table"), key=f"{key or builder}.as_table"):
-        table(rows)
-
-
-@st.cache_resource(show_spinner=False, max_entries=512)
-def _figure(builder: str, *args: Any):
-    """A chart and its rows, built once per arguments (building a plotly figure takes ~50 ms;
-    the figure is only read afterwards, so every session may share it)."""
-    charts = charts_module()
-    figure = getattr(charts, builder)(*args)
-    rows = getattr(charts, ROWS_TWIN.get(builder, builder + "_rows"))(*args)
-    return figure, rows
-
-
-def table(rows: Sequence[dict]) -> None:
-    """Rows of dicts as a table, known column names translated."""
-    names = {c: tr("col." + c) for c in (rows[0] if rows else {}) if c in COLUMNS}
-    st.dataframe([{names.get(k, k): v for k, v in row.items()} for row in rows], hide_index=True)
-
-
-def chart_labels(kind: str) -> dict[str, str]:
-    """Translated labels for a chart: every key of `glassbox.charts.<KIND>_LABELS`, from `chart.<kind>.<key>`."""
-    charts = charts_module()
-    defaults = getattr(charts, kind.upper() + "_LABELS", {}) if charts else {}
-    return {k: tr(f"chart.{kind}.{k}") for k in defaults}
-
-
 def state_default(key: str, value: Any) -> None:
     """Give a widget its first value through session state (so lessons can set it later)."""
     if key not in st.session_state:
@@ -418,21 +299,3 @@ def index_stamp() -> str | None:
         return None
     manifest = read_manifest(paths.index_dir())
     return None if manifest is None else f"{manifest.get('built_at')}-{manifest.get('corpus_sha256')}"
-
-
-def highlight_html(text: str, marks: Sequence[tuple[int, int, str]], title: str = "") -> str:
-    """`text` with [start, end) ranges marked in the given colours; every piece is escaped."""
-    out, pos = [], 0
-    for start, end, colour in sorted(marks):
-        start, end = max(start, pos), min(end, len(text))
-        if start >= end:
-            continue
-        out.append(html.escape(text[pos:start]))
-        out.append(
-            f'<mark style="background:{html.escape(colour, quote=True)};padding:0 2px;border-radius:3px">'
-            f"{html.escape(text[start:end])}</mark>"
-        )
-        pos = end
-    out.append(html.escape(text[pos:]))
-    tip = f' title="{html.escape(title, quote=True)}"' if title else ""
-    return f'<div class="gb-text"{tip} style="white-space:pre-wrap;line-height:1.8">{"".join(out)}</div>'

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages import ui, ui_share
+from pages import ui, ui_share, ui_text
 
 KEY_PRESENT = "frame.present"
 KEY_PRESENT_KEPT = "frame.present_kept"  # a plain copy: widget state can be dropped on a page change
@@ -52,7 +52,7 @@ def locks_from_url() -> None:
             ui.tr(
                 "share.bad_value",
                 param="lock",
-                value=ui.md_escape(",".join(unknown)[:40]),
+                value=ui_text.md_escape(",".join(unknown)[:40]),
                 reason=ui.tr("share.bad_choice", options=", ".join(LOCKABLE)),
             ),
             icon="🔗",

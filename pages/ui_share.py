@@ -18,7 +18,7 @@ from urllib.parse import quote, urlencode
 
 import streamlit as st
 
-from pages import ui
+from pages import ui, ui_text
 
 FRAME_PARAMS = ("lang", "present", "step", "lock")
 KEY_PUBLISHED = "share.published"  # the page parameters this session last wrote
@@ -117,7 +117,8 @@ def field(param: str, key: str, parse: Callable[[str], Any], write: Callable[[An
         reason = ui.tr(bad.key, **bad.params)
         where = getattr(_run, "notices", None) or st
         where.warning(
-            ui.tr("share.bad_value", param=ui.md_escape(param), value=ui.md_escape(shown), reason=reason), icon="🔗"
+            ui.tr("share.bad_value", param=ui_text.md_escape(param), value=ui_text.md_escape(shown), reason=reason),
+            icon="🔗",
         )
 
 

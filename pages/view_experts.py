@@ -13,7 +13,7 @@ import streamlit as st
 
 from glassbox import checkpoints, paths
 from glassbox.sampling import Settings
-from pages import ui, ui_notebook, ui_share, view_next
+from pages import ui, ui_chart, ui_notebook, ui_share, view_next
 
 
 def _clamp(key: str, options: list) -> None:
@@ -49,27 +49,27 @@ def show_experts(ns: str, text: str, compare: bool = True) -> None:
     st.caption(ui.tr("experts.shape", layers=info.layers, experts=info.experts, k=info.experts_per_token))
 
     st.subheader(ui.tr("experts.heatmap", layer=layer))
-    ui.chart(
+    ui_chart.chart(
         "routing_heatmap",
         routing.probs[layer],
         routing.experts[layer],
         labels,
-        ui.chart_labels("routing"),
+        ui_chart.chart_labels("routing"),
         key=f"{ns}.heatmap",
     )
     st.subheader(ui.tr("experts.path"))
-    ui.chart(
+    ui_chart.chart(
         "token_path",
         routing.probs[:, token, :],
         routing.experts[:, token, :],
         labels[token],
-        ui.chart_labels("token_path"),
+        ui_chart.chart_labels("token_path"),
         key=f"{ns}.path",
     )
     st.subheader(ui.tr("experts.load"))
     st.caption(ui.tr("experts.load_text", even=f"{1 / info.experts:.0%}"))
     load = routing.load()
-    ui.chart("expert_load", load, ui.chart_labels("expert_load"), key=f"{ns}.load")
+    ui_chart.chart("expert_load", load, ui_chart.chart_labels("expert_load"), key=f"{ns}.load")
     ui_notebook.note_routing(text, load, st.session_state.get(f"{ns}.disabled_expert"))
     domain_usage(ns, layer)
     if compare:
@@ -88,7 +88,7 @@ def domain_usage(ns: str, layer: int) -> None:
     if any(a.ndim != 2 or layer >= a.shape[0] for a in arrays.values()):
         st.info(ui.tr("experts.domains_missing"))
         return
-    ui.chart("domain_usage", arrays, layer, ui.chart_labels("domain_usage"), key=f"{ns}.domains")
+    ui_chart.chart("domain_usage", arrays, layer, ui_chart.chart_labels("domain_usage"), key=f"{ns}.domains")
 
 
 def switch_off(ns: str, text: str, experts: int) -> None:

@@ -11,7 +11,7 @@ import numpy as np
 import streamlit as st
 
 from glassbox.sampling import Settings, keep_mask, softmax
-from pages import ui, ui_notebook, ui_share
+from pages import ui, ui_chart, ui_notebook, ui_share
 
 BARS = 12  # candidates drawn
 
@@ -90,7 +90,7 @@ def show_bars(ns: str, cands: list[Candidate], highlight: int | None = None, key
     """The bars chart (and its table) for candidates; `highlight` is a token id to mark."""
     rows = [(c.text, c.prob, c.kept) for c in cands]
     index = next((i for i, c in enumerate(cands) if c.id == highlight), None)
-    ui.chart("next_token_bars", rows, ui.chart_labels("next_token"), index, key=f"{ns}.{key}")
+    ui_chart.chart("next_token_bars", rows, ui_chart.chart_labels("next_token"), index, key=f"{ns}.{key}")
     kept = sum(c.kept for c in cands)
     if kept < len(cands):
         st.caption(ui.tr("next.cut_note", cut=len(cands) - kept, shown=len(cands)))

@@ -1,6 +1,6 @@
 """The tokens view: a text as coloured token chips with ids, counts, and the special tokens.
 
-Shared by the Tokens page and the Playground. Chips go through `ui.show_chips` (escaped).
+Shared by the Tokens page and the Playground. Chips go through `ui_text.show_chips` (escaped).
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import streamlit as st
 
 from glassbox.tokenizer import EOS_ID, EOS_TOKEN, PAD_ID, PAD_TOKEN
 from glassbox.tokens import normalise, tokenize
-from pages import ui, ui_notebook
+from pages import ui, ui_chart, ui_notebook, ui_text
 
 # The same sentence in English and Korean (our own sentences) to compare token cost.
 PAIRS: tuple[tuple[str, str], ...] = (
@@ -21,6 +21,18 @@ PAIRS: tuple[tuple[str, str], ...] = (
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
+def token_chips(tokens, text: str) -> list[ui_text.Chip]:
+    """Chips for `glassbox.tokens.Token`s of `text`: id below, and for byte pieces the character."""
+    out = []
+    for i, tok in enumerate(tokens):
+        whole = text[tok.start : tok.end]
+        caption = str(tok.id)
+        if "⟨" in tok.text and whole:
+            caption = f"{tok.id} · {whole}"
+        out.append(ui_text.Chip(tok.text, caption, ui.tr("tokens.chip_tip", id=tok.id, chars=whole), slot=i))
+    return out
+
+
 def _tokens(src: str, text: str):
     lm = ui.cached_model(src)
     return tuple(tokenize(lm.tokenizer, text, lm.token_bytes))
@@ -51,7 +63,7 @@ def show_tokens(text: str) -> None:
     cols[1].metric(ui.tr("tokens.words"), words)
     cols[2].metric(ui.tr("tokens.tokens"), n)
     cols[3].metric(ui.tr("tokens.per_word"), f"{n / words:.2f}" if words else "–")
-    ui.show_chips(ui.token_chips(tokens, text))
+    ui_text.show_chips(token_chips(tokens, text))
     ui_notebook.note_tokens(text, tokens)
     st.caption(ui.tr("tokens.legend"))
     with st.expander(ui.tr("tokens.table")):
@@ -83,8 +95,8 @@ def show_pairs(ns: str) -> None:
             tokens = tokens_of(sentence)
             with col:
                 st.markdown(f"{sentence} — **{ui.tr('tokens.pair_cost', n=len(tokens))}**")
-                ui.show_chips(ui.token_chips(tokens, sentence))
-    ui.chart("token_counts", rows, ui.chart_labels("count"), key=f"{ns}.pairs_chart")
+                ui_text.show_chips(token_chips(tokens, sentence))
+    ui_chart.chart("token_counts", rows, ui_chart.chart_labels("count"), key=f"{ns}.pairs_chart")
 
 
 def show_special() -> None:

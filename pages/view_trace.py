@@ -4,7 +4,7 @@ counter and the novelty figure. Shared by the Training data page and the Playgro
 
 The index and tracing modules are imported lazily: when either (or the built index) is
 missing, `open_or_explain` says what is missing and returns None, and the rest of the site
-keeps working. Corpus text is shown only through `ui.highlight_html` (escaped).
+keeps working. Corpus text is shown only through `ui_text.highlight_html` (escaped).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import streamlit as st
 
 from glassbox import paths
 from glassbox.errors import GlassboxError
-from pages import ui, ui_notebook, ui_share, view_next
+from pages import ui, ui_chart, ui_notebook, ui_share, ui_text, view_next
 
 LEVEL_NAMES = ("trace.level_low", "trace.level_mid", "trace.level_high")
 
@@ -38,9 +38,9 @@ def open_or_explain(ns: str, offer_build: bool = True):
     stamp = ui.index_stamp()
     if stamp is None:
         if not corpus.is_file():
-            st.warning(ui.tr("trace.corpus_missing", path=ui.md_escape(str(corpus))), icon="📭")
+            st.warning(ui.tr("trace.corpus_missing", path=ui_text.md_escape(str(corpus))), icon="📭")
             return None
-        st.warning(ui.tr("trace.index_missing", path=ui.md_escape(str(paths.index_dir()))), icon="📭")
+        st.warning(ui.tr("trace.index_missing", path=ui_text.md_escape(str(paths.index_dir()))), icon="📭")
         if offer_build and st.button(ui.tr("trace.build"), key=f"{ns}.build", type="primary"):
             bar = st.progress(0.0, text=ui.tr("trace.building"))
             done = ui.guarded(index_mod.ensure_index, lambda f, msg: bar.progress(min(max(f, 0.0), 1.0), text=msg))
@@ -89,7 +89,7 @@ def show_trace(ns: str, index, text: str) -> None:
     ui_notebook.note_trace(result.text, spans)
     lvls = levels(spans)
     marks = [(s.start, s.end, LEVEL_COLOURS[lv]) for s, lv in zip(spans, lvls, strict=True)]
-    st.html(ui.highlight_html(result.text, marks))
+    st.html(ui_text.highlight_html(result.text, marks))
     legend = " · ".join(f"{'▮' * (lv + 1)} {ui.tr(LEVEL_NAMES[lv])}" for lv in range(3))
     st.caption(ui.tr("trace.legend", n=len(spans)) + " " + legend)
 
@@ -117,10 +117,10 @@ def show_documents(span) -> None:
         level = relevance.get(doc.relevance, 0)
         with st.container(border=True):
             st.markdown(
-                f"**{ui.md_escape(doc.title or doc.doc_id)}** · {ui.md_escape(doc.domain)} · "
-                f"{ui.md_escape(doc.source)} · {ui.tr('trace.relevance')}: {ui.tr(LEVEL_NAMES[level])}"
+                f"**{ui_text.md_escape(doc.title or doc.doc_id)}** · {ui_text.md_escape(doc.domain)} · "
+                f"{ui_text.md_escape(doc.source)} · {ui.tr('trace.relevance')}: {ui.tr(LEVEL_NAMES[level])}"
             )
-            st.html(ui.highlight_html(doc.snippet, [(doc.match_start, doc.match_end, LEVEL_COLOURS[2])]))
+            st.html(ui_text.highlight_html(doc.snippet, [(doc.match_start, doc.match_end, LEVEL_COLOURS[2])]))
     with st.expander(ui.tr("common.as_table")):
         st.dataframe(
             [
@@ -140,7 +140,7 @@ def show_documents(span) -> None:
 def compare_next(ns: str, context: str) -> None:
     """What the model expects after `context` beside what followed it in the training data."""
     st.subheader(ui.tr("trace.compare"))
-    st.caption(ui.tr("trace.compare_text", context=ui.md_escape(context[-80:])))
+    st.caption(ui.tr("trace.compare_text", context=ui_text.md_escape(context[-80:])))
     lm = ui.current_model()
     inspection = ui.guarded(ui.inspect, context) if lm is not None else None
     corpus = ui.guarded(_corpus_next, ui.index_stamp(), context)
@@ -150,12 +150,12 @@ def compare_next(ns: str, context: str) -> None:
 
     model = [(c.text, c.prob) for c in view_next.candidates(lm, inspection.final_logits, Settings(), 10)]
     theirs = [(c.text, c.prob) for c in corpus.candidates]
-    ui.chart("compare_distributions", model, theirs, ui.chart_labels("compare"), key=f"{ns}.compare")
+    ui_chart.chart("compare_distributions", model, theirs, ui_chart.chart_labels("compare"), key=f"{ns}.compare")
     if corpus.suffix_tokens:
         st.caption(
             ui.tr(
                 "trace.suffix",
-                suffix=ui.md_escape(corpus.suffix_text),
+                suffix=ui_text.md_escape(corpus.suffix_text),
                 n=corpus.suffix_tokens,
                 count=corpus.suffix_count,
             )
@@ -187,4 +187,4 @@ def show_novelty(ns: str, index, text: str) -> None:
     right.metric(ui.tr("trace.novelty_longest"), ui.tr("trace.tokens_n", n=found.longest_tokens))
     if found.longest_text:
         st.caption(ui.tr("trace.longest_is"))
-        st.html(ui.highlight_html(found.longest_text, []))
+        st.html(ui_text.highlight_html(found.longest_text, []))

@@ -7,7 +7,7 @@ import streamlit as st
 
 from glassbox import checkpoints
 from glassbox.sampling import Settings
-from pages import ui, ui_lesson, ui_share, view_next
+from pages import ui, ui_chart, ui_lesson, ui_share, ui_text, view_next
 
 ui.page_start()
 
@@ -25,14 +25,14 @@ def loss_curve() -> None:
         st.info(ui.tr("watch.no_curve"))
         return
     marks = [c.step for c in ui.guarded(checkpoints.list_checkpoints) or ()]
-    ui.chart(
+    ui_chart.chart(
         "loss_curve",
         list(curve.steps),
         list(curve.train_loss),
         list(curve.heldout_steps),
         list(curve.heldout_loss),
         marks,
-        ui.chart_labels("loss"),
+        ui_chart.chart_labels("loss"),
         key=f"{NS}.loss",
     )
     st.caption(ui.tr("watch.curve_text"))
@@ -42,7 +42,7 @@ def checkpoint_card(ckpt, prompt: str, seed: int) -> None:
     """One checkpoint: what it is, its next-token guesses, and what it writes."""
     with st.container(border=True):
         loss = "–" if ckpt.heldout_loss is None else f"{ckpt.heldout_loss:.2f}"
-        st.markdown(f"**{ui.md_escape(ui.checkpoint_label(ckpt.label))}**")
+        st.markdown(f"**{ui_text.md_escape(ui.checkpoint_label(ckpt.label))}**")
         st.caption(ui.tr("watch.ckpt_info", step=f"{ckpt.step:,}", tokens=f"{ckpt.tokens_seen:,}", loss=loss))
         lm = ui.guarded(ui.load_model, ckpt.path)
         inspection = ui.guarded(ui.inspect, prompt, (), ckpt.path) if lm is not None else None
@@ -53,7 +53,8 @@ def checkpoint_card(ckpt, prompt: str, seed: int) -> None:
         written = ui.guarded(ui.generate, prompt, NEW_TOKENS, seed=seed, src=ckpt.path)
         if written is not None:
             st.markdown("**" + ui.tr("watch.writes") + "**")
-            st.html(ui.highlight_html(written.full_text, [(len(written.prompt), len(written.full_text), "#fde68a")]))
+            marks = [(len(written.prompt), len(written.full_text), "#fde68a")]
+            st.html(ui_text.highlight_html(written.full_text, marks))
 
 
 def tool() -> None:
