@@ -62,8 +62,11 @@ PRESETS: dict[str, Recipe] = {
 # Second stages: from the finished first stage, a fresh optimizer, a re-warmed and again decaying rate.
 PRESETS["full-more"] = replace(PRESETS["full"], steps=2000, lr=2e-3, warmup=100, min_lr_ratio=0.05, seed=1235,
                                checkpoints=(), continues="full")
+# A third stage: new windows again, a gentler re-warm (the second stage's 2e-3 cost ~800 steps to recover).
+PRESETS["full-third"] = replace(PRESETS["full-more"], lr=1.2e-3, warmup=50, seed=1236, continues="full-more")
 PRESETS["quick-more"] = replace(PRESETS["quick"], steps=20, lr=5e-3, warmup=2, seed=1235, checkpoints=(),
                                 continues="quick")
+PRESETS["quick-third"] = replace(PRESETS["quick-more"], lr=3e-3, seed=1236, continues="quick-more")
 
 
 @dataclass(frozen=True)

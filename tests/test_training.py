@@ -189,6 +189,33 @@ def test_a_second_stage_goes_on_from_the_first(quick_run, fixture_corpus, tmp_pa
     assert "--preset quick`" in card and "--preset quick-more`" in card and f"{n + 1}–{n + more.steps}" in card
 
 
+def test_a_third_stage_goes_on_from_the_second(quick_run, fixture_corpus, tmp_path):
+    import shutil
+
+    from glassbox.checkpoints import list_checkpoints
+
+    out = tmp_path / "three-stages"
+    shutil.copytree(quick_run[0], out)
+    second = train(fixture_corpus, out, PRESETS["quick-more"], preset="quick-more", progress=False)
+    log = train(fixture_corpus, out, PRESETS["quick-third"], preset="quick-third", progress=False)
+    n, m = second["steps"][-1], PRESETS["quick-third"].steps
+    assert log["steps"] == list(range(1, n + m + 1)) and log["train_loss"][:n] == second["train_loss"]
+    assert [(s["preset"], s["first_step"], s["last_step"]) for s in log["stages"]] == [
+        ("quick", 1, PRESETS["quick"].steps),
+        ("quick-more", PRESETS["quick"].steps + 1, n),
+        ("quick-third", n + 1, n + m),
+    ]
+    assert log["tokens_seen"] == sum(s["tokens"] for s in log["stages"])
+    kept = [(c.label, c.step) for c in list_checkpoints(out)]
+    assert kept[-3:] == [("late", PRESETS["quick"].steps), ("late", n), ("final", n + m)]
+
+
+def test_the_cli_names_every_preset():
+    from glassbox.training_cli import STAGES
+
+    assert set(STAGES) == set(PRESETS)
+
+
 def test_a_second_stage_needs_a_finished_first(fixture_corpus, tmp_path):
     with pytest.raises(FileNotFoundError, match="no finished run"):
         train(fixture_corpus, tmp_path / "empty", PRESETS["quick-more"], preset="quick-more", progress=False)
