@@ -92,6 +92,19 @@ def test_next_token_distributions_are_proper(tiny_lm):
         assert 0 < sum(probs) <= 1 + 1e-9
 
 
+def test_every_position_agrees_with_the_models_own_forward(tiny_lm):
+    """Inspection computes the output layer itself (from a transposed copy of its weights): the
+    guesses at every position are those of transformers' own forward pass."""
+    result = inspect_text(tiny_lm, TEXTS["korean"], top_k=5)
+    ids = [t.id for t in result.tokens]
+    with torch.no_grad():
+        logits = tiny_lm.model(input_ids=torch.tensor([ids])).logits[0, :, : tiny_lm.info.vocab_size].double()
+    values, order = torch.topk(torch.softmax(logits, dim=-1), 5)
+    assert np.array_equal(result.top_ids, order.numpy())
+    np.testing.assert_allclose(result.top_probs, values.numpy(), rtol=1e-5)
+    np.testing.assert_allclose(result.final_logits, logits[-1].numpy(), rtol=1e-5, atol=1e-6)
+
+
 @pytest.mark.parametrize("name", list(TEXTS))
 def test_offsets_cover_text_and_slice_back(tiny_lm, name):
     text = normalise(TEXTS[name])
