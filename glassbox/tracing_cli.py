@@ -13,7 +13,7 @@ from pathlib import Path
 
 
 def _open(args: argparse.Namespace):
-    from glassbox.index import open_index
+    from glassbox.corpus_index import open_index
 
     return open_index(Path(args.index) if args.index else None)
 
@@ -41,7 +41,7 @@ def cmd_count(args: argparse.Namespace) -> int:
         got = HostedIndex(url=args.url, index=args.hosted_index).count(args.phrase)
         emit(got.to_json(), args.json, f"{got.count:,}{' (approx.)' if got.approx else ''}  {args.phrase!r}")
         return 0
-    from glassbox.trace import phrase_count
+    from glassbox.ngrams import phrase_count
 
     got = phrase_count(_open(args), args.phrase)
     human = f"{got.count:,}  {' '.join(got.tokens)}  (as typed, without a leading space: {got.as_typed:,})"
@@ -59,7 +59,7 @@ def cmd_ngram(args: argparse.Namespace) -> int:
         rows = [f"  {c.prob:6.1%}  {c.count:>10,}  {c.token}" for c in got.candidates]
         emit(got.to_json(), args.json, "\n".join([f"after {got.longest_suffix!r} ({got.suffix_len} tokens):", *rows]))
         return 0
-    from glassbox.trace import next_token_distribution
+    from glassbox.ngrams import next_token_distribution
 
     got = next_token_distribution(_open(args), args.context, top=args.top)
     head = f"after {got.suffix_text or '(nothing)'} — {got.suffix_tokens} tokens, seen {got.suffix_count:,} times:"
@@ -70,7 +70,7 @@ def cmd_ngram(args: argparse.Namespace) -> int:
 
 def cmd_novelty(args: argparse.Namespace) -> int:
     from glassbox.cli import emit, read_text
-    from glassbox.trace import novelty
+    from glassbox.ngrams import novelty
 
     got = novelty(_open(args), read_text(args), n=args.n)
     human = (

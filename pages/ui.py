@@ -286,7 +286,7 @@ def state_default(key: str, value: Any) -> None:
 @st.cache_resource(show_spinner=False, max_entries=4)
 def cached_index(folder: str, build: str):
     """The opened corpus index for one build of `folder` (shared read-only by all sessions)."""
-    from glassbox.index import open_index
+    from glassbox.corpus_index import open_index
 
     return open_index(Path(folder))
 

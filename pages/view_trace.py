@@ -2,7 +2,7 @@
 the documents holding them, the model's next-token guesses beside the corpus's, a phrase
 counter and the novelty figure. Shared by the Training data page and the Playground.
 
-The index and tracing modules are imported lazily: when either (or the built index) is
+The index, tracing and n-gram modules are imported lazily: when one (or the built index) is
 missing, `open_or_explain` says what is missing and returns None, and the rest of the site
 keeps working. Corpus text is shown only through `ui_text.highlight_html` (escaped).
 """
@@ -22,7 +22,7 @@ LEVEL_NAMES = ("trace.level_low", "trace.level_mid", "trace.level_high")
 
 def _modules():
     try:
-        return importlib.import_module("glassbox.index"), importlib.import_module("glassbox.trace")
+        return tuple(importlib.import_module(f"glassbox.{name}") for name in ("index", "trace", "ngrams"))
     except ImportError:
         return None
 
@@ -33,7 +33,7 @@ def open_or_explain(ns: str, offer_build: bool = True):
     if modules is None:
         st.warning(ui.tr("trace.module_missing"), icon="🧩")
         return None
-    index_mod, _ = modules
+    index_mod, _, _ = modules
     corpus = paths.corpus_path()
     stamp = ui.index_stamp()
     if stamp is None:
@@ -56,14 +56,14 @@ def open_or_explain(ns: str, offer_build: bool = True):
 
 @st.cache_data(show_spinner=False, max_entries=128)
 def _trace(stamp: str, text: str):
-    _, trace_mod = _modules()
+    _, trace_mod, _ = _modules()
     return trace_mod.trace(ui.cached_index(str(paths.index_dir()), stamp), text)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def _corpus_next(stamp: str, context: str):
-    _, trace_mod = _modules()
-    return trace_mod.next_token_distribution(ui.cached_index(str(paths.index_dir()), stamp), context)
+    *_, ngrams_mod = _modules()
+    return ngrams_mod.next_token_distribution(ui.cached_index(str(paths.index_dir()), stamp), context)
 
 
 def levels(spans) -> list[int]:
@@ -164,11 +164,11 @@ def compare_next(ns: str, context: str) -> None:
 
 def phrase_counter(ns: str, index) -> None:
     """How often a phrase occurs in the training corpus."""
-    _, trace_mod = _modules()
+    *_, ngrams_mod = _modules()
     phrase = st.text_input(ui.tr("trace.phrase"), key=f"{ns}.phrase", max_chars=200, persist_state="session")
     if not phrase or not phrase.strip():
         return
-    counted = ui.guarded(trace_mod.phrase_count, index, phrase)
+    counted = ui.guarded(ngrams_mod.phrase_count, index, phrase)
     if counted is None:
         return
     st.metric(ui.tr("trace.phrase_count"), f"{counted.count:,}")
@@ -177,9 +177,9 @@ def phrase_counter(ns: str, index) -> None:
 
 def show_novelty(ns: str, index, text: str) -> None:
     """Share of the text covered by long verbatim matches, and the longest one."""
-    _, trace_mod = _modules()
+    *_, ngrams_mod = _modules()
     n = st.slider(ui.tr("trace.novelty_n"), 2, 32, 8, key=f"{ns}.novelty_n", persist_state="session")
-    found = ui.guarded(trace_mod.novelty, index, text, int(n))
+    found = ui.guarded(ngrams_mod.novelty, index, text, int(n))
     if found is None:
         return
     left, right = st.columns(2)

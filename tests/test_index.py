@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from glassbox import index as gi
+from glassbox.corpus_index import open_index
 from glassbox.errors import GlassboxError
 
 # (id, domain, split, text): three domains, shared phrases across documents and domains, one Korean text.
@@ -70,7 +71,7 @@ def fixture_index(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def index(fixture_index):
-    return gi.open_index(fixture_index[1])
+    return open_index(fixture_index[1])
 
 
 @pytest.fixture(scope="session")
@@ -166,7 +167,7 @@ def test_concurrent_queries_agree_with_sequential_ones(index, train_tokens):
 
 def test_missing_index_names_the_rebuild_command(tmp_path):
     with pytest.raises(GlassboxError) as err:
-        gi.open_index(tmp_path / "nothing")
+        open_index(tmp_path / "nothing")
     assert err.value.code == "index_missing"
     assert "glassbox build index" in err.value.message("en") and "glassbox build index" in err.value.message("ko")
 
@@ -186,7 +187,7 @@ def test_corrupt_index_is_a_clear_error(fixture_index, tmp_path, damage):
     else:
         suffix_array.unlink()
     with pytest.raises(GlassboxError) as err:
-        gi.open_index(copy)
+        open_index(copy)
     assert err.value.code == "index_corrupt"
     assert "glassbox build index" in err.value.message("en")
     assert str(copy) in err.value.message("ko")
@@ -220,11 +221,11 @@ def test_ensure_index_rebuilds_when_the_corpus_changes(tmp_path):
     assert [f for f, _ in calls] == sorted(f for f, _ in calls)
     assert gi.ensure_index(corpus=corpus, dest=folder) == first  # unchanged: no rebuild
     phrase = " lanterns beside the quarry"
-    assert gi.open_index(folder).count_ids(gi.open_index(folder).tokenize(phrase)) == 0
+    assert open_index(folder).count_ids(open_index(folder).tokenize(phrase)) == 0
     write_corpus(corpus, DOCS[:4] + [("new", "novels", "train", "Two owls hung lanterns beside the quarry.")])
     assert gi.index_status(corpus, folder) == "stale"
     second = gi.ensure_index(corpus=corpus, dest=folder)
     assert second.documents == 5 and second.corpus_sha256 != first.corpus_sha256
-    fresh = gi.open_index(folder)
+    fresh = open_index(folder)
     assert fresh.count_ids(fresh.tokenize(phrase)) == 1
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith("ngram")] == ["ngram"]

@@ -201,9 +201,9 @@ def test_experts(lang):
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_training_data_with_index(lang):
-    from glassbox.index import open_index
+    from glassbox.corpus_index import open_index
+    from glassbox.ngrams import count
     from glassbox.paths import index_dir
-    from glassbox.trace import count
 
     at = open_page("training_data", lang)
     at.text_area(key="trace.text").input("Light came to the valley, and the cat sat on the mat. " + INJECTION).run()

@@ -10,9 +10,10 @@ import pytest
 from test_index import DOCS, build_fixture_index, naive_count
 
 from glassbox import cli
+from glassbox import ngrams as gn
 from glassbox import trace as gt
+from glassbox.corpus_index import open_index
 from glassbox.errors import GlassboxError
-from glassbox.index import open_index
 
 TEXTS = {d[0]: d[3] for d in DOCS if d[2] == "train"}
 DOMAIN = {d[0]: d[1] for d in DOCS}
@@ -167,22 +168,22 @@ def test_text_without_matches_and_empty_text(index):
 
 def test_phrase_counts_use_the_word_start_form(index, train_tokens):
     for phrase in ["the old gate", "candle burns low", "morning light", "purple harbor"]:
-        got = gt.phrase_count(index, phrase)
-        assert got.count == naive_count(train_tokens, index.tokenize(" " + phrase)) == gt.count(index, phrase)
+        got = gn.phrase_count(index, phrase)
+        assert got.count == naive_count(train_tokens, index.tokenize(" " + phrase)) == gn.count(index, phrase)
         assert got.as_typed == naive_count(train_tokens, index.tokenize(phrase))
-    assert gt.count(index, "the old gate") == 1 and gt.count(index, "purple harbor") == 0
-    capital = gt.phrase_count(index, "The old gate")  # mid-text in nv2, at the very start of nv1
+    assert gn.count(index, "the old gate") == 1 and gn.count(index, "purple harbor") == 0
+    capital = gn.phrase_count(index, "The old gate")  # mid-text in nv2, at the very start of nv1
     assert (capital.word_start, capital.as_typed) == (1, 1)
-    mara = gt.phrase_count(index, "Mara")  # nv1, nv3 mid-sentence; nv2 opens with it
+    mara = gn.phrase_count(index, "Mara")  # nv1, nv3 mid-sentence; nv2 opens with it
     assert (mara.count, mara.as_typed) == (2, 1)
 
 
 def test_next_token_distribution_is_the_infinigram_one(index, train_tokens):
-    got = gt.next_token_distribution(index, "Yesterday the harbor will carry our", top=5)
+    got = gn.next_token_distribution(index, "Yesterday the harbor will carry our", top=5)
     assert got.suffix_text == "␣harbor␣will␣carry␣our" and got.suffix_tokens == 4  # " the harbor" never occurs
     assert [(c.text, c.count) for c in got.candidates] == [("␣grain", 2)]
     assert got.candidates[0].prob == pytest.approx(1.0)
-    wide = gt.next_token_distribution(index, "burns low in the", top=50)
+    wide = gn.next_token_distribution(index, "burns low in the", top=50)
     suffix = index.tokenize(" burns low in the")
     assert wide.suffix_count == naive_count(train_tokens, suffix)
     for c in wide.candidates:
@@ -191,14 +192,14 @@ def test_next_token_distribution_is_the_infinigram_one(index, train_tokens):
 
 
 def test_novelty(index):
-    copied = gt.novelty(index, TEXTS["nv1"], n=8)
+    copied = gn.novelty(index, TEXTS["nv1"], n=8)
     assert copied.share == 1.0 and copied.longest_text == TEXTS["nv1"]
-    fresh = gt.novelty(index, "Zebra quilts overheat beside violet herons.", n=4)
+    fresh = gn.novelty(index, "Zebra quilts overheat beside violet herons.", n=4)
     assert fresh.share == 0.0 and fresh.covered_tokens == 0 and fresh.longest_tokens < 4
-    part = gt.novelty(index, "We all know the harbor will carry our grain to distant towns, sadly.", n=4)
+    part = gn.novelty(index, "We all know the harbor will carry our grain to distant towns, sadly.", n=4)
     assert 0 < part.share < 1 and "harbor will carry our grain to distant towns" in part.longest_text
     with pytest.raises(GlassboxError):
-        gt.novelty(index, "x", n=0)
+        gn.novelty(index, "x", n=0)
 
 
 def test_cli_prints_the_same_json(index, capsys):
