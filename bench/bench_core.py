@@ -77,28 +77,21 @@ def main() -> None:
         with torch.inference_mode():
             lm.model(input_ids=input_ids, use_cache=False)
 
-    def own_forward():  # the same pass through glassbox.olmoe.forward (its own output-layer layout), no capture
-        olmoe.forward(lm.model, input_ids)
-
     def captured_forward():
         with olmoe.capture_routing():
             olmoe.forward(lm.model, input_ids)
 
     t = interleaved({
         "plain": plain_forward,
-        "own": own_forward,
         "captured": captured_forward,
         "inspect": lambda: inspect_text(lm, text, top_k=10),
         "records": lambda: inspect_text(lm, text, top_k=10).next_token,
     }, args.repeats)
     plain = t["plain"]
     print(f"plain forward      {plain * 1000:8.1f} ms")
-    print(f"glassbox forward   {t['own'] * 1000:8.1f} ms   ratio {t['own'] / plain:.3f}x"
-          "  (olmoe.forward: the output layer from its transposed copy)")
     print(f"forward + routing  {t['captured'] * 1000:8.1f} ms   ratio {t['captured'] / plain:.3f}x"
           "  (routing capture alone)")
     print(f"inspect_text       {t['inspect'] * 1000:8.1f} ms   overhead {t['inspect'] / plain:.3f}x  (target <= 1.15x)")
-    print(f"  vs glassbox forward {t['inspect'] / t['own']:.3f}x  (what capture, softmax and top-k add to that pass)")
     print(f"  + all records    {t['records'] * 1000:8.1f} ms   overhead {t['records'] / plain:.3f}x"
           f"  (next-token records of all {len(ids)} positions built too)")
 

@@ -89,7 +89,6 @@ def load_model(source: str | Path, device: str | None = None) -> LoadedModel:
     model.to(dev)
     model.eval()
     olmoe.install_routing_hooks(model)
-    olmoe.keep_output_layout(model)
     card = read_card(path) if is_folder else {"trained": True}
     info = ModelInfo(
         name=card.get("name") or (path.name if is_folder else source),

@@ -81,35 +81,16 @@ def capture_routing(disabled: frozenset[int] = frozenset()):
         _local.capture = previous
 
 
-def keep_output_layout(model: OlmoeForCausalLM) -> None:
-    """Keep a transposed, contiguous copy of the output layer's weights (once per model, at load).
-
-    A full text's pass multiplies every position by all of them; in this layout the CPU does
-    it about 5% faster, with the same numbers, and for a small model that layer is most of the
-    pass. The copy is made once and only read, like the model.
-    """
-    if getattr(model, "_glassbox_output_t", None) is None:
-        with torch.no_grad():
-            model._glassbox_output_t = model.lm_head.weight.detach().t().contiguous()
-
-
 @torch.inference_mode()
 def forward(model: OlmoeForCausalLM, input_ids: torch.Tensor, cache=None, last_only: bool = False):
-    """One forward pass; returns (logits (batch, tokens, vocab), cache for the next step).
-
-    This is `OlmoeForCausalLM.forward` without a loss: the decoder stack, then the output layer
-    (through the copy `keep_output_layout` made, when there is one, for a whole text).
-    """
-    body = model.model(input_ids=input_ids, cache=cache, use_cache=cache is not None)
-    hidden = body.last_hidden_state
-    output_t = getattr(model, "_glassbox_output_t", None)
-    if last_only:
-        logits = model.lm_head(hidden[:, -1:])
-    elif output_t is None:
-        logits = model.lm_head(hidden)
-    else:
-        logits = torch.matmul(hidden, output_t)
-    return logits, body.cache
+    """One forward pass; returns (logits (batch, tokens, vocab), cache for the next step)."""
+    out = model(
+        input_ids=input_ids,
+        cache=cache,
+        use_cache=cache is not None,
+        logits_to_keep=1 if last_only else 0,
+    )
+    return out.logits, out.cache
 
 
 def new_cache(model: OlmoeForCausalLM):

@@ -93,8 +93,8 @@ def test_next_token_distributions_are_proper(tiny_lm):
 
 
 def test_every_position_agrees_with_the_models_own_forward(tiny_lm):
-    """Inspection computes the output layer itself (from a transposed copy of its weights): the
-    guesses at every position are those of transformers' own forward pass."""
+    """The guesses at every position (top tokens and probabilities, after the in-place softmax and
+    the block-wise top-k) are those of transformers' own forward pass, recomputed here in float64."""
     result = inspect_text(tiny_lm, TEXTS["korean"], top_k=5)
     ids = [t.id for t in result.tokens]
     with torch.no_grad():
