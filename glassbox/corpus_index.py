@@ -16,7 +16,7 @@ import numpy as np
 
 from glassbox import paths
 from glassbox.errors import GlassboxError
-from glassbox.index import BM25_DIR, FILES, REBUILD, _info, check_location, read_manifest
+from glassbox.index import BM25_DIR, FILES, REBUILD, check_location, info_from_manifest, read_manifest
 from glassbox.tokenizer import EOS_ID
 
 
@@ -59,7 +59,7 @@ class CorpusIndex:
         from glassbox.tokens import TokenBytes
 
         self.folder = folder
-        self.info = _info(manifest)
+        self.info = info_from_manifest(manifest)
         self.tokenizer = load_tokenizer()
         self.token_bytes = TokenBytes(self.tokenizer)
         self._backend = self.tokenizer.backend_tokenizer

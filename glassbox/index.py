@@ -227,7 +227,8 @@ def read_manifest(folder: Path | None = None) -> dict | None:
     return manifest if isinstance(manifest, dict) and manifest.get("format") == FORMAT else None
 
 
-def _info(manifest: dict) -> IndexInfo:
+def info_from_manifest(manifest: dict) -> IndexInfo:
+    """The IndexInfo a manifest describes."""
     return IndexInfo(**{k: manifest[k] for k in IndexInfo.__dataclass_fields__})
 
 
@@ -252,7 +253,7 @@ def ensure_index(
     with _BUILD_LOCK:
         status = index_status(corpus, dest)
         if status == "ready":
-            return _info(read_manifest(dest))  # type: ignore[arg-type]
+            return info_from_manifest(read_manifest(dest))  # type: ignore[arg-type]
         report = _reporter(progress)
         report(0.0, "Building the corpus index" if status == "missing" else "The corpus changed: rebuilding")
         return build_index(corpus, dest, progress=progress if progress is not None else False)
