@@ -109,6 +109,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "There are no lessons in '{lang}'. Lessons exist in: {languages}.",
         "ko": "'{lang}' 언어로 된 수업은 없습니다. 지금 있는 언어: {languages}.",
     },
+    "ladder_unfit": {
+        "en": "The anthology ladder does not fit this corpus (passage {passage}: {detail}). "
+        "Rebuild it with `glassbox build ladder`, then build the corpus again.",
+        "ko": "선집 사다리가 이 말뭉치와 맞지 않습니다(구절 {passage}: {detail}). "
+        "`glassbox build ladder` 로 다시 만든 뒤 말뭉치를 다시 만드세요.",
+    },
     "corpus_missing": {
         "en": "No corpus at {path}. Build it first: python -m glassbox build corpus",
         "ko": "{path} 에 코퍼스가 없습니다. 먼저 만드세요: python -m glassbox build corpus",

