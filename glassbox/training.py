@@ -23,8 +23,8 @@ import numpy as np
 import torch
 
 from glassbox import olmoe
-from glassbox.output_loss import fast_step_loss
 from glassbox.model import save_model
+from glassbox.output_loss import fast_step_loss
 
 
 @dataclass(frozen=True)
