@@ -79,20 +79,23 @@ def generate(
     capture: bool = True,
     stop_at_eos: bool = True,
 ) -> Generation:
-    """Generate up to `max_new_tokens` tokens after `prompt`, recording every step."""
+    """Generate up to `max_new_tokens` tokens after `prompt`, recording every step.
+
+    The model reads `lm.document_start` before the prompt, as it read a document start in training.
+    """
     settings = (settings or Settings()).check()
     if not (1 <= max_new_tokens <= MAX_NEW_TOKENS):
         raise GlassboxError("bad_setting", name="max new tokens", rule=f"1 to {MAX_NEW_TOKENS}", value=max_new_tokens)
     prompt, ids = check_text(lm, prompt)
-    room = lm.info.context - len(ids)
+    room = lm.info.context - len(lm.document_start) - len(ids)
     if room < 1:
-        raise GlassboxError("text_too_long", tokens=len(ids), limit=lm.info.context - 1)
+        raise GlassboxError("text_too_long", tokens=len(ids), limit=lm.info.context - len(lm.document_start) - 1)
     max_new_tokens = min(max_new_tokens, room)
     rng = torch.Generator().manual_seed(seed)  # sampling runs on the CPU: same seed, same text
     vocab = lm.info.vocab_size
     eos = lm.tokenizer.eos_token_id
     cache = olmoe.new_cache(lm.model)
-    step_input = torch.tensor([ids], device=lm.device)
+    step_input = torch.tensor([[*lm.document_start, *ids]], device=lm.device)
     pieces: list[bytes] = []
     steps: list[Step] = []
     stopped = "length"

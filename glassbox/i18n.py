@@ -113,6 +113,9 @@ EN: dict[str, str] = {
     "tokens.special": "Special tokens",
     "tokens.special_text": "Some tokens are never typed: they are signals for the model.",
     "tokens.eos": "end of a document: training texts are separated by it, and generation stops at it",
+    "tokens.document_start": "Your text is read as the start of a document: the built-in model first reads one "
+    "`<|endoftext|>`, just as every training document came right after one, then your tokens. That token is "
+    "not one of yours, so it is not shown or counted above, and no chart includes it.",
     "tokens.pad": "padding: fills empty places when texts of different lengths are processed together",
     # chart labels (filled into glassbox.charts; {token} and {layer} are filled there)
     "chart.next_token.title": "Next-token probabilities",
@@ -401,6 +404,9 @@ KO: dict[str, str] = {
     "tokens.special": "특수 토큰",
     "tokens.special_text": "직접 입력하지는 않지만 모델에게 신호를 주는 토큰도 있습니다.",
     "tokens.eos": "문서의 끝: 학습용 글 사이를 구분하고, 글을 생성하다가 이 토큰이 나오면 멈춥니다",
+    "tokens.document_start": "입력한 글은 문서의 시작으로 읽힙니다. 내장 모델은 먼저 `<|endoftext|>` 하나를 읽고 "
+    "나서 내 토큰을 읽습니다. 학습할 때 모든 문서가 이 토큰 바로 뒤에 왔기 때문입니다. 이 토큰은 내 토큰이 "
+    "아니므로 위에 보이지도, 세어지지도 않고, 어떤 차트에도 들어가지 않습니다.",
     "tokens.pad": "채움: 길이가 다른 글을 한꺼번에 처리할 때 빈자리를 메웁니다",
     "chart.next_token.title": "다음 토큰 확률",
     "chart.next_token.x": "확률",

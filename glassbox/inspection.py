@@ -128,13 +128,17 @@ class Inspection:
 
 
 def check_text(lm: LoadedModel, text: str) -> tuple[str, list[int]]:
-    """The NFC text and its token ids, or a GlassboxError for empty or too-long text."""
+    """The NFC text and its token ids, or a GlassboxError for empty or too-long text.
+
+    The limit leaves room for the document start the model reads first (`lm.document_start`).
+    """
     text = normalise(text)
     if not text.strip():
         raise GlassboxError("text_empty")
     ids = lm.tokenizer(text, add_special_tokens=False)["input_ids"]
-    if len(ids) > lm.info.context:
-        raise GlassboxError("text_too_long", tokens=len(ids), limit=lm.info.context)
+    limit = lm.info.context - len(lm.document_start)
+    if len(ids) > limit:
+        raise GlassboxError("text_too_long", tokens=len(ids), limit=limit)
     return text, ids
 
 
@@ -192,14 +196,17 @@ def inspect_text(
 ) -> Inspection:
     """Tokens, next-token distributions and routing of `text` from one forward pass.
 
-    `disabled_experts` switches experts off (in every layer) for this pass only.
+    The model reads `lm.document_start` first, as in training; it is left out of the tokens,
+    offsets, distributions and routing returned. `disabled_experts` switches experts off (in
+    every layer) for this pass only.
     """
     text, ids = check_text(lm, text)
-    input_ids = torch.tensor([ids], device=lm.device)
+    skip = len(lm.document_start)
+    input_ids = torch.tensor([[*lm.document_start, *ids]], device=lm.device)
     with olmoe.capture_routing(frozenset(disabled_experts)) as capture:
         logits, _ = olmoe.forward(lm.model, input_ids)
     vocab = lm.info.vocab_size
-    scores = logits[0].float().cpu()  # (tokens, rows of the output layer)
+    scores = logits[0, skip:].float().cpu()  # (tokens, rows of the output layer)
     final_logits = scores[-1, :vocab].numpy().copy()
     with torch.inference_mode():  # the forward's output is an inference tensor, changed in place
         values, order = top_probabilities(scores, vocab, top_k, temperature)
@@ -208,7 +215,7 @@ def inspect_text(
         tokens=tuple(tokens_from_ids(ids, text, lm.token_bytes)),
         top_ids=order.numpy(),
         top_probs=values.numpy(),
-        routing=routing_from_capture(capture),
+        routing=routing_from_capture(capture, slice(skip, None)),
         final_logits=final_logits,
         temperature=temperature,
         model=lm.info,

@@ -31,6 +31,8 @@ class LoadedModel:
     tokenizer: object
     token_bytes: TokenBytes
     info: ModelInfo
+    # token ids read before a learner's text, as training read a document start (see document_start)
+    document_start: tuple[int, ...] = ()
 
     @property
     def device(self) -> torch.device:
@@ -104,7 +106,19 @@ def load_model(source: str | Path, device: str | None = None) -> LoadedModel:
         trained=bool(card.get("trained", True)),
         device=str(dev),
     )
-    return LoadedModel(model=model, tokenizer=tokenizer, token_bytes=TokenBytes(tokenizer), info=info)
+    return LoadedModel(model=model, tokenizer=tokenizer, token_bytes=TokenBytes(tokenizer), info=info,
+                       document_start=document_start(tokenizer, card))
+
+
+def document_start(tokenizer, card: dict) -> tuple[int, ...]:
+    """The ids a document starts with: the tokenizer's own bos_token where it has one (the full-size
+    OLMoE's config says), else the token the model card names (the Tiny OLMoE saw `<|endoftext|>`
+    before every document but the first), else none."""
+    name = getattr(tokenizer, "bos_token", None) or card.get("document_start")
+    if not name:
+        return ()
+    token_id = tokenizer.convert_tokens_to_ids(name)
+    return () if token_id is None or token_id == getattr(tokenizer, "unk_token_id", None) else (int(token_id),)
 
 
 def _short(err: Exception) -> str:

@@ -108,3 +108,4 @@ def show_special() -> None:
         ],
         hide_index=True,
     )
+    st.caption(ui.tr("tokens.document_start"))
