@@ -68,6 +68,7 @@ def model_card(log: dict, evaluation: dict | None, model_dir: Path) -> str:
                    [[p["name"], "yes" if p["reproduced"] else f"no ({p['matched_tokens']}/8)",
                      repr(p["produced"]), repr(p["expected"])] for p in ev["memorisation"]]),
             "",
+            *_memorisation(ev),
         ]
     parts += [
         "## Known limits",
@@ -79,6 +80,34 @@ def model_card(log: dict, evaluation: dict | None, model_dir: Path) -> str:
         "",
     ]
     return "\n".join(parts)
+
+
+def _memorisation(ev: dict) -> list[str]:
+    """The anthology passages recited per rung of copies (and per checkpoint), and the document start."""
+    if not ev.get("memorisation_by_rung"):
+        return []
+    lines = ["Memorisation by copies in the training data: the model reads a passage's first 12 tokens and "
+             "greedy-decodes 8; it recites the passage when all 8 are the passage's own "
+             "(`glassbox eval`, one entry per anthology passage in `eval.json`).", "",
+             _table(["copies", "passages", "recited"],
+                    [[r["copies"], r["passages"], f"{r['recited']} ({100 * r['share']:.0f}%)"]
+                     for r in ev["memorisation_by_rung"]]), ""]
+    if ev.get("memorisation_by_checkpoint"):
+        copies = [r["copies"] for r in ev["memorisation_by_rung"]]
+        rows = []
+        for c in ev["memorisation_by_checkpoint"]:
+            shares = {r["copies"]: f"{100 * r['share']:.0f}%" for r in c["rungs"]}
+            rows.append([c["label"], c["step"], *[shares.get(n, "") for n in copies]])
+        lines += ["Share recited over training:", "",
+                  _table(["checkpoint", "step", *[f"{n} copies" for n in copies]], rows), ""]
+    effect = ev.get("document_start_effect")
+    if effect:
+        lines += ["## Document start",
+                  "Every prompt is read the way training read a document start: after one `<|endoftext|>` "
+                  "(the token between training documents; the tokenizer has no bos token). The site does not "
+                  f"show it as a learner's token. Measured: {effect['with']} of {effect['passages']} anthology "
+                  f"passages recited with it, {effect['without']} without.", ""]
+    return lines
 
 
 def _threads(n: int, word: str = "thread") -> str:
@@ -118,7 +147,25 @@ def _recipe(log: dict) -> list[str]:
     return lines
 
 
-def data_card(manifest: dict, log: dict | None) -> str:
+def _anthology(evaluation: dict | None) -> list[str]:
+    """Every anthology passage with its copies in training and its count in the index."""
+    entries = (evaluation or {}).get("memorisation_passages") or []
+    if not entries or max(e["copies"] for e in entries) == 1:
+        return ["## Anthology",
+                "This corpus has no anthology: every passage of the ladder (`glassbox/corpus/ladder.json`) occurs "
+                "once, in its own document. The next recipe's corpus adds it (`glassbox build corpus --anthology`).",
+                ""]
+    return ["## Anthology",
+            "Famous passages repeated on purpose, on a ladder of copies (`glassbox/corpus/ladder.json`); each extra "
+            "copy is a document of domain `anthology`, kept by deduplication on purpose. Controls (1 copy) get none.",
+            "",
+            _table(["passage", "from document", "copies", "count in the index", "recited"],
+                   [[e["title"], e["source"], e["copies"], e["count_in_index"] if e["count_in_index"] is not None
+                     else "", "yes" if e["recited"] else f"no ({e['matched_tokens']}/8)"] for e in entries]),
+            ""]
+
+
+def data_card(manifest: dict, log: dict | None, evaluation: dict | None = None) -> str:
     domains = manifest["domains"]
     held = (log or {}).get("heldout_tokens", {})
     rows = [[d, c["documents"], c.get("train", ""), c.get("heldout", ""), f"{c['characters']:,}",
@@ -147,6 +194,7 @@ def data_card(manifest: dict, log: dict | None) -> str:
         "The underlying texts (presidential addresses, the King James Bible, Shakespeare, Austen, Melville) are "
         "in the public domain; the licences above are those of the packages that carry them.",
         "",
+        *_anthology(evaluation),
         "## Known limits",
         "- Old and narrow: mostly 17th–19th century English, US politics, one religious text.",
         "- Speeches are the largest domain, so the model leans towards their style.",
@@ -163,5 +211,5 @@ def write_cards(model_dir: Path, manifest_path: Path) -> tuple[Path, Path]:
     model_md = model_dir / "MODEL_CARD.md"
     data_md = model_dir / "DATA_CARD.md"
     model_md.write_text(model_card(log, evaluation, model_dir), encoding="utf-8")
-    data_md.write_text(data_card(manifest, log), encoding="utf-8")
+    data_md.write_text(data_card(manifest, log, evaluation), encoding="utf-8")
     return model_md, data_md

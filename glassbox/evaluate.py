@@ -1,5 +1,7 @@
 """`glassbox eval`: how well a model predicts held-out text, how it uses its experts, and
-whether it reproduces famous passages of its training corpus (a memorisation probe).
+whether it reproduces famous passages of its training corpus (a memorisation probe), plus
+memorisation per anthology passage by copies in training (`glassbox.memorisation`), over the
+model folder's checkpoints too, and with and without the document start before the prompt.
 
 Expert load is the share of top-k routing slots each expert receives on held-out tokens
 (8 experts, top-2: an even split is 12.5% each). Leaves out benchmarks beyond the corpus.
@@ -16,21 +18,21 @@ import torch
 from glassbox import olmoe
 from glassbox.model import LoadedModel
 
-# Famous openings; the probe uses the first ten found in the training documents.
+# Famous openings, typed as a learner would: the ten best-known lines of the Bible, Shakespeare,
+# Austen and Melville first; the probe uses the first ten found in the training documents.
 OPENINGS: tuple[tuple[str, str], ...] = (
     ("Genesis", "In the beginning God created"),
-    ("Gospel of John", "In the beginning was the Word"),
     ("Psalm 23", "The LORD is my shepherd"),
+    ("John 3:16", "For God so loved the world"),
+    ("Lord's Prayer", "Our Father which art in heaven"),
     ("Hamlet", "To be, or not to be"),
-    ("Pride and Prejudice", "It is a truth universally acknowledged"),
-    ("Moby-Dick", "Call me Ishmael."),
     ("Romeo and Juliet", "But, soft! what light through yonder window breaks"),
     ("Julius Caesar", "Friends, Romans, countrymen, lend me your ears"),
-    ("Macbeth", "Tomorrow, and tomorrow, and tomorrow"),
     ("Richard III", "Now is the winter of our discontent"),
-    ("Lord's Prayer", "Our Father which art in heaven"),
-    ("Lincoln 1862", "Fellow-citizens, we cannot escape history"),
-    ("Washington 1790", "I embrace with great satisfaction the opportunity"),
+    ("Pride and Prejudice", "It is a truth universally acknowledged"),
+    ("Moby-Dick", "Call me Ishmael."),
+    ("Gospel of John", "In the beginning was the Word"),
+    ("Lincoln 1862", "The dogmas of the quiet past"),
     ("FDR 1941", "In the future days, which we seek to make secure"),
     ("Ecclesiastes", "To every thing there is a season"),
     ("Emma", "Emma Woodhouse, handsome, clever, and rich"),
@@ -57,6 +59,10 @@ class Evaluation:
     memorisation: list[ProbeResult]
     memorised: int
     tokens_evaluated: int
+    memorisation_passages: list[dict]  # glassbox.memorisation.MemorisationEntry, one per ladder passage found
+    memorisation_by_rung: list[dict]  # {copies, passages, recited, share}, fewest copies first
+    memorisation_by_checkpoint: list[dict] | None  # {name, label, step, rungs}; None without checkpoints
+    document_start_effect: dict[str, int]  # {"with", "without": passages recited, "passages": how many}
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -112,8 +118,46 @@ def memorisation_probe(lm: LoadedModel, corpus: Path, limit: int = 10) -> list[P
     return results
 
 
-def evaluate(lm: LoadedModel, corpus: Path, seq_len: int = 128, windows_per_domain: int = 48) -> Evaluation:
-    """Held-out loss per domain, expert load and per-domain usage, and the memorisation probe."""
+def corpus_index_for(corpus: Path):
+    """The data folder's corpus index when it was built from this corpus, else None."""
+    from glassbox.corpus_index import open_index
+    from glassbox.errors import GlassboxError
+    from glassbox.index import index_status
+
+    try:
+        return open_index() if index_status(corpus) == "ready" else None
+    except GlassboxError:
+        return None
+
+
+def passage_memorisation(lm: LoadedModel, corpus: Path, checkpoints: bool = True) -> dict:
+    """The Evaluation's memorisation_* fields and document_start_effect for the ladder's passages."""
+    from glassbox.checkpoints import list_checkpoints
+    from glassbox.memorisation import by_checkpoint, by_rung, memorisation, passage_probes, recite
+
+    probes = passage_probes(corpus)
+    entries = memorisation(lm, corpus, corpus_index_for(corpus), probes=probes)
+    texts = {p.id: p.text for p in probes}
+    without = sum(recite(lm, texts[e.id], document_start=False).recited for e in entries)
+    folder = Path(lm.info.source)
+    saved = [c for c in list_checkpoints(folder) if Path(c.path) != folder] if folder.is_dir() else []
+    over_training = None
+    if checkpoints and saved:
+        over_training = by_checkpoint(folder, corpus, probes=probes, device=lm.info.device)
+    return {
+        "memorisation_passages": [asdict(e) for e in entries],
+        "memorisation_by_rung": by_rung(entries),
+        "memorisation_by_checkpoint": over_training,
+        "document_start_effect": {"with": sum(e.recited for e in entries), "without": without,
+                                  "passages": len(entries)},
+    }
+
+
+def evaluate(
+    lm: LoadedModel, corpus: Path, seq_len: int = 128, windows_per_domain: int = 48, checkpoints: bool = True
+) -> Evaluation:
+    """Held-out loss per domain, expert load and per-domain usage, the memorisation probe, and
+    memorisation per anthology passage (over the model folder's checkpoints unless `checkpoints` is False)."""
     from glassbox.tokenizer import load_tokenizer
     from glassbox.training import tokenize_corpus
 
@@ -137,4 +181,5 @@ def evaluate(lm: LoadedModel, corpus: Path, seq_len: int = 128, windows_per_doma
         memorisation=probes,
         memorised=sum(p.reproduced for p in probes),
         tokens_evaluated=tokens,
+        **passage_memorisation(lm, corpus, checkpoints),
     )

@@ -5,7 +5,8 @@ one token stream; batches are windows at seeded random offsets. Held-out loss is
 domain on fixed windows of the "heldout" documents. Loss: next-token cross-entropy plus a
 load-balancing loss taken in every layer separately (balance summed over all layers at once lets
 an expert die in one layer while another layer makes up for it). The output layer and its loss
-run in bf16 chunks (`glassbox.output_loss`), the rest in float32 with float32 master weights.
+run in row chunks with their gradients taken at once (`glassbox.output_loss`: bf16 matmuls
+where the CPU multiplies bf16 in hardware, float32 elsewhere), with float32 master weights.
 A run saves its full state every `eval_every` steps, so an interrupted run resumes with the same
 numbers, in this session or a later one. Leaves out: multi-GPU, chained training stages (one
 seeded run with one learning-rate schedule makes one loss curve with no bumps to explain).

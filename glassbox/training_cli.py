@@ -63,6 +63,17 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(f"memorisation probe: {result.memorised}/{len(result.memorisation)} reproduced")
         for p in result.memorisation:
             print(f"  {'✓' if p.reproduced else '✗'} {p.name}: {p.prompt!r} -> {p.produced!r} (corpus {p.expected!r})")
+        from glassbox.memorisation import EXPECTED_TOKENS, PROMPT_TOKENS
+
+        effect = result.document_start_effect
+        print(f"anthology passages recited ({EXPECTED_TOKENS} tokens after {PROMPT_TOKENS}):"
+              f" {effect['with']}/{effect['passages']}"
+              f" ({effect['without']} without the document start)")
+        for rung in result.memorisation_by_rung:
+            print(f"  {rung['copies']:>3} copies: {rung['recited']}/{rung['passages']} recited")
+        for ckpt in result.memorisation_by_checkpoint or ():
+            shares = ", ".join(f"{r['copies']}×{r['recited']}/{r['passages']}" for r in ckpt["rungs"])
+            print(f"  step {ckpt['step']} ({ckpt['label']}): {shares}")
     return 0
 
 
