@@ -106,7 +106,11 @@ def _memorisation(ev: dict) -> list[str]:
                   "Every prompt is read the way training read a document start: after one `<|endoftext|>` "
                   "(the token between training documents; the tokenizer has no bos token). The site does not "
                   f"show it as a learner's token. Measured: {effect['with']} of {effect['passages']} anthology "
-                  f"passages recited with it, {effect['without']} without.", ""]
+                  f"passages recited with it, {effect['without']} without."
+                  + (f" After “{effect['example']['text']}”, which opens dozens of training documents, the "
+                     f"model gives “{effect['example']['next'].strip()}” {100 * effect['example']['with']:.0f}% "
+                     f"with it and {100 * effect['example']['without']:.0f}% without." if "example" in effect else ""),
+                  ""]
     return lines
 
 

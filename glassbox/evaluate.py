@@ -62,7 +62,8 @@ class Evaluation:
     memorisation_passages: list[dict]  # glassbox.memorisation.MemorisationEntry, one per ladder passage found
     memorisation_by_rung: list[dict]  # {copies, passages, recited, share}, fewest copies first
     memorisation_by_checkpoint: list[dict] | None  # {name, label, step, rungs}; None without checkpoints
-    document_start_effect: dict[str, int]  # {"with", "without": passages recited, "passages": how many}
+    # {"with", "without": passages recited, "passages": how many, "example": a salutation's next word}
+    document_start_effect: dict
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -130,6 +131,25 @@ def corpus_index_for(corpus: Path):
         return None
 
 
+# A salutation that opens dozens of training documents, and the word that follows it there.
+START_EXAMPLE = ("Fellow-Citizens of the Senate and", " House")
+
+
+def start_example(lm: LoadedModel) -> dict:
+    """The probability of START_EXAMPLE's next word with and without the document start."""
+    import dataclasses
+
+    from glassbox.inspection import inspect_text
+
+    text, word = START_EXAMPLE
+    token = lm.tokenizer(word, add_special_tokens=False)["input_ids"][0]
+    out = {"text": text, "next": word}
+    for name, model in (("with", lm), ("without", dataclasses.replace(lm, document_start=()))):
+        logits = torch.from_numpy(inspect_text(model, text).final_logits).double()
+        out[name] = round(float(torch.softmax(logits, dim=0)[token]), 4)
+    return out
+
+
 def passage_memorisation(lm: LoadedModel, corpus: Path, checkpoints: bool = True) -> dict:
     """The Evaluation's memorisation_* fields and document_start_effect for the ladder's passages."""
     from glassbox.checkpoints import list_checkpoints
@@ -149,6 +169,7 @@ def passage_memorisation(lm: LoadedModel, corpus: Path, checkpoints: bool = True
         "memorisation_by_rung": by_rung(entries),
         "memorisation_by_checkpoint": over_training,
         "document_start_effect": {"with": sum(e.recited for e in entries), "without": without,
+                                  "example": start_example(lm),
                                   "passages": len(entries)},
     }
 

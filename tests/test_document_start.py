@@ -79,3 +79,17 @@ def test_where_the_document_start_comes_from(tiny_model_dir, tmp_path):
 
     padding = tokenizer.convert_tokens_to_ids("<|padding|>")
     assert document_start(Bos(), {"document_start": "<|endoftext|>"}) == (padding,)
+
+
+def test_the_evals_document_start_example_matches_a_plain_forward():
+    from glassbox.evaluate import START_EXAMPLE, start_example
+    from glassbox.paths import EMBEDDED_MODEL_DIR
+
+    lm = load_model(EMBEDDED_MODEL_DIR)
+    text, word = START_EXAMPLE
+    ids = lm.tokenizer(text, add_special_tokens=False)["input_ids"]
+    token = lm.tokenizer(word, add_special_tokens=False)["input_ids"][0]
+    measured = start_example(lm)
+    for name, prefix in (("with", [EOS]), ("without", [])):
+        assert measured[name] == pytest.approx(float(_plain_probs(lm, [*prefix, *ids])[-1, token]), abs=1e-4)
+    assert measured["with"] > measured["without"]  # the salutation opens documents: the start helps
