@@ -127,7 +127,8 @@ def _recipe(log: dict) -> list[str]:
     lines = []
     if len(stages) > 1:
         lines += ["Trained in stages: each goes on from the final model of the stage before, with a fresh "
-                  "optimizer and its own learning-rate schedule.", ""]
+                  "optimizer and its own learning-rate schedule. The stage presets below are history: the "
+                  "recipe is now one seeded run with one schedule (`--preset full`).", ""]
     lines += [
         _table(["command", "steps", "tokens", "learning rate", "seed", "time"],
                [[f"`python -m glassbox train --preset {st['preset']}`", f"{st['first_step']}–{st['last_step']}",
