@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages import ui, ui_lesson, ui_share, ui_tool, view_trace
+from pages import ui, ui_lesson, ui_share, ui_tool, view_recite, view_trace
 
 ui.page_start()
 
@@ -56,17 +56,17 @@ def tool() -> None:
         ui.tr("trace.text"), key=KEY_TEXT, height=120, persist_state="session", disabled=ui.locked("text")
     )
     text = ui.limit_text(text or "")
-    if index is None:
-        return
-    if text.strip():
-        view_trace.show_trace(NS, index, text)
-        st.subheader(ui.tr("trace.novelty"))
-        st.caption(ui.tr("trace.novelty_text"))
-        view_trace.show_novelty(NS, index, text)
-    else:
-        st.info(ui.tr("trace.empty"))
-    st.subheader(ui.tr("trace.phrases"))
-    view_trace.phrase_counter(NS, index)
+    if index is not None:
+        if text.strip():
+            view_trace.show_trace(NS, index, text)
+            st.subheader(ui.tr("trace.novelty"))
+            st.caption(ui.tr("trace.novelty_text"))
+            view_trace.show_novelty(NS, index, text)
+        else:
+            st.info(ui.tr("trace.empty"))
+        st.subheader(ui.tr("trace.phrases"))
+        view_trace.phrase_counter(NS, index)
+    view_recite.section(NS, index)
 
 
 tool()

