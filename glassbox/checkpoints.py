@@ -88,6 +88,26 @@ def read_eval(model_dir: Path = EMBEDDED_MODEL_DIR) -> dict | None:
         return None
 
 
+@dataclass(frozen=True)
+class MemorisationLine:
+    """One checkpoint's share of anthology passages recited, rung by rung (from eval.json)."""
+
+    label: str
+    step: int
+    copies: tuple[int, ...]
+    shares: tuple[float, ...]
+
+
+def memorisation_over_training(model_dir: Path = EMBEDDED_MODEL_DIR) -> tuple[MemorisationLine, ...]:
+    """What `glassbox eval --save` measured per checkpoint, in training order; empty when it has not."""
+    rows = (read_eval(model_dir) or {}).get("memorisation_by_checkpoint") or ()
+    return tuple(
+        MemorisationLine(str(r["label"]), int(r["step"]), tuple(int(g["copies"]) for g in r["rungs"]),
+                         tuple(float(g["share"]) for g in r["rungs"]))
+        for r in rows
+    )
+
+
 def read_card(model_dir: Path = EMBEDDED_MODEL_DIR, name: str = "MODEL_CARD.md") -> str | None:
     """A card's Markdown (MODEL_CARD.md or DATA_CARD.md), or None when not shipped yet."""
     try:

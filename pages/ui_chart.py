@@ -29,7 +29,7 @@ ROWS_TWIN = {
 COLUMNS = (
     "rank", "token", "probability", "kept", "position", "experts", "probabilities", "layer", "expert", "share",
     "domain", "step", "train_loss", "heldout_loss", "checkpoint", "model_probability", "corpus_probability",
-    "name", "characters", "words", "tokens",
+    "name", "characters", "words", "tokens", "copies",
 )  # fmt: skip
 
 

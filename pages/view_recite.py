@@ -8,11 +8,13 @@ through `ui_text` (escaped). It leaves out sampling, checkpoints and the per-run
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from glassbox import paths
 from glassbox.memorisation import EXPECTED_TOKENS, PROMPT_TOKENS
-from pages import ui, ui_text
+from pages import ui, ui_chart, ui_text
 
 
 def _stamp(corpus) -> str:
@@ -24,8 +26,6 @@ def _stamp(corpus) -> str:
 @st.cache_resource(show_spinner=False, max_entries=2)
 def _probes(corpus: str, stamp: str) -> tuple:
     """The ladder passages found in one version of the corpus (one read, shared read-only)."""
-    from pathlib import Path
-
     from glassbox.memorisation import passage_probes
 
     return tuple(passage_probes(Path(corpus)))
@@ -50,6 +50,22 @@ def recite(text: str):
         return _recite(src, text)
 
 
+def over_training(ns: str) -> None:
+    """The memorisation chart (share recited by copies, a line per checkpoint), where the model's
+    evaluation measured more than one rung; otherwise a sentence saying why there is none."""
+    from glassbox.checkpoints import memorisation_over_training
+
+    folder = Path(ui.source())  # the model in use, where it is a folder (a hub id has no eval.json)
+    found = ui.guarded(memorisation_over_training, folder) if folder.is_dir() else ()
+    lines = [line for line in found or () if len(line.copies) > 1]
+    if not lines:
+        st.caption(ui.tr("recite.no_chart"))
+        return
+    named = [(ui.tr("frame.model_checkpoint", name=ui.checkpoint_label(line.label), step=line.step),
+              list(line.copies), list(line.shares)) for line in lines]
+    ui_chart.chart("memorisation_curve", named, ui_chart.chart_labels("memorisation"), key=f"{ns}.memorisation")
+
+
 def section(ns: str, index) -> None:
     """The "Can it recite a passage?" section of the Training data page."""
     st.subheader(ui.tr("recite.title"))
@@ -67,6 +83,7 @@ def section(ns: str, index) -> None:
     most = max(p.copies for p in probes)
     key = "recite.once" if most == 1 else "recite.ladder"
     st.caption(ui.tr("recite.intro", prompt=PROMPT_TOKENS, expected=EXPECTED_TOKENS) + " " + ui.tr(key, most=most))
+    over_training(ns)
     by_id = {p.id: p for p in probes}
     names = {p.id: f"{p.title} · {ui.tr('recite.copies', n=p.copies)}" for p in probes}
     choice_key, done_key = f"{ns}.passage", f"{ns}.recited"

@@ -247,3 +247,16 @@ def test_every_figure_serialises_and_takes_translated_labels(real_tokens):
         assert fig.layout.font.size >= 14
         plain = getattr(charts, rows_of.get(name, name.replace("_bars", "").replace("_heatmap", "") + "_rows"))
         assert plain(*args, korean) == plain(*args) and plain(*args)
+
+
+def test_memorisation_curve_lines_axes_and_rows():
+    lines = [("very early <b>", [1, 2, 4, 8], [0.0, 0.0, 0.0, 0.1]), ("final", [1, 2, 4, 8], [0.0, 0.2, 0.5, 1.0])]
+    fig = charts.memorisation_curve(lines, {"x": "copies"})
+    assert [list(t.x) for t in fig.data] == [[1, 2, 4, 8]] * 2
+    assert [list(t.y) for t in fig.data] == [[0.0, 0.0, 0.0, 0.1], [0.0, 0.2, 0.5, 1.0]]
+    assert "<b>" not in fig.data[0].name  # names are escaped for plotly's markup
+    assert fig.layout.xaxis.type == "log" and list(fig.layout.xaxis.tickvals) == [1, 2, 4, 8]
+    assert tuple(fig.layout.yaxis.range) == (-0.03, 1.03)  # fixed: lines of checkpoints compare by eye
+    assert fig.data[1].line.width > fig.data[0].line.width  # the final model stands out
+    rows = charts.memorisation_curve_rows(lines)
+    assert len(rows) == 8 and rows[-1] == {"name": "final", "copies": 8, "share": "100%"}

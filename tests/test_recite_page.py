@@ -90,3 +90,38 @@ def test_recite_a_passage(lang, recite_data, lm):
     assert t("recite.count_once", lang) in texts(at)
     shown_html = "".join(h.value for h in at.html)  # the prompt and both columns, escaped
     assert all(html.escape(part) in shown_html for part in (expected.prompt, expected.generated, expected.expected))
+
+
+def _eval_with(model_dir: Path, rungs_by_checkpoint: list[tuple[str, int, list[tuple[int, float]]]]) -> None:
+    saved = json.loads((paths.EMBEDDED_MODEL_DIR / "eval.json").read_text())
+    saved["memorisation_by_checkpoint"] = [
+        {"name": label, "label": label, "step": step,
+         "rungs": [{"copies": c, "passages": 10, "recited": round(10 * s), "share": s} for c, s in rungs]}
+        for label, step, rungs in rungs_by_checkpoint]
+    (model_dir / "eval.json").write_text(json.dumps(saved))
+
+
+def test_the_memorisation_chart_needs_more_than_one_rung(tmp_path, monkeypatch):
+    import shutil
+
+    from glassbox.checkpoints import memorisation_over_training
+
+    model = tmp_path / "model"
+    shutil.copytree(paths.EMBEDDED_MODEL_DIR, model, ignore=shutil.ignore_patterns("checkpoints"))
+    for lang in LANGS:  # the shipped model's data holds each passage once: one rung, no chart
+        at = AppTest.from_file(str(APP), default_timeout=90)
+        at.query_params["lang"] = lang
+        at.run()
+        at.switch_page("pages/training_data.py").run()
+        assert t("recite.no_chart", lang) in texts(at) and not at.get("plotly_chart")
+    _eval_with(model, [("early", 200, [(1, 0.0), (16, 0.0), (64, 0.3)]), ("final", 1000, [(1, 0.0), (16, 0.5),
+                                                                                            (64, 1.0)])])
+    assert [line.shares for line in memorisation_over_training(model)] == [(0.0, 0.0, 0.3), (0.0, 0.5, 1.0)]
+    monkeypatch.setenv("GLASSBOX_MODEL", str(model))
+    at = AppTest.from_file(str(APP), default_timeout=90)
+    at.run()
+    at.switch_page("pages/training_data.py").run()
+    check(at)
+    spec = json.loads(at.get("plotly_chart")[-1].proto.spec)
+    assert [trace["y"] for trace in spec["data"]] == [[0.0, 0.0, 0.3], [0.0, 0.5, 1.0]]
+    assert t("recite.no_chart", "en") not in texts(at)

@@ -29,6 +29,7 @@ from glassbox.charts.heatmaps import (
     token_path,
     token_path_rows,
 )
+from glassbox.charts.memorisation import memorisation_curve, memorisation_curve_rows
 from glassbox.charts.style import (
     COMPARE_LABELS,
     COUNT_LABELS,
@@ -37,6 +38,7 @@ from glassbox.charts.style import (
     HEATMAP_SCALE,
     LEVEL_COLOURS,
     LOSS_LABELS,
+    MEMORISATION_LABELS,
     NEXT_TOKEN_LABELS,
     PALETTE,
     ROUTING_LABELS,
@@ -54,6 +56,7 @@ __all__ = [
     "HEATMAP_SCALE",
     "LEVEL_COLOURS",
     "LOSS_LABELS",
+    "MEMORISATION_LABELS",
     "NEXT_TOKEN_LABELS",
     "PALETTE",
     "ROUTING_LABELS",
@@ -68,6 +71,8 @@ __all__ = [
     "expert_load_rows",
     "loss_curve",
     "loss_curve_rows",
+    "memorisation_curve",
+    "memorisation_curve_rows",
     "next_token_bars",
     "next_token_rows",
     "routing_heatmap",

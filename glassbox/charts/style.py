@@ -71,6 +71,11 @@ LOSS_LABELS = {
     "heldout": "Held-out text",
     "checkpoint": "Checkpoint",
 }
+MEMORISATION_LABELS = {
+    "title": "Passages recited, by copies in the training data",
+    "x": "Copies in the training data",
+    "y": "Passages recited",
+}
 COMPARE_LABELS = {
     "title": "Model vs. corpus: what comes next",
     "x": "Probability",
