@@ -26,38 +26,19 @@ import torch
 
 def run_case(case: str, steps: int, threads: int) -> dict:
     """Time `steps` training steps (after two warm-up steps) of one case in this process."""
-    import torch.nn.functional as F
-
     from glassbox.output_loss import fast_step_loss
-    from glassbox.training import PRESETS, build_model, layer_balance_loss
+    from glassbox.training import PRESETS, build_model, make_optimizer, plain_step_loss, train_step
 
     torch.set_num_threads(threads)
     recipe = PRESETS["full"]
     model = build_model(recipe)
-    decay = [p for n, p in model.named_parameters() if p.dim() >= 2 and "norm" not in n]
-    no_decay = [p for n, p in model.named_parameters() if not (p.dim() >= 2 and "norm" not in n)]
-    opt = torch.optim.AdamW(
-        [{"params": decay, "weight_decay": recipe.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
-        lr=recipe.lr, betas=(0.9, 0.95), fused=case.endswith("fused") or None,
-    )
+    opt = make_optimizer(model, recipe, fused=case.endswith("fused") or None)
     gen = torch.Generator().manual_seed(0)
     vocab = model.config.vocab_size
 
     def step() -> float:
         batch = torch.randint(0, vocab, (recipe.batch_size, recipe.seq_len + 1), generator=gen)
-        if case == "old":
-            out = model(input_ids=batch[:, :-1], output_router_logits=True)
-            logits = out.logits
-            ce = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), batch[:, 1:].reshape(-1))
-            router_logits = out.router_logits
-        else:
-            ce, router_logits = fast_step_loss(model, batch[:, :-1], batch[:, 1:])
-        balance = layer_balance_loss(router_logits, recipe.experts_per_token)
-        loss = ce + recipe.router_aux_loss_coef * balance
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), recipe.grad_clip)
-        opt.step()
-        opt.zero_grad(set_to_none=True)
+        ce, _ = train_step(model, opt, batch, recipe, plain_step_loss if case == "old" else fast_step_loss)
         return ce.item()
 
     first_loss = step()  # the same weights and batch in every case

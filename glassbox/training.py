@@ -178,6 +178,37 @@ def layer_balance_loss(router_logits: tuple[torch.Tensor, ...], top_k: int) -> t
     return torch.stack(losses).mean()
 
 
+def make_optimizer(model: torch.nn.Module, recipe: Recipe, fused: bool | None = FUSED_ADAMW) -> torch.optim.AdamW:
+    """AdamW with weight decay on the weight matrices only (not on norms or vectors)."""
+    decay = [p for n, p in model.named_parameters() if p.dim() >= 2 and "norm" not in n]
+    no_decay = [p for n, p in model.named_parameters() if not (p.dim() >= 2 and "norm" not in n)]
+    return torch.optim.AdamW(
+        [{"params": decay, "weight_decay": recipe.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
+        lr=recipe.lr, betas=(0.9, 0.95), fused=fused,
+    )
+
+
+def plain_step_loss(model, input_ids: torch.Tensor, targets: torch.Tensor) -> tuple:
+    """The step's loss the plain way: the full logits, then cross-entropy (the benchmark's baseline)."""
+    out = model(input_ids=input_ids, output_router_logits=True)
+    ce = torch.nn.functional.cross_entropy(out.logits.reshape(-1, out.logits.shape[-1]), targets.reshape(-1))
+    return ce, out.router_logits
+
+
+def train_step(model, opt, batch: torch.Tensor, recipe: Recipe, step_loss=fast_step_loss) -> tuple:
+    """One step on (batch, seq_len + 1) windows: loss and balance loss, backward, clip, AdamW.
+
+    Position t predicts token t+1. Returns (cross-entropy, balance loss), both still tensors.
+    """
+    ce, router_logits = step_loss(model, batch[:, :-1], batch[:, 1:])
+    balance = layer_balance_loss(router_logits, recipe.experts_per_token)
+    (ce + recipe.router_aux_loss_coef * balance).backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), recipe.grad_clip)
+    opt.step()
+    opt.zero_grad(set_to_none=True)
+    return ce, balance
+
+
 def train(
     corpus: Path,
     out_dir: Path,
@@ -203,12 +234,7 @@ def train(
     tokenizer = load_tokenizer()
     data = tokenize_corpus(corpus, tokenizer, limit_chars)
     model = build_model(recipe)
-    decay = [p for n, p in model.named_parameters() if p.dim() >= 2 and "norm" not in n]
-    no_decay = [p for n, p in model.named_parameters() if not (p.dim() >= 2 and "norm" not in n)]
-    opt = torch.optim.AdamW(
-        [{"params": decay, "weight_decay": recipe.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
-        lr=recipe.lr, betas=(0.9, 0.95), fused=FUSED_ADAMW,
-    )
+    opt = make_optimizer(model, recipe)
     rng = np.random.default_rng(recipe.seed)
     log = {"steps": [], "train_loss": [], "aux_loss": [], "heldout": [], "checkpoints": [], "seconds": 0.0}
     state_file = out_dir / "resume.pt"
@@ -226,13 +252,7 @@ def train(
         batch = torch.from_numpy(np.stack([data.train[s : s + recipe.seq_len + 1] for s in starts]).astype(np.int64))
         for group in opt.param_groups:
             group["lr"] = lr_at(step - 1, recipe)
-        ce, router_logits = fast_step_loss(model, batch[:, :-1], batch[:, 1:])  # position t predicts token t+1
-        balance = layer_balance_loss(router_logits, recipe.experts_per_token)
-        loss = ce + recipe.router_aux_loss_coef * balance
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), recipe.grad_clip)
-        opt.step()
-        opt.zero_grad(set_to_none=True)
+        ce, balance = train_step(model, opt, batch, recipe)
         log["steps"].append(step)
         log["train_loss"].append(round(ce.item(), 4))
         log["aux_loss"].append(round(balance.item(), 4))
