@@ -37,7 +37,7 @@ def test_output_loss_matches_cross_entropy(dtype, loss_tol, grad_tol):
     for chunk in (32, 128):  # several chunks with a short last one, and a single chunk
         loss = output_loss.output_loss(hidden, weight, targets, chunk=chunk, dtype=dtype)
         assert loss.dtype == torch.float32 and loss.dim() == 0
-        assert abs(float(loss) - float(ref)) / float(ref) <= loss_tol
+        assert abs(loss.item() - ref.item()) / ref.item() <= loss_tol
         grad_h, grad_w = torch.autograd.grad(loss * 3.0, (hidden, weight))  # grad_output is applied
         assert rel(grad_h, 3.0 * ref_h) <= grad_tol
         assert rel(grad_w, 3.0 * ref_w) <= grad_tol
@@ -51,7 +51,7 @@ def test_wrong_targets_are_caught():
     targets = torch.randint(0, VOCAB, (40,), generator=gen)
     ref = F.cross_entropy(hidden @ weight.t(), targets)
     loss = output_loss.output_loss(hidden, weight, (targets + 1) % VOCAB, chunk=16, dtype=torch.float32)
-    assert abs(float(loss) - float(ref)) / float(ref) > 1e-3
+    assert abs(loss.item() - ref.item()) / ref.item() > 1e-3
     with pytest.raises(ValueError):
         output_loss.output_loss(hidden, weight, targets[:-1])
 
