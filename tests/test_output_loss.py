@@ -68,7 +68,7 @@ def grads(model, step, batch):
     ce, router_logits = step(model, batch)
     loss = ce + 0.1 * layer_balance_loss(router_logits, model.config.num_experts_per_tok)
     loss.backward()
-    return float(ce), {n: p.grad.clone() for n, p in model.named_parameters()}
+    return ce.item(), {n: p.grad.clone() for n, p in model.named_parameters()}
 
 
 @pytest.mark.parametrize("seed", [0, 1])
