@@ -91,6 +91,7 @@ def memorisation_probe(lm: LoadedModel, corpus: Path, limit: int = 10) -> list[P
     """Greedy-decode PROBE_TOKENS tokens after each opening; compare with the corpus's own text."""
     from glassbox.corpus.documents import iter_documents
     from glassbox.generation import generate
+    from glassbox.memorisation import matched_tokens
     from glassbox.sampling import Settings
 
     found: dict[str, tuple[str, str]] = {}
@@ -111,7 +112,7 @@ def memorisation_probe(lm: LoadedModel, corpus: Path, limit: int = 10) -> list[P
         gen = generate(lm, opening, max_new_tokens=PROBE_TOKENS, settings=Settings(temperature=0),
                        capture=False, stop_at_eos=False)
         produced = [s.token.id for s in gen.steps]
-        matched = next((i for i, (a, b) in enumerate(zip(produced, expected, strict=False)) if a != b), len(expected))
+        matched = matched_tokens(produced, expected)
         results.append(ProbeResult(
             name=name, prompt=opening, expected=lm.tokenizer.decode(expected), produced=gen.completion,
             matched_tokens=matched, reproduced=produced == expected, doc_id=doc_id,
@@ -163,7 +164,7 @@ def passage_memorisation(lm: LoadedModel, corpus: Path, checkpoints: bool = True
     saved = [c for c in list_checkpoints(folder) if Path(c.path) != folder] if folder.is_dir() else []
     over_training = None
     if checkpoints and saved:
-        over_training = by_checkpoint(folder, corpus, probes=probes, device=lm.info.device)
+        over_training = by_checkpoint(folder, corpus, probes=probes, device=lm.info.device, final=entries)
     return {
         "memorisation_passages": [asdict(e) for e in entries],
         "memorisation_by_rung": by_rung(entries),

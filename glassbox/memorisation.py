@@ -13,7 +13,6 @@ any passage outside the ladder.
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -22,7 +21,7 @@ from pathlib import Path
 import torch
 
 from glassbox import olmoe
-from glassbox.corpus.anthology import DOMAIN, Passage, read_ladder, span_text
+from glassbox.corpus.anthology import DOMAIN, Passage, read_ladder, span_digest, span_text
 from glassbox.model import LoadedModel
 
 PROMPT_TOKENS = 12
@@ -85,7 +84,7 @@ def passage_probes(corpus: Path, passages: Sequence[Passage] | None = None) -> l
         if doc is None:
             continue
         text = span_text(doc, p)
-        if hashlib.sha256(text.encode("utf-8")).hexdigest() != p.sha256:
+        if span_digest(text) != p.sha256:
             continue
         original = int(doc.split == "train" and doc.domain != DOMAIN)  # an anthology document is counted below
         probes.append(Probe(id=p.id, source=p.document, title=p.title, copies=original + copies[text], text=text))
@@ -115,6 +114,12 @@ def _greedy_ids(lm: LoadedModel, ids: list[int], steps: int) -> list[int]:
     return out
 
 
+def matched_tokens(produced: Sequence[int], expected: Sequence[int]) -> int:
+    """How many leading tokens of `produced` equal `expected`'s."""
+    return next((i for i, (a, b) in enumerate(zip(produced, expected, strict=False)) if a != b),
+                min(len(produced), len(expected)))
+
+
 def recite(lm: LoadedModel, text: str, document_start: bool = True) -> Recital:
     """Prompt with the span's first PROMPT_TOKENS tokens; greedy-decode EXPECTED_TOKENS; compare.
 
@@ -135,10 +140,8 @@ def recite(lm: LoadedModel, text: str, document_start: bool = True) -> Recital:
     else:
         produced = _greedy_ids(model, prompt_ids, EXPECTED_TOKENS)
         generated = decode_bytes([lm.token_bytes(i) for i in produced])
-    matched = next((i for i, (a, b) in enumerate(zip(produced, expected_ids, strict=False)) if a != b),
-                   min(len(produced), len(expected_ids)))
-    return Recital(prompt=prompt, expected=expected, generated=generated, matched_tokens=matched,
-                   recited=produced == expected_ids)
+    return Recital(prompt=prompt, expected=expected, generated=generated,
+                   matched_tokens=matched_tokens(produced, expected_ids), recited=produced == expected_ids)
 
 
 def memorisation(
@@ -178,15 +181,21 @@ def by_rung(entries: Sequence[MemorisationEntry]) -> list[dict]:
 def by_checkpoint(
     model_dir: Path, corpus: Path, passages: Sequence[Passage] | None = None,
     *, probes: Sequence[Probe] | None = None, device: str | None = None,
+    final: Sequence[MemorisationEntry] | None = None,
 ) -> list[dict]:
-    """`by_rung` for every checkpoint of a model folder, in training order, the final model last."""
+    """`by_rung` for every checkpoint of a model folder, in training order, the final model last.
+
+    `final`: the entries already measured for the folder's own (final) model, reused as they are.
+    """
     from glassbox.checkpoints import list_checkpoints
     from glassbox.model import load_model
 
     probes = passage_probes(corpus, passages) if probes is None else probes
     out = []
     for ckpt in list_checkpoints(Path(model_dir)):
-        lm = load_model(ckpt.path, device=device)
-        out.append({"name": ckpt.name, "label": ckpt.label, "step": ckpt.step,
-                    "rungs": by_rung(memorisation(lm, corpus, probes=probes))})
+        if final is not None and Path(ckpt.path) == Path(model_dir):
+            entries = final
+        else:
+            entries = memorisation(load_model(ckpt.path, device=device), corpus, probes=probes)
+        out.append({"name": ckpt.name, "label": ckpt.label, "step": ckpt.step, "rungs": by_rung(entries)})
     return out

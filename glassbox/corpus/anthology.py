@@ -119,7 +119,8 @@ def span_text(doc: Document, passage: Passage) -> str:
     return doc.text[passage.start : passage.end]
 
 
-def _digest(text: str) -> str:
+def span_digest(text: str) -> str:
+    """The SHA-256 the ladder keeps of a span's text."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -161,7 +162,7 @@ def choose_passages(
         text = doc.text[start:end]
         if everything.count(text) != 1 or overlaps(doc_id, start, end):
             raise GlassboxError("ladder_unfit", passage=ident, detail="its span is not the only one of its kind")
-        chosen.append(Passage(ident, title, doc_id, doc.domain, start, end, copies, True, _digest(text)))
+        chosen.append(Passage(ident, title, doc_id, doc.domain, start, end, copies, True, span_digest(text)))
         taken.setdefault(doc_id, []).append((start, end))
     rng = random.Random(SEED)
     pools = {domain: sorted(d.id for d in train.values() if d.domain == domain) for domain in control_domains}
@@ -183,7 +184,7 @@ def choose_passages(
             made += 1
             ident = f"control-{copies}-{made:02d}"
             title = f"{doc.title} (control)"  # no corpus text in the ladder file
-            chosen.append(Passage(ident, title, doc.id, doc.domain, start, end, copies, False, _digest(text)))
+            chosen.append(Passage(ident, title, doc.id, doc.domain, start, end, copies, False, span_digest(text)))
     return chosen
 
 
@@ -199,7 +200,7 @@ def add_copies(docs: list[Document], passages: list[Passage]) -> tuple[list[Docu
         if doc is None or doc.split != "train":
             raise GlassboxError("ladder_unfit", passage=p.id, detail=f"no training document {p.document}")
         text = span_text(doc, p)
-        if _digest(text) != p.sha256:
+        if span_digest(text) != p.sha256:
             raise GlassboxError("ladder_unfit", passage=p.id, detail=f"the text of {p.document} has changed")
         for n in range(2, p.copies + 1):
             copies.append(Document(
