@@ -68,11 +68,10 @@ def over_training(ns: str) -> None:
 
 def section(ns: str, index) -> None:
     """The "Can it recite a passage?" section of the Training data page."""
-    st.subheader(ui.tr("recite.title"))
     corpus = paths.corpus_path()
-    if not corpus.is_file():
-        st.info(ui.tr("trace.corpus_missing", path=ui_text.md_escape(str(corpus))), icon="📭")
+    if not corpus.is_file():  # the page's top (view_trace.open_or_explain) already says what is missing
         return
+    st.subheader(ui.tr("recite.title"))
     with st.spinner(ui.tr("recite.reading")):
         probes = ui.guarded(_probes, str(corpus), _stamp(corpus))
     if probes is None:

@@ -231,7 +231,10 @@ def test_training_data_with_index(lang):
 def test_training_data_without_corpus_says_what_is_missing(lang, tmp_path, monkeypatch):
     monkeypatch.setenv("GLASSBOX_DATA", str(tmp_path))
     at = open_page("training_data", lang)
-    assert any(w.value.startswith(t("trace.corpus_missing", lang, path="@").split("@")[0]) for w in at.warning)
+    missing = t("trace.corpus_missing", lang, path="@").split("@")[0]
+    assert any(w.value.startswith(missing) for w in at.warning)
+    shown = [b.value for b in (*at.warning, *at.info)]
+    assert sum(v.startswith(missing) for v in shown) == 1  # said once, not again by the recital section
     at.text_area(key="trace.text").input("Some words").run()  # the rest of the page still works
     check(at)
 
