@@ -3,7 +3,8 @@ its first PROMPT_TOKENS tokens greedily, and compare its EXPECTED_TOKENS tokens 
 
 The copies shown are the ones counted in the corpus on this computer (and by its index when
 one is open), never the ladder's planned number. Corpus and model text reach the page only
-through `ui_text` (escaped). It leaves out sampling, checkpoints and the per-rung summary.
+through `ui_text` (escaped). Above the picker: the memorisation chart from the model's own eval.
+It leaves out sampling and per-passage results over checkpoints.
 """
 
 from __future__ import annotations

@@ -51,7 +51,7 @@ def build_corpus(
     corpus; None builds the corpus without an anthology, as the shipped model's was built.
     """
     dest = Path(dest or paths.corpus_path())
-    say = (lambda msg: print(msg, file=sys.stderr, flush=True)) if progress else (lambda msg: None)
+    say = _reporter(progress)
     started = time.monotonic()
     docs, used, skipped, dropped = assemble(sources, say, roots)
     if ladder is not None:
@@ -74,12 +74,17 @@ def build_ladder(
     """Choose the anthology's passages from the corpus (as built without copies) and write the ladder file."""
     from glassbox.tokenizer import load_tokenizer
 
-    say = (lambda msg: print(msg, file=sys.stderr, flush=True)) if progress else (lambda msg: None)
+    say = _reporter(progress)
     docs, *_ = assemble(sources, say, roots)
     passages = choose_passages(docs, load_tokenizer())
     write_ladder(passages, dest)
     say(f"ladder: {len(passages)} passages written to {dest}")
     return passages
+
+
+def _reporter(progress: bool):
+    """Where build messages go: standard error, or nowhere."""
+    return (lambda msg: print(msg, file=sys.stderr, flush=True)) if progress else (lambda msg: None)
 
 
 def assemble(
