@@ -1,20 +1,55 @@
-"""The interface strings: both languages have the same keys and placeholders, and Korean is Korean."""
+"""The interface strings: both languages have the same keys and placeholders, and Korean is Korean.
+
+The strings live in locales/en.toml and locales/ko.toml; error messages are their `[error]` tables.
+"""
 
 from __future__ import annotations
 
 import re
 import string
+import tomllib
 
 import pytest
 
-from glassbox.i18n import EN, KO, STRINGS, t
+from glassbox.errors import MESSAGES, GlassboxError
+from glassbox.i18n import EN, KO, LOCALES_DIR, STRINGS, t
+from glassbox.paths import PROJECT_ROOT
 
 FIELDS = string.Formatter()
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
+# GlassboxError("<code>", ...), or super().__init__("<code>", ...) in a subclass of it (LessonError)
+RAISED_CODE = re.compile(r"""(?:GlassboxError|super\(\)\.__init__)\(\s*["'](\w+)["']""")
 
 
 def placeholders(text: str) -> set[str]:
     return {name for _, name, _, _ in FIELDS.parse(text) if name}
+
+
+def locale_file(lang: str) -> dict[str, str]:
+    """locales/<lang>.toml read straight from the file, its tables flattened to dotted keys."""
+
+    def flatten(table: dict, prefix: str) -> dict[str, str]:
+        flat: dict[str, str] = {}
+        for name, value in table.items():
+            if isinstance(value, dict):
+                flat.update(flatten(value, f"{prefix}{name}."))
+            else:
+                assert isinstance(value, str), f"{prefix}{name} in {lang}.toml is not a string"
+                flat[f"{prefix}{name}"] = value
+        return flat
+
+    with (LOCALES_DIR / f"{lang}.toml").open("rb") as file:
+        return flatten(tomllib.load(file), "")
+
+
+def raised_codes() -> set[str]:
+    """Every code the site raises as `GlassboxError("<code>", ...)` (or a subclass) in glassbox/, pages/, app.py."""
+    files = [
+        *(PROJECT_ROOT / "glassbox").rglob("*.py"),
+        *(PROJECT_ROOT / "pages").rglob("*.py"),
+        PROJECT_ROOT / "app.py",
+    ]
+    return {code for path in files for code in RAISED_CODE.findall(path.read_text(encoding="utf-8"))}
 
 
 def test_same_keys_in_both_languages():
@@ -25,6 +60,33 @@ def test_same_keys_in_both_languages():
 @pytest.mark.parametrize("key", sorted(EN))
 def test_same_placeholders(key):
     assert placeholders(EN[key]) == placeholders(KO[key]), key
+
+
+def test_locale_files_have_the_same_keys_and_placeholders():
+    en, ko = locale_file("en"), locale_file("ko")
+    assert set(en) == set(ko), set(en) ^ set(ko)
+    differ = [key for key in en if placeholders(en[key]) != placeholders(ko[key])]
+    assert not differ, differ
+    assert en == EN and ko == KO  # what the site reads is what the files say
+
+
+def test_every_raised_error_code_has_a_message_in_both_languages():
+    codes = raised_codes()
+    assert len(codes) > 10, codes  # the scan found the raises
+    en, ko = locale_file("en"), locale_file("ko")
+    missing = {lang: sorted(c for c in codes if f"error.{c}" not in table) for lang, table in (("en", en), ("ko", ko))}
+    assert missing == {"en": [], "ko": []}, missing
+    assert set(MESSAGES) == {key.removeprefix("error.") for key in en if key.startswith("error.")}
+
+
+def test_error_messages_come_from_the_locale_files():
+    error = GlassboxError("file_missing", path="/tmp/x")
+    assert error.code == "file_missing" and error.params == {"path": "/tmp/x"}
+    assert error.message("en") == "No file at /tmp/x." == str(error)
+    assert error.message("ko") == t("error.file_missing", "ko", path="/tmp/x") == "/tmp/x 에 파일이 없습니다."
+    assert error.message("fr") == error.message("en")
+    assert MESSAGES["file_missing"] == {"en": EN["error.file_missing"], "ko": KO["error.file_missing"]}
+    assert GlassboxError("no_such_code", n=1).message("ko") == "no_such_code: {'n': 1}"
 
 
 def test_korean_strings_are_korean():
