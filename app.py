@@ -1,16 +1,24 @@
 """Glass Box site: the router and the shared frame (language, model picker, model status,
-lesson progress). Every page is registered here by name; nothing is discovered from files.
+lesson progress). Every page is listed in the page registry, `glassbox.site.PAGES`; nothing is
+discovered from files.
 
-Run with `streamlit run app.py`. Pages live in `pages/`; their shared helpers in `pages/ui*.py`.
+Run with `streamlit run app.py` (or `python -m ui.launch`). Pages live in `pages/`; the Streamlit helpers
+they share in `ui/` (views of the core's results in `ui/views/`).
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from glassbox import checkpoints as training_history
+import ui
+from glassbox import site
 from glassbox.errors import GlassboxError
-from pages import ui, ui_lesson, ui_notebook, ui_present, ui_share, ui_text
+from glassbox.model import checkpoints as training_history
+from ui import lesson as ui_lesson
+from ui import notebook as ui_notebook
+from ui import present as ui_present
+from ui import share as ui_share
+from ui import text as ui_text
 
 ui.page_start()
 st.set_page_config(page_title="Glass Box", page_icon="🔍", layout="wide")
@@ -19,7 +27,6 @@ KEY_CHOICE = "frame.model_choice"
 KEY_OTHER = "frame.model_other"
 EMBEDDED, OTHER = "embedded", "other"
 EXAMPLE_HUB_ID = "allenai/OLMoE-1B-7B-0125-Instruct"
-PAGES_WITHOUT_MODEL = {"", "about", "teachers"}  # (Home is ""): these read the model's folder, never run it
 
 
 def language_switch() -> str:
@@ -44,7 +51,7 @@ def language_switch() -> str:
 def wanted_source() -> str:
     """The model the learner picked in the sidebar (before any fallback)."""
     # the final checkpoint is the embedded model itself: offer only the earlier ones here
-    found = ui.guarded(training_history.list_checkpoints) or ()
+    found = ui.guarded(ui.once, training_history.list_checkpoints) or ()
     checkpoints = {f"ckpt:{c.name}": c for c in found if c.label != "final"}
     options = [EMBEDDED, *checkpoints, OTHER]
     if st.session_state.get(KEY_CHOICE) not in options:
@@ -83,7 +90,7 @@ def choose_model(needs_model: bool) -> None:
     Pages that never run the model only need its folder to be readable, so they are drawn at
     once, without waiting for torch and the weights.
     """
-    from glassbox.model_info import describe
+    from glassbox.model.info import describe
 
     wanted = wanted_source()
     fallback = ui.default_source()
@@ -176,34 +183,27 @@ def qr_png(link: str) -> bytes:
 
 
 def navigation(presenting: bool):
-    def page(path: str, key: str, icon: str, url: str, default: bool = False):
-        return st.Page(path, title=ui.tr(f"nav.{key}"), icon=icon, url_path=url, default=default)
-
-    return st.navigation(
-        {
-            ui.tr("nav.learn"): [
-                page("pages/home.py", "home", "🏠", "home", default=True),
-                page("pages/tokens.py", "tokens", "🔤", "tokens"),
-                page("pages/next_token.py", "next_token", "🎲", "next-token"),
-                page("pages/experts.py", "experts", "🧭", "experts"),
-                page("pages/training_data.py", "training_data", "📚", "training-data"),
-                page("pages/watch_it_learn.py", "watch_it_learn", "📈", "watch-it-learn"),
-            ],
-            ui.tr("nav.explore"): [
-                page("pages/playground.py", "playground", "🧪", "playground"),
-                page("pages/about.py", "about", "ℹ️", "about"),
-                page("pages/teachers.py", "teachers", "🧑‍🏫", "teachers"),
-            ],
-        },
-        position="top" if presenting else "sidebar",
-    )
+    """The menu, from the page registry (`glassbox.site.PAGES`), in its groups."""
+    groups: dict[str, list] = {}
+    for page in site.PAGES:
+        groups.setdefault(ui.tr(f"nav.{page.group}"), []).append(
+            st.Page(
+                page.file,
+                title=ui.tr(f"nav.{page.key}"),
+                icon=page.icon,
+                url_path=page.url,
+                default=page is site.PAGES[0],
+            )
+        )
+    return st.navigation(groups, position="top" if presenting else "sidebar")
 
 
+ui.begin_run()
 language_switch()
 ui_share.begin_run()
 presenting = ui_present.frame()
 pg = navigation(presenting)
-choose_model(needs_model=pg.url_path not in PAGES_WITHOUT_MODEL)
+choose_model(needs_model=site.page_at(pg.url_path).runs_model)
 model_status()
 pg.run()
 ui_share.publish()

@@ -16,11 +16,12 @@ import time
 
 import torch
 
-from glassbox import olmoe, paths
-from glassbox.generation import generate
-from glassbox.inspection import inspect_text
-from glassbox.model import load_model, prepare_source
-from glassbox.sampling import Settings
+from glassbox import paths
+from glassbox.model import olmoe
+from glassbox.model.generation import generate
+from glassbox.model.inspection import inspect_text
+from glassbox.model.loading import load_model, prepare_source
+from glassbox.model.sampling import Settings
 
 TEXT_SEED = (
     "The history of the world is written in many hands, in speeches to the Congress, in plays for "

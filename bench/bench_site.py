@@ -135,8 +135,8 @@ def open_page(page: str):
 def bench_interactions(rounds: int) -> None:
     from streamlit.testing.v1 import AppTest
 
-    from glassbox.inspection import inspect_text
-    from glassbox.model import load_model, prepare_source
+    from glassbox.model.inspection import inspect_text
+    from glassbox.model.loading import load_model, prepare_source
 
     source = prepare_source(paths.default_model_source())  # as the site does
     lm = load_model(source)

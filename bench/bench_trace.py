@@ -21,10 +21,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from glassbox import paths  # noqa: E402
 from glassbox.corpus.documents import iter_documents  # noqa: E402
-from glassbox.corpus_index import open_index  # noqa: E402
-from glassbox.index import build_index  # noqa: E402
-from glassbox.ngrams import count, next_token_distribution  # noqa: E402
-from glassbox.trace import trace  # noqa: E402
+from glassbox.index.build import build_index  # noqa: E402
+from glassbox.index.engine import open_index  # noqa: E402
+from glassbox.index.ngrams import count, next_token_distribution  # noqa: E402
+from glassbox.index.trace import trace  # noqa: E402
 
 TARGETS_MS = {"trace 256 tokens": 100.0, "count": 5.0}
 BUILD_TARGET_S = 60.0

@@ -26,8 +26,8 @@ import torch
 
 def run_case(case: str, steps: int, threads: int) -> dict:
     """Time `steps` training steps (after two warm-up steps) of one case in this process."""
-    from glassbox.output_loss import fast_step_loss
-    from glassbox.training import PRESETS, build_model, make_optimizer, plain_step_loss, train_step
+    from glassbox.training.output_loss import fast_step_loss
+    from glassbox.training.recipe import PRESETS, build_model, make_optimizer, plain_step_loss, train_step
 
     torch.set_num_threads(threads)
     recipe = PRESETS["full"]
@@ -76,7 +76,7 @@ def main() -> None:
             results[case].append(json.loads(out.stdout.strip().splitlines()[-1]))
     med = {c: {k: statistics.median(r[k] for r in rs) for k in ("seconds", "tokens_per_s", "peak_rss_mb")}
            for c, rs in results.items()}
-    from glassbox.output_loss import default_dtype
+    from glassbox.training.output_loss import default_dtype
 
     print(f"full recipe step (16 x 128 tokens), torch threads {args.threads}, median of {args.rounds} rounds"
           f" x {args.steps} steps; CPU {torch.backends.cpu.get_cpu_capability()},"

@@ -19,34 +19,12 @@ import yaml
 
 from glassbox.errors import GlassboxError
 from glassbox.paths import PROJECT_ROOT
+from glassbox.site import LESSON_PAGES, PAGE_CONTROLS, BadValue, Control
 
 LESSONS_DIR = PROJECT_ROOT / "lessons"
-PAGES = ("home", "tokens", "next_token", "experts", "training_data", "watch_it_learn")
-# The widgets each page's live tool lets a lesson set, with a check of the value.
-EXAMPLE_RULES: dict[str, dict[str, tuple[str, Any]]] = {
-    "home": {},
-    "tokens": {"text": ("text", None)},
-    "next_token": {
-        "prompt": ("text", None),
-        "temperature": ("number", (0.0, 2.0)),
-        "top_k": ("int", (0, 50)),
-        "top_p": ("number", (0.05, 1.0)),
-        "seed": ("int", (0, 2**31 - 1)),
-    },
-    "experts": {
-        "prompt": ("text", None),
-        "layer": ("int", (0, 1000)),
-        "token": ("int", (0, 10_000)),
-        "disabled_expert": ("int_or_null", (0, 10_000)),
-    },
-    "training_data": {
-        "text": ("text", None),
-        "prompt": ("text", None),
-        "max_new_tokens": ("int", (1, 200)),
-        "phrase": ("text", None),
-    },
-    "watch_it_learn": {"prompt": ("text", None), "seed": ("int", (0, 2**31 - 1))},
-}
+PAGES = LESSON_PAGES
+# The controls of each page's live tool that a lesson's example may set (glassbox.site).
+EXAMPLE_RULES: dict[str, dict[str, Control]] = {page: PAGE_CONTROLS[page] for page in PAGES}
 EXAMPLE_KEYS: dict[str, frozenset[str]] = {page: frozenset(rules) for page, rules in EXAMPLE_RULES.items()}
 HTML_TAG = re.compile(r"<\s*/?\s*[A-Za-z][A-Za-z0-9-]*(\s[^<>]*)?/?\s*>|<!--")
 FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*\n?(.*)\Z", re.DOTALL)
@@ -178,16 +156,17 @@ class _Reader:
             if key not in rules:
                 allowed = ", ".join(sorted(rules)) or "none"
                 raise self.fail(f"{where} key '{key}' is not a setting of the {page} page (allowed: {allowed})")
-            kind, bounds = rules[key]
-            if kind == "text":
+            control = rules[key]
+            if control.kind == "text":
                 self.text(v, f"{where}.{key}")
                 continue
-            if kind == "int_or_null" and v is None:
-                continue
-            is_int = isinstance(v, int) and not isinstance(v, bool)
-            ok = is_int if kind in ("int", "int_or_null") else isinstance(v, int | float) and not isinstance(v, bool)
-            if not ok or not bounds[0] <= v <= bounds[1]:
-                raise self.fail(f"{where}.{key} must be a {kind} from {bounds[0]} to {bounds[1]} (got {v!r})")
+            try:
+                control.check(v)
+            except BadValue:
+                kind = {"float": "number", "int": "int", "int_or_none": "int or null"}[control.kind]
+                raise self.fail(
+                    f"{where}.{key} must be a {kind} from {control.low} to {control.high} (got {v!r})"
+                ) from None
         return _frozen(value)
 
     def question(self, value: Any, where: str) -> Question:
@@ -317,7 +296,7 @@ def load_lessons(lang: str, root: Path = LESSONS_DIR) -> tuple[Lesson, ...]:
     root = Path(root).resolve()
     # Files' modification times are part of the cache key, so an edited lesson shows without a restart.
     files = (*root.glob("*.json"), *root.glob(f"{lang}/*.md"))
-    stamp = tuple(sorted((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files))
+    stamp = tuple(sorted((str(p), st.st_mtime_ns, st.st_size) for p in files for st in (p.stat(),)))
     return _load(lang, root, stamp)
 
 

@@ -1,9 +1,10 @@
 """The lab notebook: what one learner explored, written out as Markdown and as JSON.
 
-Entries are plain dicts made by the views (tokens of a text, next-token candidates, a routing
-summary, traced spans with their documents); `record` keeps the latest entry per view and
-input, in the order first explored. Quiz results and finished lessons come from the learner's
-progress. Nothing here is shared between learners: each session keeps its own entries.
+Entries are plain dicts (`tokens_entry`, `next_token_entry`, `routing_entry`, `trace_entry`: the
+tokens of a text, next-token candidates, a routing summary, traced spans with their documents);
+`record` keeps the latest entry per view and input, in the order first explored. Quiz results
+and finished lessons come from the learner's progress. Nothing here is shared between learners:
+each session keeps its own entries.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+
+import numpy as np
 
 from glassbox.i18n import t
 
@@ -49,6 +52,37 @@ def record(entries: Mapping[tuple[str, str], dict], kind: str, subject: str, dat
     while len(out) > MAX_ENTRIES:
         out.pop(next(iter(out)))
     return out
+
+
+# --- what each view records (plain data, the same in both languages) ---------------------------
+
+
+def tokens_entry(tokens: Sequence) -> dict:
+    return {"tokens": [{"id": int(tok.id), "text": tok.text} for tok in tokens]}
+
+
+def next_token_entry(settings, cands: Sequence) -> dict:
+    return {
+        "settings": {"temperature": settings.temperature, "top_k": settings.top_k, "top_p": settings.top_p},
+        "top": [{"id": c.id, "text": c.text, "prob": round(c.prob, 6), "kept": c.kept} for c in cands],
+    }
+
+
+def routing_entry(load, disabled: int | None = None, busiest: int = 3) -> dict:
+    """Per layer, the `busiest` experts with the largest share of routing slots over the text."""
+    layers = []
+    for layer, shares in enumerate(np.asarray(load, dtype=float)):
+        top = np.argsort(-shares, kind="stable")[:busiest]
+        layers.append({"layer": layer, "busiest": [[int(e), round(float(shares[e]), 4)] for e in top]})
+    return {"layers": layers, "disabled_expert": disabled}
+
+
+def trace_entry(spans: Sequence) -> dict:
+    return {
+        "spans": [
+            {"text": s.text, "count": int(s.count), "documents": [d.title or d.doc_id for d in s.docs]} for s in spans
+        ]
+    }
 
 
 def to_json(book: Notebook) -> str:

@@ -3,13 +3,15 @@ training corpus's documents (shown as plain text, never as markup)."""
 
 from __future__ import annotations
 
-import importlib
 import re
 
 import streamlit as st
 
-from glassbox import checkpoints, paths
-from pages import ui, ui_text
+import ui
+from glassbox import paths
+from glassbox.corpus import iter_documents
+from glassbox.model import checkpoints
+from ui import text as ui_text
 
 ui.page_start()
 
@@ -21,7 +23,7 @@ SHOW_CHARS = 20_000  # longest part of a document shown at once
 @st.cache_data(show_spinner=False, max_entries=64)
 def search(corpus: str, stamp: float, query: str, domain: str) -> tuple[list[dict], int]:
     """Documents whose title or text contains `query` (case-insensitive): metadata only, and how many."""
-    documents = importlib.import_module("glassbox.corpus").iter_documents
+    documents = iter_documents
     needle = query.casefold()
     hits = []
     for doc in documents(paths.corpus_path()):
@@ -37,14 +39,14 @@ def search(corpus: str, stamp: float, query: str, domain: str) -> tuple[list[dic
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def document_text(corpus: str, stamp: float, doc_id: str) -> str | None:
-    documents = importlib.import_module("glassbox.corpus").iter_documents
+    documents = iter_documents
     return next((d.text for d in documents(paths.corpus_path()) if d.id == doc_id), None)
 
 
 def cards() -> None:
     for name, title in (("MODEL_CARD.md", "about.model_card"), ("DATA_CARD.md", "about.data_card")):
         st.subheader(ui.tr(title))
-        card = ui.guarded(checkpoints.read_card, name=name)
+        card = ui.guarded(checkpoints.card_markdown, name=name)
         if card:
             st.markdown(card)  # our own shipped file; Markdown only, raw HTML is not rendered
         else:
@@ -54,11 +56,6 @@ def cards() -> None:
 def browser() -> None:
     st.subheader(ui.tr("about.browse"))
     corpus = paths.corpus_path()
-    try:
-        importlib.import_module("glassbox.corpus")
-    except ImportError:
-        st.warning(ui.tr("trace.module_missing"))
-        return
     if not corpus.is_file():
         st.info(ui.tr("trace.corpus_missing", path=ui_text.md_escape(str(corpus))))
         return

@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages import ui, ui_lesson, ui_share, ui_tool, view_experts
+import ui
+from glassbox import site
+from ui import lesson as ui_lesson
+from ui import share as ui_share
+from ui import tool as ui_tool
+from ui.views import experts as view_experts
 
 ui.page_start()
 
@@ -13,18 +18,14 @@ NS = "experts"
 KEY_PROMPT = f"{NS}.prompt"
 
 
-def optional_int(value):
-    return None if value is None else int(value)
-
-
-ui_lesson.render("experts", NS, {"prompt": str, "layer": int, "token": int, "disabled_expert": optional_int})
+ui_lesson.render("experts", NS)
 
 
 @ui_tool.tool
 def tool() -> None:
     st.header(ui.tr("experts.title"))
     ui.state_default(KEY_PROMPT, "In the beginning God created the heaven and the earth.")
-    ui_share.field("prompt", KEY_PROMPT, ui_share.text())
+    ui_share.control(site.PROMPT, KEY_PROMPT)
     prompt = st.text_area(
         ui.tr("common.prompt"), key=KEY_PROMPT, height=80, persist_state="session", disabled=ui.locked("prompt")
     )

@@ -4,27 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from glassbox import checkpoints, paths
-from pages import ui, ui_lesson, ui_text
+import ui
+from glassbox import paths, site
+from glassbox.model import checkpoints
+from ui import lesson as ui_lesson
+from ui import text as ui_text
 
 ui.page_start()
-
-PAGE_FILES = {
-    "home": "pages/home.py",
-    "tokens": "pages/tokens.py",
-    "next_token": "pages/next_token.py",
-    "experts": "pages/experts.py",
-    "training_data": "pages/training_data.py",
-    "watch_it_learn": "pages/watch_it_learn.py",
-}
-ICONS = {
-    "home": "🏠",
-    "tokens": "🔤",
-    "next_token": "🎲",
-    "experts": "🧭",
-    "training_data": "📚",
-    "watch_it_learn": "📈",
-}
 
 st.title("🔍 Glass Box")
 st.markdown(ui.tr("home.intro"))
@@ -38,11 +24,13 @@ if lessons:
     for n, lesson in enumerate(lessons, 1):
         mark = " ✅" if lesson.id in done else ""
         label = ui.tr("home.path_item", n=n, title=lesson.title, minutes=lesson.minutes) + mark
-        st.page_link(PAGE_FILES.get(lesson.page, "pages/home.py"), label=label, icon=ICONS.get(lesson.page))
+        page = site.PAGE.get(lesson.page, site.PAGE["home"])
+        st.page_link(page.file, label=label, icon=page.icon)
 else:
-    for n, page in enumerate(list(PAGE_FILES)[1:], 1):
-        st.page_link(PAGE_FILES[page], label=f"{n}. {ui.tr('nav.' + page)}", icon=ICONS[page])
-st.page_link("pages/playground.py", label=ui.tr("nav.playground"), icon="🧪")
+    for n, key in enumerate(site.LESSON_PAGES[1:], 1):
+        st.page_link(site.PAGE[key].file, label=f"{n}. {ui.tr('nav.' + key)}", icon=site.PAGE[key].icon)
+playground = site.PAGE["playground"]
+st.page_link(playground.file, label=ui.tr("nav.playground"), icon=playground.icon)
 
 st.subheader(ui.tr("home.model"))
 info = ui.model_info()
@@ -65,7 +53,7 @@ if info is not None:
     if not info.trained:
         st.info(ui.tr("home.untrained_note"))
     is_embedded = ui.source() == str(paths.EMBEDDED_MODEL_DIR)
-    card = ui.guarded(checkpoints.read_card) if is_embedded else None
+    card = ui.guarded(checkpoints.card_markdown) if is_embedded else None
     st.markdown("**" + ui.tr("home.trained_on") + "**")
     if card:
         with st.expander(ui.tr("home.card"), expanded=False):

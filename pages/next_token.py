@@ -3,12 +3,19 @@ distribution with temperature, top-k and top-p; build a continuation one token a
 
 from __future__ import annotations
 
-import numpy as np
 import streamlit as st
 
-from glassbox.sampling import Settings, sampling_distribution
+import ui
+from glassbox import site
+from glassbox.model.next_token import guess_rank, next_token_choice
+from glassbox.model.sampling import Sampler, Settings, sampling_distribution
 from glassbox.tokens import decode_bytes
-from pages import ui, ui_lesson, ui_notebook, ui_share, ui_text, ui_tool, view_next
+from ui import lesson as ui_lesson
+from ui import notebook as ui_notebook
+from ui import share as ui_share
+from ui import text as ui_text
+from ui import tool as ui_tool
+from ui.views import next_token as view_next
 
 ui.page_start()
 
@@ -16,20 +23,19 @@ NS = "next"
 KEY_PROMPT, KEY_SEED, KEY_GUESS = f"{NS}.prompt", f"{NS}.seed", f"{NS}.guess"
 KEY_GUESS_FIRST, KEY_REVEALED = f"{NS}.guess_first", f"{NS}.revealed"
 KEY_PICKED, KEY_PICKED_FOR = f"{NS}.picked", f"{NS}.picked_for"
-FIELDS = {"prompt": str, "temperature": float, "top_k": int, "top_p": float, "seed": int}
 PICK_BUTTONS = 5
 
-ui_lesson.render("next_token", NS, FIELDS)
+ui_lesson.render("next_token", NS)
 
 
 @ui_tool.tool
 def tool() -> None:
     st.header(ui.tr("next.title"))
     ui.state_default(KEY_PROMPT, "Four score and seven years ago")
-    ui.state_default(KEY_SEED, 0)
+    ui.state_default(KEY_SEED, site.SEED.default)
     ui.state_default(KEY_GUESS_FIRST, True)
-    ui_share.field("prompt", KEY_PROMPT, ui_share.text())
-    ui_share.field("seed", KEY_SEED, ui_share.number(0, 2**31 - 1, int))
+    ui_share.control(site.PROMPT, KEY_PROMPT)
+    ui_share.control(site.SEED, KEY_SEED)
     prompt = ui.limit_text(
         st.text_area(
             ui.tr("common.prompt"), key=KEY_PROMPT, height=80, persist_state="session", disabled=ui.locked("prompt")
@@ -82,10 +88,11 @@ def tool() -> None:
             st.rerun()
         return
 
-    found = view_next.guess_rank(lm, logits, settings, guess or "")
+    choice = next_token_choice(lm, logits, settings)  # temperature applied once, for the bars and the guess
+    found = guess_rank(lm, choice.probs, guess or "")
     highlight = None
     if found is not None:
-        highlight, token, prob, rank = found
+        highlight, token, prob, rank = found.id, found.text, found.prob, found.rank
         st.info(
             ui.tr(
                 "next.guess_result",
@@ -96,7 +103,7 @@ def tool() -> None:
             ),
             icon="🎯",
         )
-    cands = view_next.candidates(lm, logits, settings)
+    cands = choice.candidates
     view_next.show_bars(NS, cands, highlight)
     ui_notebook.note_next(text, settings, cands)
 
@@ -109,16 +116,11 @@ def tool() -> None:
         if col.button(f"{ui_text.md_escape(cand.text)} · {cand.prob:.0%}", key=f"{NS}.pick.{cand.id}"):
             picked.append(cand.id)
             st.rerun()
-    seed = cols[-1].number_input(
-        ui.tr("common.seed"), 0, 2**31 - 1, step=1, key=KEY_SEED, persist_state="session", disabled=ui.locked("seed")
-    )
+    seed = ui.seed_input(cols[-1], KEY_SEED)
     if st.button(ui.tr("next.sample"), key=f"{NS}.sample", icon="🎲"):
         _, drawn_from = sampling_distribution(logits, settings)
-        rng = np.random.default_rng([int(seed), len(picked)])
-        choice = (
-            int(np.argmax(drawn_from)) if settings.temperature == 0 else int(rng.choice(len(drawn_from), p=drawn_from))
-        )
-        picked.append(choice)
+        # the same stream generation draws from: this token is draw len(picked) of the seed
+        picked.append(Sampler(int(seed), len(picked), len(drawn_from)).draw(drawn_from, settings))
         st.rerun()
 
 

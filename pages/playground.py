@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages import ui, ui_share, view_experts, view_next, view_tokens, view_trace
+import ui
+from glassbox import site
+from ui import share as ui_share
+from ui import tool as ui_tool
+from ui.views import experts as view_experts
+from ui.views import next_token as view_next
+from ui.views import tokens as view_tokens
+from ui.views import trace as view_trace
 
 ui.page_start()
 
@@ -13,16 +20,21 @@ KEY_TEXT = f"{NS}.text"
 
 st.title("🧪 " + ui.tr("nav.playground"))
 st.markdown(ui.tr("play.intro"))
-ui.state_default(KEY_TEXT, "It is a truth universally acknowledged, that a single man")
-ui_share.field("text", KEY_TEXT, ui_share.text())
-text = st.text_area(
-    ui.tr("common.text"), key=KEY_TEXT, height=100, persist_state="session", disabled=ui.locked("text")
-)
-text = ui.limit_text(text or "")
 
-if not text.strip():
-    st.info(ui.tr("play.empty"))
-else:
+
+@ui_tool.tool
+def tool() -> None:
+    """The text and its four views: reruns on its own when the text or a setting changes."""
+    ui.state_default(KEY_TEXT, "It is a truth universally acknowledged, that a single man")
+    ui_share.control(site.TEXT, KEY_TEXT)
+    text = st.text_area(
+        ui.tr("common.text"), key=KEY_TEXT, height=100, persist_state="session", disabled=ui.locked("text")
+    )
+    text = ui.limit_text(text or "")
+
+    if not text.strip():
+        st.info(ui.tr("play.empty"))
+        return
     tokens_tab, next_tab, experts_tab, data_tab = st.tabs(
         [ui.tr("nav.tokens"), ui.tr("nav.next_token"), ui.tr("nav.experts"), ui.tr("nav.training_data")]
     )
@@ -38,3 +50,6 @@ else:
         if index is not None:
             view_trace.show_trace(NS, index, text)
             view_trace.show_novelty(NS, index, text)
+
+
+tool()

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+import ui
 from glassbox import paths
-from pages import ui, ui_text
+from ui import text as ui_text
 
 ui.page_start()
 

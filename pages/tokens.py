@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages import ui, ui_lesson, ui_share, ui_tool, view_tokens
+import ui
+from glassbox import site
+from ui import lesson as ui_lesson
+from ui import share as ui_share
+from ui import tool as ui_tool
+from ui.views import tokens as view_tokens
 
 ui.page_start()
 
@@ -19,7 +24,7 @@ ui_lesson.render("tokens", NS, {"text": str})
 def tool() -> None:
     st.header(ui.tr("tokens.title"))
     ui.state_default(KEY_TEXT, ui.tr("tokens.default_text"))
-    ui_share.field("text", KEY_TEXT, ui_share.text())
+    ui_share.control(site.TEXT, KEY_TEXT)
     text = st.text_area(
         ui.tr("tokens.input"), key=KEY_TEXT, height=120, persist_state="session", disabled=ui.locked("text")
     )

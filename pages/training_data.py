@@ -5,11 +5,18 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages import ui, ui_lesson, ui_share, ui_tool, view_recite, view_trace
+import ui
+from glassbox import site
+from ui import lesson as ui_lesson
+from ui import share as ui_share
+from ui import tool as ui_tool
+from ui.views import recite as view_recite
+from ui.views import trace as view_trace
 
 ui.page_start()
 
 NS = "trace"
+CONTROLS = site.PAGE_CONTROLS["training_data"]
 KEY_TEXT, KEY_PROMPT, KEY_MAX, KEY_SEED = f"{NS}.text", f"{NS}.prompt", f"{NS}.max_new_tokens", f"{NS}.seed"
 KEY_GENERATE_NOW = f"{NS}.generate_now"
 
@@ -20,7 +27,7 @@ def prompt_field(value) -> str:
     return str(value)
 
 
-ui_lesson.render("training_data", NS, {"text": str, "prompt": prompt_field, "max_new_tokens": int, "phrase": str})
+ui_lesson.render("training_data", NS, {"prompt": prompt_field})
 
 
 @ui_tool.tool
@@ -29,24 +36,27 @@ def tool() -> None:
     index = view_trace.open_or_explain(NS)
 
     ui.state_default(KEY_PROMPT, "In the beginning")
-    ui.state_default(KEY_MAX, 30)
+    ui.state_default(KEY_MAX, site.MAX_NEW.default)
     ui.state_default(KEY_SEED, 0)
     ui.state_default(KEY_TEXT, "")
-    ui_share.field("prompt", KEY_PROMPT, ui_share.text(500))
-    ui_share.field("max_new_tokens", KEY_MAX, ui_share.number(1, 200, int))
-    ui_share.field("seed", KEY_SEED, ui_share.number(0, 2**31 - 1, int))
-    ui_share.field("text", KEY_TEXT, ui_share.text())
+    ui_share.control(CONTROLS["prompt"], KEY_PROMPT)
+    ui_share.control(site.MAX_NEW, KEY_MAX)
+    ui_share.control(site.SEED, KEY_SEED)
+    ui_share.control(site.TEXT, KEY_TEXT)
     with st.container(border=True):
         st.markdown("**" + ui.tr("trace.generate_title") + "**")
         left, middle, right = st.columns([3, 1, 1])
         prompt = left.text_input(
-            ui.tr("common.prompt"), key=KEY_PROMPT, max_chars=500, persist_state="session",
+            ui.tr("common.prompt"),
+            key=KEY_PROMPT,
+            max_chars=CONTROLS["prompt"].max_chars,
+            persist_state="session",
             disabled=ui.locked("prompt"),
         )
-        max_new = middle.number_input(ui.tr("trace.max_new"), 1, 200, key=KEY_MAX, persist_state="session")
-        seed = right.number_input(
-            ui.tr("common.seed"), 0, 2**31 - 1, key=KEY_SEED, persist_state="session", disabled=ui.locked("seed")
+        max_new = middle.number_input(
+            ui.tr("trace.max_new"), site.MAX_NEW.low, site.MAX_NEW.high, key=KEY_MAX, persist_state="session"
         )
+        seed = ui.seed_input(right, KEY_SEED)
         clicked = st.button(ui.tr("trace.generate"), key=f"{NS}.generate", icon="✍️")
         if (clicked or st.session_state.pop(KEY_GENERATE_NOW, False)) and prompt.strip():
             written = ui.guarded(ui.generate, prompt, int(max_new), seed=int(seed))

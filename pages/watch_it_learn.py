@@ -5,18 +5,26 @@ from __future__ import annotations
 
 import streamlit as st
 
-from glassbox import checkpoints
-from glassbox.sampling import Settings
-from pages import ui, ui_chart, ui_lesson, ui_share, ui_text, view_next
+import ui
+from glassbox import site
+from glassbox.model import checkpoints
+from glassbox.model.sampling import Settings
+from ui import chart as ui_chart
+from ui import lesson as ui_lesson
+from ui import share as ui_share
+from ui import text as ui_text
+from ui import tool as ui_tool
+from ui.views import next_token as view_next
 
 ui.page_start()
 
 NS = "watch"
+PROMPT = site.PAGE_CONTROLS["watch_it_learn"]["prompt"]
 KEY_PROMPT, KEY_SEED = f"{NS}.prompt", f"{NS}.seed"
 NEW_TOKENS = 20
 BARS = 6
 
-ui_lesson.render("watch_it_learn", NS, {"prompt": str, "seed": int})
+ui_lesson.render("watch_it_learn", NS)
 
 
 def loss_curve() -> None:
@@ -24,7 +32,7 @@ def loss_curve() -> None:
     if curve is None or not curve.steps:
         st.info(ui.tr("watch.no_curve"))
         return
-    marks = [c.step for c in ui.guarded(checkpoints.list_checkpoints) or ()]
+    marks = [c.step for c in ui.guarded(ui.once, checkpoints.list_checkpoints) or ()]
     ui_chart.chart(
         "loss_curve",
         list(curve.steps),
@@ -57,9 +65,10 @@ def checkpoint_card(ckpt, prompt: str, seed: int) -> None:
             st.html(ui_text.highlight_html(written.full_text, marks))
 
 
+@ui_tool.tool
 def tool() -> None:
     st.header(ui.tr("watch.title"))
-    found = ui.guarded(checkpoints.list_checkpoints) or ()
+    found = ui.guarded(ui.once, checkpoints.list_checkpoints) or ()
     st.subheader(ui.tr("watch.curve"))
     loss_curve()
     st.subheader(ui.tr("watch.checkpoints"))
@@ -68,15 +77,17 @@ def tool() -> None:
         return
     ui.state_default(KEY_PROMPT, "In the beginning")
     ui.state_default(KEY_SEED, 1)
-    ui_share.field("prompt", KEY_PROMPT, ui_share.text(300))
-    ui_share.field("seed", KEY_SEED, ui_share.number(0, 2**31 - 1, int))
+    ui_share.control(PROMPT, KEY_PROMPT)
+    ui_share.control(site.SEED, KEY_SEED)
     left, right = st.columns([4, 1])
     prompt = left.text_input(
-        ui.tr("common.prompt"), key=KEY_PROMPT, max_chars=300, persist_state="session", disabled=ui.locked("prompt")
+        ui.tr("common.prompt"),
+        key=KEY_PROMPT,
+        max_chars=PROMPT.max_chars,
+        persist_state="session",
+        disabled=ui.locked("prompt"),
     )
-    seed = right.number_input(
-        ui.tr("common.seed"), 0, 2**31 - 1, key=KEY_SEED, persist_state="session", disabled=ui.locked("seed")
-    )
+    seed = ui.seed_input(right, KEY_SEED)
     if not prompt or not prompt.strip():
         st.info(ui.tr("next.empty"))
         return

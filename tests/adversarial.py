@@ -12,8 +12,8 @@ import re
 
 import pytest
 
-from glassbox import checkpoints
 from glassbox.errors import MESSAGES
+from glassbox.model import checkpoints
 
 EMPTY = ""
 WHITESPACE = " \t\n\r\u00a0\u2003\u3000\n  "  # spaces, tab, newlines, no-break, em and ideographic spaces
@@ -78,7 +78,7 @@ INVALID_UTF8 = b"good start \x80 then \xc0\xaf overlong and a cut \xe3\x81"
 # --- shared by the hardening tests ----------------------------------------------------------
 
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # C0 and C1 controls other than tab and newline
-MD_ESCAPED = re.compile(r"\\[!-/:-@\[-`{-~]")  # what pages.ui_text.md_escape puts before ASCII punctuation
+MD_ESCAPED = re.compile(r"\\[!-/:-@\[-`{-~]")  # what ui.text.md_escape puts before ASCII punctuation
 TEXT_INPUTS = {name: text for name, text in ALL.items() if name != "lone_surrogate"}  # see the surrogate test
 TOO_LONG = {"long_100k": "text_too_long", "long_word": "text_too_long"}  # refused by the tiny model (256 tokens)
 LIST_CHECKPOINTS, LOSS_CURVE = checkpoints.list_checkpoints, checkpoints.loss_curve

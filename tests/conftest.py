@@ -13,9 +13,9 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory):
     """A folder holding a seeded random OlmoeForCausalLM (2 layers, 8 experts, top-2)."""
-    from glassbox import olmoe
-    from glassbox.model import save_model
-    from glassbox.tokenizer import load_tokenizer
+    from glassbox.model import olmoe
+    from glassbox.model.loading import save_model
+    from glassbox.model.tokenizer import load_tokenizer
 
     folder = tmp_path_factory.mktemp("tiny-olmoe")
     model = olmoe.random_model(hidden_size=64, layers=2, experts=8, experts_per_token=2, context=256, seed=1)
@@ -26,7 +26,7 @@ def tiny_model_dir(tmp_path_factory):
 @pytest.fixture(scope="session")
 def tiny_lm(tiny_model_dir):
     """The tiny model loaded through the one loader (shared, read-only)."""
-    from glassbox.model import load_model
+    from glassbox.model.loading import load_model
 
     return load_model(tiny_model_dir, device="cpu")
 
@@ -54,7 +54,7 @@ def site_data_dir(tmp_path_factory):
     import json
 
     from glassbox.corpus.documents import CorpusManifest, Document
-    from glassbox.index import build_index, corpus_sha256
+    from glassbox.index.build import build_index, corpus_sha256
 
     folder = tmp_path_factory.mktemp("site-data")
     corpus = folder / "corpus" / "corpus.jsonl"
@@ -88,3 +88,44 @@ def site_data_dir(tmp_path_factory):
     (corpus.parent / "manifest.json").write_text(json.dumps(manifest.to_json(), ensure_ascii=False), encoding="utf-8")
     build_index(corpus, folder / "ngram", progress=False)
     return folder
+
+
+@pytest.fixture(scope="module")
+def site(tiny_model_dir, site_data_dir):
+    """The site (app.py through AppTest) on the tiny model and the test corpus, with AppTest's page
+    mode kept as a server keeps it (tests/site_helpers.SteadyPagesManager)."""
+    import streamlit.testing.v1.app_test as app_test_module
+    from site_helpers import SteadyPagesManager
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("GLASSBOX_MODEL", str(tiny_model_dir))
+        mp.setenv("GLASSBOX_DATA", str(site_data_dir))
+        mp.setattr(app_test_module, "PagesManager", SteadyPagesManager)
+        yield
+
+
+@pytest.fixture(scope="session")
+def fixture_index(tmp_path_factory):
+    """(corpus path, index folder) of the index tests' small corpus (tests/index_helpers.py), built once."""
+    from index_helpers import build_fixture_index
+
+    return build_fixture_index(tmp_path_factory.mktemp("ngram_fixture"))
+
+
+@pytest.fixture(scope="session")
+def index(fixture_index):
+    from glassbox.index.engine import open_index
+
+    return open_index(fixture_index[1])
+
+
+@pytest.fixture(scope="session")
+def train_tokens(index):
+    """The token stream the index should hold: per training document, a separator then its tokens."""
+    from index_helpers import DOCS
+
+    stream: list[int | None] = []
+    for _, _, split, text in DOCS:
+        if split == "train":
+            stream += [None, *index.tokenize(text)]
+    return stream

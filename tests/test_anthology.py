@@ -16,7 +16,7 @@ from glassbox.corpus import anthology, iter_documents, read_manifest
 from glassbox.corpus.anthology import DOMAIN, LADDER_FILE, choose_passages, read_ladder, write_ladder
 from glassbox.corpus.build import assemble, build_corpus
 from glassbox.errors import GlassboxError
-from glassbox.tokenizer import load_tokenizer
+from glassbox.model.tokenizer import load_tokenizer
 
 # a small ladder over chapters of the KJV: id, title, document, opening, copies
 FIXTURE_FAMOUS = (
@@ -119,8 +119,8 @@ def test_a_ladder_that_does_not_fit_is_refused(ladder, tmp_path):
 
 @pytest.mark.slow
 def test_the_index_counts_each_passage_at_least_its_copies(ladder, built, tmp_path):
-    from glassbox.corpus_index import open_index
-    from glassbox.index import build_index
+    from glassbox.index.build import build_index
+    from glassbox.index.engine import open_index
 
     dest, _ = built
     build_index(dest, tmp_path / "ngram", progress=False)

@@ -81,7 +81,7 @@ def free_port() -> int:
 
 
 def snapshot_site(dest: Path) -> Path:
-    """A copy of the site's scripts (app.py, pages/, .streamlit/) taken now.
+    """A copy of the site's scripts (app.py, pages/, ui/, .streamlit/) taken now.
 
     Streamlit reads page scripts from disk on every run; running a copy keeps a page that someone
     is editing meanwhile from mixing old and new code within one test. `glassbox` itself is
@@ -89,7 +89,7 @@ def snapshot_site(dest: Path) -> Path:
     """
     dest.mkdir(parents=True, exist_ok=True)
     shutil.copy2(ROOT / "app.py", dest / "app.py")
-    for folder in ("pages", ".streamlit"):
+    for folder in ("pages", "ui", ".streamlit"):
         if (ROOT / folder).is_dir():
             shutil.copytree(ROOT / folder, dest / folder, ignore=shutil.ignore_patterns("__pycache__"))
     return dest
@@ -115,7 +115,7 @@ def start_site(
     }
     options = [f"--{k}={v}" for k, v in flags.items()]
     if script == "app.py":  # the site starts as `./run site` starts it
-        cmd = [sys.executable, "-m", "pages.launch", *options]
+        cmd = [sys.executable, "-m", "ui.launch", *options]
     else:
         cmd = [sys.executable, "-m", "streamlit", "run", script, *options]
     return subprocess.Popen(cmd, cwd=cwd, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)

@@ -17,7 +17,7 @@ from glassbox.tokens import TokenBytes, tokenize
 @pytest.fixture(scope="module")
 def real_tokens():
     """Readable tokens of a sentence with a repeated word and Korean, from the real tokenizer."""
-    from glassbox.tokenizer import load_tokenizer
+    from glassbox.model.tokenizer import load_tokenizer
 
     tokenizer = load_tokenizer()
     text = "a cat saw the dog and the bird, 고양이가 본 개"

@@ -7,12 +7,14 @@ from __future__ import annotations
 import json
 
 import pytest
+from site_helpers import APP, LANGS, check, open_page, texts
 from streamlit.testing.v1 import AppTest
-from test_pages import APP, LANGS, check, open_page, site, texts  # noqa: F401 - `site`: the same tiny model and data
 
 from glassbox import notebook
 from glassbox.i18n import t
 from glassbox.limits import RequestWindow
+
+pytestmark = pytest.mark.usefixtures("site")  # conftest: the tiny model and the test corpus
 
 
 def open_link(page: str, **params: str) -> AppTest:
@@ -48,7 +50,7 @@ def test_experts_link_keeps_layer_token_and_switched_off_expert():
     check(at)
     assert at.select_slider(key="experts.layer").value == 1
     assert at.selectbox(key="experts.token").value == 2
-    assert at.selectbox(key="experts.disabled_expert").value == 3
+    assert at.selectbox(key="experts.expert_off").value == 3
     assert at.query_params["expert_off"] == "3"
 
 
@@ -214,11 +216,12 @@ def _tool_rerun_publishes() -> None:
     """A tool rerun on its own: only its fields are written; the URL's other parameters stay."""
     import streamlit as st
 
-    from pages import ui_share
+    from glassbox.site import PROMPT
+    from ui import share as ui_share
 
     st.session_state.setdefault("t.prompt", "new words")
     ui_share.begin_fragment()
-    ui_share.field("prompt", "t.prompt", ui_share.text())
+    ui_share.control(PROMPT, "t.prompt")
     ui_share.publish(partial=True)
 
 

@@ -9,9 +9,9 @@ import sys
 import numpy as np
 import pytest
 
-from glassbox.generation import generate
-from glassbox.inspection import inspect_text
-from glassbox.sampling import Settings
+from glassbox.model.generation import generate
+from glassbox.model.inspection import inspect_text
+from glassbox.model.sampling import Settings
 
 
 def run(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:

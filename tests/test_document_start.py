@@ -10,10 +10,10 @@ import pytest
 import torch
 
 from glassbox.errors import GlassboxError
-from glassbox.generation import generate
-from glassbox.inspection import inspect_text
-from glassbox.model import document_start, load_model
-from glassbox.sampling import Settings
+from glassbox.model.generation import generate
+from glassbox.model.inspection import inspect_text
+from glassbox.model.loading import document_start, load_model
+from glassbox.model.sampling import Settings
 
 EOS = 50279
 TEXT = "The river keeps its own time."
@@ -82,8 +82,8 @@ def test_where_the_document_start_comes_from(tiny_model_dir, tmp_path):
 
 
 def test_the_evals_document_start_example_matches_a_plain_forward():
-    from glassbox.evaluate import START_EXAMPLE, start_example
     from glassbox.paths import EMBEDDED_MODEL_DIR
+    from glassbox.training.evaluate import START_EXAMPLE, start_example
 
     lm = load_model(EMBEDDED_MODEL_DIR)
     text, word = START_EXAMPLE

@@ -8,10 +8,10 @@ import json
 import pytest
 
 from glassbox import paths
-from glassbox.checkpoints import list_checkpoints, loss_curve, read_card, read_eval
-from glassbox.generation import generate
-from glassbox.model import load_model
-from glassbox.sampling import Settings
+from glassbox.model.checkpoints import card_markdown, list_checkpoints, loss_curve, read_eval
+from glassbox.model.generation import generate
+from glassbox.model.loading import load_model
+from glassbox.model.sampling import Settings
 
 MODEL = paths.EMBEDDED_MODEL_DIR
 
@@ -57,7 +57,7 @@ def test_log_eval_and_cards_are_shipped():
     ev = read_eval()
     assert ev and "overall" in ev["heldout_loss"] and len(ev["expert_load"]) >= 4
     assert ev["expert_usage_by_domain"] and len(ev["memorisation"]) >= 1
-    model_card, data_card = read_card(), read_card(name="DATA_CARD.md")
+    model_card, data_card = card_markdown(), card_markdown(name="DATA_CARD.md")
     assert model_card and f"{ev['heldout_loss']['overall']:.3f}" in model_card
     assert data_card and "speeches" in data_card
     card = json.loads((MODEL / "glassbox.json").read_text())

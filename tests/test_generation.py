@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import torch
 
-from glassbox import olmoe
 from glassbox.errors import GlassboxError
-from glassbox.generation import generate
-from glassbox.sampling import Settings, keep_mask, sampling_distribution, softmax
+from glassbox.model import olmoe
+from glassbox.model.generation import generate
+from glassbox.model.sampling import Settings, keep_mask, sampling_distribution, softmax
 
 
 def test_same_seed_same_text(tiny_lm):
@@ -90,3 +90,21 @@ def test_bad_generation_requests(tiny_lm):
         generate(tiny_lm, "", max_new_tokens=3)
     with pytest.raises(GlassboxError):
         generate(tiny_lm, "hi", max_new_tokens=0)
+
+
+def test_the_sampler_goes_on_where_a_continuation_stopped(tiny_lm):
+    """Draw n of a seed from the distribution after n written tokens is generation's token n."""
+    from glassbox.model.sampling import Sampler, distribution_t
+
+    settings = Settings(temperature=1.0, top_k=40)
+    written = generate(tiny_lm, "The cat sat", max_new_tokens=5, settings=settings, seed=3, stop_at_eos=False)
+    ids = [s.token.id for s in written.steps]
+    prompt_ids = tiny_lm.tokenizer("The cat sat", add_special_tokens=False)["input_ids"]
+    vocab = tiny_lm.info.vocab_size
+    for n, token in enumerate(ids):
+        context = torch.tensor([[*tiny_lm.document_start, *prompt_ids, *ids[:n]]])
+        with torch.no_grad():
+            logits, _ = olmoe.forward(tiny_lm.model, context, last_only=True)
+        _, drawn_from = distribution_t(logits[0, -1, :vocab], settings)
+        assert Sampler(3, n, vocab).draw(drawn_from, settings) == token
+    assert len(set(ids)) > 1  # a sampled text, not one token repeated

@@ -39,7 +39,7 @@ APP = Path(__file__).resolve().parent.parent / "app.py"
 @pytest.fixture
 def cli_env(tiny_model_dir, tiny_lm, site_data_dir):
     """The CLI pointed at the tiny model and the fixture index; the tiny model is opened once."""
-    import glassbox.model as model_module
+    import glassbox.model.loading as model_module
 
     real_load = model_module.load_model
 

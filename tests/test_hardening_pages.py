@@ -35,11 +35,11 @@ from adversarial import (  # noqa: F401 - one_torch_thread: an autouse fixture
     message_pattern,
     one_torch_thread,
 )
+from site_helpers import APP, SteadyPagesManager  # AppTest keeps the page mode as a server does
 from streamlit.testing.v1 import AppTest
-from test_pages import APP, _SteadyPagesManager  # AppTest keeps the page mode as a server does
 
-from glassbox import checkpoints
 from glassbox.i18n import t
+from glassbox.model import checkpoints
 
 # --- pages ---------------------------------------------------------------------------------------
 
@@ -51,7 +51,7 @@ def site(tiny_model_dir, site_data_dir, tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("GLASSBOX_MODEL", str(tiny_model_dir))
         mp.setenv("GLASSBOX_DATA", str(site_data_dir))
-        mp.setattr(app_test_module, "PagesManager", _SteadyPagesManager)
+        mp.setattr(app_test_module, "PagesManager", SteadyPagesManager)
         mp.setattr(checkpoints, "list_checkpoints", functools.partial(LIST_CHECKPOINTS, none))
         mp.setattr(checkpoints, "loss_curve", functools.partial(LOSS_CURVE, none))
         yield
@@ -59,7 +59,7 @@ def site(tiny_model_dir, site_data_dir, tmp_path_factory):
 
 def open_page(page: str, lang: str = "en") -> AppTest:
     from glassbox.limits import RequestWindow
-    from pages.ui import KEY_REQUESTS
+    from ui import KEY_REQUESTS
 
     at = AppTest.from_file(str(APP), default_timeout=120)
     at.query_params["lang"] = lang
@@ -181,7 +181,7 @@ def _unsafe_app() -> None:
     else:
         import html
 
-        from pages.ui import md_escape
+        from ui import md_escape
 
         st.html("<div>" + html.escape(HTML_INJECTION) + "</div>")
         st.markdown(md_escape(MARKDOWN_INJECTION))
@@ -387,10 +387,16 @@ def test_missing_then_damaged_index(site, data_without_index, site_data_dir):
     assert not at.exception and not at.error
 
 
-def test_empty_input_constant_is_empty():
-    """Guards the input set itself: the cases the tests rely on are what their names say."""
-    assert EMPTY == "" and not ALL["whitespace"].strip() and len(LONG_100K) == 100_000
-    assert "\x00" in NUL_AND_CONTROLS and "\x9b" in NUL_AND_CONTROLS
-    with pytest.raises(UnicodeEncodeError):
-        LONE_SURROGATE.encode("utf-8")
-    assert " " not in ALL["long_word"] and len(ALL["long_word"]) > 2000
+def test_blank_and_long_inputs_reach_the_page_as_their_names_say(site):
+    """The input set's edge cases do on a page what the tests above rely on: the empty text is
+    refused as empty, white space is shown (not dropped), and a very long word is cut with a note."""
+    at = open_page("tokens")
+    at.text_area(key="tokens.text").input(EMPTY).run()
+    assert t("tokens.empty", "en") in [i.value for i in at.info]
+    at.text_area(key="tokens.text").input(ALL["whitespace"]).run()
+    assert t("tokens.empty", "en") not in [i.value for i in at.info]
+    chips = at.html[0].value
+    assert "␣" in chips and "↵" in chips  # spaces and newlines become visible tokens
+    at.text_area(key="tokens.text").input(ALL["long_word"]).run()
+    cut = t("common.cut", "en", limit=2000, length=len(ALL["long_word"]))
+    assert any(cut in c.value for c in at.caption), [c.value for c in at.caption]

@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from glassbox.errors import GlassboxError
-from glassbox.hosted import HostedIndex
+from glassbox.index.hosted import HostedIndex
 
 CORPUS = "the quiet fox jumps over the lazy dog . the quiet river runs over the stones ."
 

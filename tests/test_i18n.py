@@ -43,10 +43,11 @@ def locale_file(lang: str) -> dict[str, str]:
 
 
 def raised_codes() -> set[str]:
-    """Every code the site raises as `GlassboxError("<code>", ...)` (or a subclass) in glassbox/, pages/, app.py."""
+    """Every code the site raises as `GlassboxError("<code>", ...)` (or a subclass) in the site's code."""
     files = [
         *(PROJECT_ROOT / "glassbox").rglob("*.py"),
         *(PROJECT_ROOT / "pages").rglob("*.py"),
+        *(PROJECT_ROOT / "ui").rglob("*.py"),
         PROJECT_ROOT / "app.py",
     ]
     return {code for path in files for code in RAISED_CODE.findall(path.read_text(encoding="utf-8"))}

@@ -8,90 +8,18 @@ from __future__ import annotations
 import json
 import shutil
 import threading
-from pathlib import Path
 
 import pytest
+from index_helpers import ABSENT, DOCS, naive_count, write_corpus
 
-from glassbox import index as gi
-from glassbox.corpus_index import open_index
 from glassbox.errors import GlassboxError
-
-# (id, domain, split, text): three domains, shared phrases across documents and domains, one Korean text.
-DOCS = [
-    ("sp1", "speeches", "train", "My fellow citizens, we gather in the morning light to build a better harbor. "
-     "The harbor will carry our grain to distant towns."),
-    ("sp2", "speeches", "train", "We gather today because the river rose again. The harbor will carry our grain, "
-     "and the river will not stop us!"),
-    ("sp3", "speeches", "train", "Friends, the council voted at dawn.\nThe new bridge opens in spring."),
-    ("sp4", "speeches", "train", "Is it fair? Ask the farmers who rise in the morning light and walk to the fields."),
-    ("pl1", "plays", "train", "HELENA: The candle burns low in the tower.\nMARCUS: Then bring another candle, "
-     "for the night is long."),
-    ("pl2", "plays", "train", "MARCUS: The night is long and the tower is cold. HELENA: Bring the blue cloak "
-     "from the chest."),
-    ("pl3", "plays", "train", "A servant enters with a letter. The candle burns low in the hall as she reads it."),
-    ("pl4", "plays", "train", "HELENA: I waited in the morning light by the old gate, but no letter came."),
-    ("nv1", "novels", "train", "The old gate creaked as Mara pushed it open. Rain fell on the stone path, and "
-     "the garden smelled of mint."),
-    ("nv2", "novels", "train", "Mara counted the coins twice. The old gate creaked behind her, and she did not "
-     "look back."),
-    ("nv3", "novels", "train", "In the morning light the garden smelled of mint and wet earth. Mara smiled."),
-    ("nv4", "novels", "train", "아침 햇살 속에서 마라는 정원을 걸었다. 정원에서는 박하 향기가 났다."),
-    ("nv5", "novels", "train", "그녀는 동전을 두 번 세었다. 아침 햇살 속에서 문이 삐걱거렸다."),
-    ("hx1", "novels", "heldout", "Seven violet herons argued about lanterns beside the quarry."),
-]
-ABSENT = ["violet herons argued", "the purple harbor", "candle burns high", "Mara frowned"]
-
-
-def write_corpus(path: Path, docs=DOCS) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8") as f:
-        for doc_id, domain, split, text in docs:
-            row = {"id": doc_id, "source": "fixture==1.0", "domain": domain, "title": doc_id.upper(),
-                   "license": "CC0-1.0", "split": split, "text": text}  # fmt: skip
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
-    return path
-
-
-_BUILT: dict[str, tuple[Path, Path]] = {}
-
-
-def build_fixture_index(root: Path) -> tuple[Path, Path]:
-    """(corpus path, index folder), built once per test session (shared with tests/test_trace.py)."""
-    if "main" not in _BUILT:
-        corpus = write_corpus(root / "corpus" / "corpus.jsonl")
-        _BUILT["main"] = (corpus, root / "ngram")
-        gi.build_index(corpus, root / "ngram", progress=False)
-    return _BUILT["main"]
-
-
-@pytest.fixture(scope="session")
-def fixture_index(tmp_path_factory):
-    return build_fixture_index(tmp_path_factory.mktemp("ngram_fixture"))
-
-
-@pytest.fixture(scope="session")
-def index(fixture_index):
-    return open_index(fixture_index[1])
-
-
-@pytest.fixture(scope="session")
-def train_tokens(index):
-    """The token stream the index should hold: per training document, a separator then its tokens."""
-    stream: list[int | None] = []
-    for _, _, split, text in DOCS:
-        if split == "train":
-            stream += [None, *index.tokenize(text)]
-    return stream
+from glassbox.index import build as gi
+from glassbox.index.engine import open_index
 
 
 def test_index_tokens_are_the_model_tokenizer_ids(index):
     for _, _, _, text in DOCS:
         assert index.tokenize(text) == index.tokenizer(text, add_special_tokens=False)["input_ids"]
-
-
-def naive_count(stream: list[int | None], ids: list[int]) -> int:
-    n = len(ids)
-    return sum(1 for i in range(len(stream) - n + 1) if stream[i : i + n] == ids)
 
 
 def test_manifest_records_training_documents_only(index, fixture_index):

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 import torch
 
-from glassbox import olmoe
 from glassbox.errors import GlassboxError
-from glassbox.inspection import blockwise_topk, inspect_text, top_probabilities
+from glassbox.model import olmoe
+from glassbox.model.inspection import blockwise_topk, inspect_text, top_probabilities
 from glassbox.tokens import normalise
 
 TEXTS = {
@@ -63,8 +63,8 @@ def test_routing_equals_softmax_topk_of_gate(tiny_lm, name):
 
 
 def test_renormalised_topk_when_config_says_so(tmp_path):
-    from glassbox.model import load_model, save_model
-    from glassbox.tokenizer import load_tokenizer
+    from glassbox.model.loading import load_model, save_model
+    from glassbox.model.tokenizer import load_tokenizer
 
     model = olmoe.random_model(hidden_size=32, layers=1, experts=4, experts_per_token=2, norm_topk_prob=True)
     lm = load_model(save_model(model, load_tokenizer(), tmp_path / "renorm"))

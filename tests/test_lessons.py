@@ -35,7 +35,7 @@ ALLOWED = {
     "home": set(),
     "tokens": {"text"},
     "next_token": {"prompt", "temperature", "top_k", "top_p", "seed"},
-    "experts": {"prompt", "layer", "token", "disabled_expert"},
+    "experts": {"prompt", "layer", "token", "expert_off"},
     "training_data": {"text", "prompt", "max_new_tokens", "phrase"},
     "watch_it_learn": {"prompt", "seed"},
 }

@@ -9,11 +9,11 @@ import json
 import pytest
 import torch
 
-from glassbox import memorisation as mem
 from glassbox.corpus.anthology import Passage, add_copies
 from glassbox.corpus.documents import Document
-from glassbox.model import load_model
+from glassbox.model.loading import load_model
 from glassbox.paths import EMBEDDED_MODEL_DIR
+from glassbox.training import memorisation as mem
 
 # Text written for this test.
 TEXTS = {
@@ -195,7 +195,7 @@ def test_by_rung_shares():
 
 
 def test_by_checkpoint_runs_over_training_with_the_final_model_last(corpora):
-    from glassbox.checkpoints import list_checkpoints
+    from glassbox.model.checkpoints import list_checkpoints
 
     rows = mem.by_checkpoint(EMBEDDED_MODEL_DIR, corpora[1], passages=_passages()[1:2])
     assert [r["name"] for r in rows] == [c.name for c in list_checkpoints(EMBEDDED_MODEL_DIR)]
@@ -206,7 +206,7 @@ def test_by_checkpoint_runs_over_training_with_the_final_model_last(corpora):
 
 
 def test_evaluate_reports_the_document_start_effect(lm, corpora, monkeypatch):
-    from glassbox.evaluate import passage_memorisation
+    from glassbox.training.evaluate import passage_memorisation
 
     monkeypatch.setattr(mem, "read_ladder", _passages)
     got = passage_memorisation(lm, corpora[1], checkpoints=False)

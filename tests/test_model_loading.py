@@ -7,7 +7,7 @@ import json
 import pytest
 
 from glassbox.errors import GlassboxError
-from glassbox.model import load_model
+from glassbox.model.loading import load_model
 
 
 def test_opens_an_olmoe_folder(tiny_lm, tiny_model_dir):

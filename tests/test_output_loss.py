@@ -8,8 +8,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from glassbox import olmoe, output_loss
-from glassbox.training import layer_balance_loss
+from glassbox.model import olmoe
+from glassbox.training import output_loss
+from glassbox.training.recipe import layer_balance_loss
 
 VOCAB = 50304
 # (matmul dtype, max relative loss error, max relative L2 error of any gradient)

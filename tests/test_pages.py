@@ -8,58 +8,17 @@ import html
 import json
 import re
 import shutil
-from pathlib import Path
 
 import pytest
 import streamlit.testing.v1.app_test as app_test_module
+from site_helpers import APP, HANGUL, INJECTION, LANGS, check, open_page, texts
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
-from glassbox import checkpoints
 from glassbox.i18n import EN, KO, t
+from glassbox.model import checkpoints
 
-APP = Path(__file__).resolve().parent.parent / "app.py"
-LANGS = ("en", "ko")
-INJECTION = "<script>alert(1)</script><img src=x onerror=alert(2)> **bold** [link](http://example.com)"
-HANGUL = re.compile(r"[\uac00-\ud7a3]")
-
-
-class _SteadyPagesManager(PagesManager):
-    """AppTest forgets before every run that `st.navigation` already ran, and so treats our
-    `pages/` folder as an old-style multipage app on each run (a real server does that only
-    until the first run of app.py). This subclass keeps that reset off the shared flag."""
-
-
-@pytest.fixture(scope="module", autouse=True)
-def site(tiny_model_dir, site_data_dir):
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("GLASSBOX_MODEL", str(tiny_model_dir))
-        mp.setenv("GLASSBOX_DATA", str(site_data_dir))
-        mp.setattr(app_test_module, "PagesManager", _SteadyPagesManager)
-        yield
-
-
-def open_page(page: str, lang: str = "en") -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=90)
-    at.query_params["lang"] = lang
-    at.run()
-    if page != "home":
-        at.switch_page(f"pages/{page}.py").run()
-    check(at)
-    return at
-
-
-def check(at: AppTest) -> None:
-    """No traceback and no error message on the page."""
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-
-
-def texts(at: AppTest) -> str:
-    parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [i.value for i in at.info]
-    parts += [w.value for w in at.warning] + [s.value for s in at.success] + [h.value for h in at.header]
-    parts += [s.value for s in at.subheader] + [t.value for t in at.title]
-    return "\n".join(parts)
+pytestmark = pytest.mark.usefixtures("site")  # conftest: the tiny model and the test corpus
 
 
 def charts(at: AppTest) -> int:
@@ -127,6 +86,7 @@ def test_tokens(lang):
     pieces = re.findall(r'class="gb-chip"[^>]*>(.*?)<span', at.html[0].value)
     assert "".join(html.unescape(p) for p in pieces).replace("␣", " ") == INJECTION  # shown as text, exactly
     at.text_area(key="tokens.text").input("Four score 안녕").run()
+    chips = at.html[0].value  # the chips of the text just typed
     assert "gb-chip" in chips and "⟨" in chips  # Korean syllables split into byte pieces show their bytes
     assert "안" in chips  # ... and the character those bytes belong to
     assert [m.label for m in at.metric][:3] == [
@@ -190,7 +150,7 @@ def test_experts(lang):
     check(at)
     assert t("experts.heatmap", lang, layer=1) in texts(at)
     assert t("experts.domains_missing", lang) in texts(at)  # the test model has no saved evaluation
-    at.selectbox(key="experts.disabled_expert").set_value(3).run()
+    at.selectbox(key="experts.expert_off").set_value(3).run()
     check(at)
     assert charts(at) == 5  # bars with all experts and with expert 3 off
     assert t("experts.with_off", lang, e=3) in texts(at)
@@ -201,8 +161,8 @@ def test_experts(lang):
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_training_data_with_index(lang):
-    from glassbox.corpus_index import open_index
-    from glassbox.ngrams import count
+    from glassbox.index.engine import open_index
+    from glassbox.index.ngrams import count
     from glassbox.paths import index_dir
 
     at = open_page("training_data", lang)
@@ -342,6 +302,22 @@ def test_deep_link_before_first_navigation_still_gets_the_frame(monkeypatch):
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_about_without_cards(lang, tmp_path, monkeypatch):
-    monkeypatch.setattr(checkpoints, "read_card", functools.partial(checkpoints.read_card, tmp_path))
+    monkeypatch.setattr(checkpoints, "card_markdown", functools.partial(checkpoints.card_markdown, tmp_path))
     at = open_page("about", lang)
     assert t("about.no_card", lang, name="MODEL_CARD.md") in texts(at)
+
+
+def test_next_token_sampling_draws_what_generation_draws(tiny_lm):
+    """One sampler: the Next-token page's seeded draw is the token generation writes with that seed."""
+    from glassbox.model.generation import generate
+    from glassbox.model.sampling import Settings
+
+    prompt, seed = "The cat sat on the", 11
+    written = generate(tiny_lm, prompt, max_new_tokens=1, settings=Settings(temperature=1.0), seed=seed)
+    at = open_page("next_token", "en")
+    at.toggle(key="next.guess_first").set_value(False).run()
+    at.text_area(key="next.prompt").input(prompt).run()
+    at.number_input(key="next.seed").set_value(seed).run()
+    at.button(key="next.sample").click().run()
+    check(at)
+    assert list(at.session_state["next.picked"]) == [written.steps[0].token.id]

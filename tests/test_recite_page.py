@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 import streamlit.testing.v1.app_test as app_test_module
+from site_helpers import APP, LANGS, SteadyPagesManager, check, texts
 from streamlit.testing.v1 import AppTest
-from test_pages import APP, LANGS, _SteadyPagesManager, check, texts
 
 from glassbox import paths
 from glassbox.i18n import t
-from glassbox.memorisation import EXPECTED_TOKENS, passage_probes, recite
+from glassbox.training.memorisation import EXPECTED_TOKENS, passage_probes, recite
 
 SOURCES = ("kjv-genesis-1", "kjv-psalms-23", "kjv-john-3", "kjv-matthew-6")  # small ladder documents
 
@@ -27,7 +27,7 @@ def recite_data(tmp_path_factory):
     import importlib.metadata
 
     from glassbox.corpus.build import build_corpus
-    from glassbox.index import build_index
+    from glassbox.index.build import build_index
 
     folder = tmp_path_factory.mktemp("recite-data")
     whole = folder / "kjv.jsonl"
@@ -49,20 +49,20 @@ def site(recite_data):
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("GLASSBOX_MODEL", str(paths.EMBEDDED_MODEL_DIR))
         mp.setenv("GLASSBOX_DATA", str(recite_data[0]))
-        mp.setattr(app_test_module, "PagesManager", _SteadyPagesManager)
+        mp.setattr(app_test_module, "PagesManager", SteadyPagesManager)
         yield
 
 
 @pytest.fixture(scope="module")
 def lm():
-    from glassbox.model import load_model
+    from glassbox.model.loading import load_model
 
     return load_model(paths.EMBEDDED_MODEL_DIR)
 
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_recite_a_passage(lang, recite_data, lm):
-    from glassbox.corpus_index import open_index
+    from glassbox.index.engine import open_index
 
     _, probes = recite_data
     at = AppTest.from_file(str(APP), default_timeout=90)
@@ -104,7 +104,7 @@ def _eval_with(model_dir: Path, rungs_by_checkpoint: list[tuple[str, int, list[t
 def test_the_memorisation_chart_needs_more_than_one_rung(tmp_path, monkeypatch):
     import shutil
 
-    from glassbox.checkpoints import memorisation_over_training
+    from glassbox.model.checkpoints import memorisation_over_training
 
     model = tmp_path / "model"
     shutil.copytree(paths.EMBEDDED_MODEL_DIR, model, ignore=shutil.ignore_patterns("checkpoints"))

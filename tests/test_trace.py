@@ -1,4 +1,4 @@
-"""Tracing, counts, ∞-grams and novelty on the real fixture index (built once, see tests/test_index.py)."""
+"""Tracing, counts, ∞-grams and novelty on the real fixture index (built once: the `index` fixture in conftest.py)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,12 @@ import math
 import re
 
 import pytest
-from test_index import DOCS, build_fixture_index, naive_count
+from index_helpers import DOCS, naive_count
 
 from glassbox import cli
-from glassbox import ngrams as gn
-from glassbox import trace as gt
-from glassbox.corpus_index import open_index
 from glassbox.errors import GlassboxError
+from glassbox.index import ngrams as gn
+from glassbox.index import trace as gt
 
 TEXTS = {d[0]: d[3] for d in DOCS if d[2] == "train"}
 DOMAIN = {d[0]: d[1] for d in DOCS}
@@ -24,19 +23,6 @@ MIXED = (
     "Then bring another candle, for the night is long! Mara counted the coins twice, "
     "and the old gate creaked behind her. Unrelated words: zebra quilts overheat."
 )
-
-
-@pytest.fixture(scope="session")
-def index(tmp_path_factory):
-    return open_index(build_fixture_index(tmp_path_factory.mktemp("ngram_fixture"))[1])
-
-
-@pytest.fixture(scope="session")
-def train_tokens(index):
-    stream: list[int | None] = []
-    for text in TEXTS.values():
-        stream += [None, *index.tokenize(text)]
-    return stream
 
 
 @pytest.fixture(scope="session")

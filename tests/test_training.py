@@ -8,9 +8,9 @@ import json
 import pytest
 import torch
 
-from glassbox import training
-from glassbox.model import load_model
-from glassbox.training import PRESETS, layer_balance_loss, lr_at, train
+from glassbox.model.loading import load_model
+from glassbox.training import recipe as training
+from glassbox.training.recipe import PRESETS, layer_balance_loss, lr_at, train
 
 # Text written for this test: three clearly different registers.
 REGISTERS = {
@@ -137,8 +137,8 @@ def test_learning_rate_schedule():
 
 
 def test_evaluation_and_cards(quick_run, fixture_corpus):
-    from glassbox.cards import write_cards
-    from glassbox.evaluate import evaluate
+    from glassbox.training.cards import write_cards
+    from glassbox.training.evaluate import evaluate
 
     out, log = quick_run
     lm = load_model(out)
@@ -161,7 +161,7 @@ def test_evaluation_and_cards(quick_run, fixture_corpus):
 
 
 def test_the_cli_names_every_preset():
-    from glassbox.training_cli import PRESET_NAMES
+    from glassbox.cli.training import PRESET_NAMES
 
     assert set(PRESET_NAMES) == set(PRESETS)
 

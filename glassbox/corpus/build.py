@@ -72,7 +72,7 @@ def build_ladder(
     *, roots: dict[str, Path] | None = None,
 ) -> list[Passage]:
     """Choose the anthology's passages from the corpus (as built without copies) and write the ladder file."""
-    from glassbox.tokenizer import load_tokenizer
+    from glassbox.model.tokenizer import load_tokenizer
 
     say = _reporter(progress)
     docs, *_ = assemble(sources, say, roots)

@@ -5,6 +5,11 @@ XDR-serialized index (name -> byte range), and each range of the `.rdb` file is 
 serialized R object. This module implements just enough of R's serialization format (version 2
 and 3, XDR) to read plain vectors, lists, pairlists and attributes. It leaves out environments,
 closures, byte code and the other object kinds that data sets of text never contain.
+
+Why not PyPI's `rdata` (1.1.0, judged against the janeaustenr data): it reads .rda and .rds files,
+but not a lazy-load database (`read_rda` on the .rdb says "Unknown file format"). It can parse one
+object once this module has unwrapped and decompressed it, but it needs pandas and xarray (about
+100 MB) to hand back the few character vectors the corpus needs, so the small reader stays.
 """
 
 from __future__ import annotations

@@ -1,0 +1,75 @@
+"""`glassbox inspect|generate|info`: what a model does with a text, and what it is."""
+
+from __future__ import annotations
+
+import argparse
+
+from glassbox import paths
+from glassbox.cli.common import add_model_args, add_text_args, emit, open_model, read_text, terminal_safe
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    from glassbox.model.inspection import inspect_text
+
+    text = read_text(args)
+    lm = open_model(args)
+    result = inspect_text(lm, text, top_k=args.top, temperature=args.temperature)
+    lines = [f"{len(result.tokens)} tokens:"]
+    for tok, nxt in zip(result.tokens, result.next_token, strict=True):
+        guess = ", ".join(f"{t.text} {t.prob:.2f}" for t in nxt.top[:3])
+        experts = " ".join(
+            f"L{layer}:" + "+".join(map(str, result.routing.experts[layer, nxt.position]))
+            for layer in range(result.routing.layers)
+        )
+        lines.append(f"  {tok.id:>6} {tok.text!s:<16} next: {guess:<40} experts {experts}")
+    emit(result.to_json(), args.json, "\n".join(lines))
+    return 0
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from glassbox.model.generation import generate
+    from glassbox.model.sampling import Settings
+
+    prompt = read_text(args)
+    lm = open_model(args)
+    settings = Settings(temperature=args.temperature, top_k=args.top_k, top_p=args.top_p)
+    result = generate(lm, prompt, max_new_tokens=args.max_new_tokens, settings=settings, seed=args.seed)
+    emit(result.to_json(), args.json, terminal_safe(result.prompt + result.completion))
+    return 0
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    lm = open_model(args)
+    info = lm.info.to_json()
+    info.update(
+        model_path=lm.info.source,
+        corpus_path=str(paths.corpus_path()),
+        index_path=str(paths.index_dir()),
+        data_dir=str(paths.data_dir()),
+    )
+    human = "\n".join(f"{k}: {v}" for k, v in info.items())
+    emit(info, args.json, human)
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("inspect", help="tokens, next-token probabilities and expert routing of a text")
+    add_text_args(p, "TEXT")
+    add_model_args(p)
+    p.add_argument("--top", type=int, default=10, help="how many next-token candidates per position")
+    p.add_argument("--temperature", type=float, default=1.0)
+    p.set_defaults(run=cmd_inspect)
+
+    p = sub.add_parser("generate", help="continue a prompt token by token")
+    add_text_args(p, "PROMPT")
+    add_model_args(p)
+    p.add_argument("--max-new-tokens", type=int, default=32)
+    p.add_argument("--temperature", type=float, default=1.0)
+    p.add_argument("--top-k", type=int, default=0)
+    p.add_argument("--top-p", type=float, default=1.0)
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(run=cmd_generate)
+
+    p = sub.add_parser("info", help="the model's shape and where its corpus and index live")
+    add_model_args(p)
+    p.set_defaults(run=cmd_info)

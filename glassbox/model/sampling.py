@@ -1,0 +1,112 @@
+"""Turning next-token scores into the distribution a token is drawn from.
+
+Temperature divides the logits; top-k keeps the k most likely tokens; top-p keeps the
+smallest set whose probability reaches p. Tokens cut off stay in the result (flagged), so a
+page can grey them out instead of hiding them. The work is done with torch on the CPU (fast
+top-k/sort over a 50k vocabulary); NumPy versions serve pages and tests. `Sampler` is the one
+seeded stream every token is drawn from, by generation and by the Next-token page alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from glassbox.errors import GlassboxError
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How the next token is chosen. temperature 0 means greedy (always the top token)."""
+
+    @property
+    def greedy(self) -> bool:
+        return self.temperature == 0
+
+    temperature: float = 1.0
+    top_k: int = 0  # 0: no limit
+    top_p: float = 1.0  # 1.0: no limit
+
+    def check(self) -> Settings:
+        t = self.temperature
+        if not (0.0 <= t <= 5.0):  # also refuses NaN
+            raise GlassboxError("bad_setting", name="temperature", rule="between 0 and 5", value=t)
+        if self.top_k < 0:
+            raise GlassboxError("bad_setting", name="top-k", rule="0 or more", value=self.top_k)
+        if not (0.0 < self.top_p <= 1.0):
+            raise GlassboxError("bad_setting", name="top-p", rule="above 0 and at most 1", value=self.top_p)
+        return self
+
+
+def softmax_t(logits: torch.Tensor, temperature: float = 1.0) -> torch.Tensor:
+    """Probabilities over the last axis; temperature 0 puts all mass on the argmax."""
+    logits = logits.double()
+    if temperature <= 0:
+        out = torch.zeros_like(logits)
+        return out.scatter_(-1, logits.argmax(-1, keepdim=True), 1.0)
+    return torch.softmax(logits / temperature, dim=-1)
+
+
+def keep_mask_t(probs: torch.Tensor, top_k: int = 0, top_p: float = 1.0) -> torch.Tensor:
+    """Which tokens of a 1-D distribution survive top-k then top-p. The top token always survives."""
+    size = probs.shape[-1]
+    k = size if top_k <= 0 else min(top_k, size)
+    keep = torch.zeros(size, dtype=torch.bool)
+    if k == size and top_p >= 1.0:
+        return keep.fill_(True)
+    values, order = torch.topk(probs, k)  # sorted, most likely first
+    if top_p < 1.0:
+        # keep tokens until the cumulative probability first reaches top_p
+        cut = int(torch.searchsorted(torch.cumsum(values, 0), torch.tensor(top_p - 1e-12, dtype=values.dtype))) + 1
+        order = order[: max(cut, 1)]
+    keep[order] = True
+    return keep
+
+
+def distribution_t(logits: torch.Tensor, settings: Settings) -> tuple[torch.Tensor, torch.Tensor]:
+    """(probabilities after temperature, renormalised probabilities over the kept tokens)."""
+    probs = softmax_t(logits, settings.temperature)
+    kept = torch.where(keep_mask_t(probs, settings.top_k, settings.top_p), probs, 0.0)
+    return probs, kept / kept.sum()
+
+
+def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
+    """NumPy in, NumPy out (float64): see `softmax_t`."""
+    return softmax_t(torch.as_tensor(np.asarray(logits)), temperature).numpy()
+
+
+def keep_mask(probs: np.ndarray, top_k: int = 0, top_p: float = 1.0) -> np.ndarray:
+    return keep_mask_t(torch.as_tensor(np.asarray(probs, dtype=np.float64)), top_k, top_p).numpy()
+
+
+def sampling_distribution(logits: np.ndarray, settings: Settings) -> tuple[np.ndarray, np.ndarray]:
+    probs, kept = distribution_t(torch.as_tensor(np.asarray(logits)), settings)
+    return probs.numpy(), kept.numpy()
+
+
+class Sampler:
+    """The seeded stream next tokens are drawn from: draw n of seed s gives the same token wherever
+    it is made (generation, the Next-token page), given the same distribution.
+
+    Each draw takes the same amount of the stream whatever the distribution (it depends on the
+    vocabulary's size only), so `already_drawn` draws can be skipped to go on where a continuation
+    stopped. Greedy settings take the top token and draw nothing.
+    """
+
+    def __init__(self, seed: int, already_drawn: int = 0, vocab: int | None = None) -> None:
+        self._rng = torch.Generator().manual_seed(int(seed))
+        if already_drawn:
+            if vocab is None:
+                raise ValueError("skipping draws needs the vocabulary size")
+            flat = torch.ones(vocab, dtype=torch.float64)
+            for _ in range(already_drawn):
+                torch.multinomial(flat, 1, generator=self._rng)
+
+    def draw(self, drawn_from: torch.Tensor | np.ndarray, settings: Settings) -> int:
+        """A token id from `drawn_from` (the renormalised kept probabilities)."""
+        probs = torch.as_tensor(np.asarray(drawn_from)) if isinstance(drawn_from, np.ndarray) else drawn_from
+        if settings.greedy:
+            return int(torch.argmax(probs))
+        return int(torch.multinomial(probs, 1, generator=self._rng))

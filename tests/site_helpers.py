@@ -1,0 +1,45 @@
+"""What the AppTest page tests share (not a test file): the app, its languages, AppTest's page
+mode kept as a server keeps it, and small readers of a page. The fixture that points the site
+at the tiny model and the test corpus is `site` in conftest.py."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest
+
+APP = Path(__file__).resolve().parent.parent / "app.py"
+LANGS = ("en", "ko")
+INJECTION = "<script>alert(1)</script><img src=x onerror=alert(2)> **bold** [link](http://example.com)"
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+
+class SteadyPagesManager(PagesManager):
+    """AppTest forgets before every run that `st.navigation` already ran, and so treats our
+    `pages/` folder as an old-style multipage app on each run (a real server does that only
+    until the first run of app.py). This subclass keeps that reset off the shared flag."""
+
+
+def check(at: AppTest) -> None:
+    """No traceback and no error message on the page."""
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def texts(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [i.value for i in at.info]
+    parts += [w.value for w in at.warning] + [s.value for s in at.success] + [h.value for h in at.header]
+    parts += [s.value for s in at.subheader] + [t.value for t in at.title]
+    return "\n".join(parts)
+
+
+def open_page(page: str, lang: str = "en") -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=90)
+    at.query_params["lang"] = lang
+    at.run()
+    if page != "home":
+        at.switch_page(f"pages/{page}.py").run()
+    check(at)
+    return at

@@ -1,0 +1,215 @@
+"""The lesson at the top of each page: objectives, body, guided steps with "Try this", the
+predict-then-reveal moment, the quiz with feedback, the caution, and "mark as done".
+
+Lessons come from `glassbox.lessons` (our own Markdown files, rendered as Markdown). When that
+module or a lesson is missing, nothing is drawn and the page goes on. Progress (lessons done,
+quiz scores) lives in `st.session_state` only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import streamlit as st
+
+import ui
+from glassbox import lessons
+from glassbox.errors import GlassboxError
+from glassbox.site import PAGE_CONTROLS
+
+KEY_DONE = "progress.done"  # set of lesson ids marked done
+KEY_SCORES = "progress.scores"  # {lesson id: (right answers, questions)}
+
+
+def lesson_for(page: str):
+    """The lesson shown on `page` in the learner's language, or None."""
+    try:
+        return next((lesson for lesson in ui.once(lessons.load_lessons, ui.lang()) if lesson.page == page), None)
+    except GlassboxError as err:
+        ui.show_error(err)
+        return None
+
+
+def all_lessons() -> tuple:
+    try:
+        return tuple(ui.once(lessons.load_lessons, ui.lang()))
+    except GlassboxError as err:
+        ui.show_error(err)
+        return ()
+
+
+def done() -> set[str]:
+    return st.session_state.setdefault(KEY_DONE, set())
+
+
+def scores() -> dict[str, tuple[int, int]]:
+    return st.session_state.setdefault(KEY_SCORES, {})
+
+
+def example_values(example: Any) -> dict:
+    """A step's example as a plain dict (the contract allows a `.values` property or a mapping)."""
+    if example is None:
+        return {}
+    values = getattr(example, "values", example)
+    if callable(values):  # a plain Mapping: .values is the method
+        values = dict(example)
+    return dict(values or {})
+
+
+def apply_example(ns: str, example: Any, fields: Mapping[str, Callable[[Any], Any]]) -> None:
+    """Set the page's widgets (keys `<ns>.<name>`) to an example's values, converted per field."""
+    for name, value in example_values(example).items():
+        convert = fields.get(name)
+        if convert is None:
+            continue
+        try:
+            st.session_state[f"{ns}.{name}"] = convert(value)
+        except (TypeError, ValueError):
+            continue
+
+
+def render(page: str, ns: str, overrides: Mapping[str, Callable[[Any], Any]] | None = None):
+    """Draw the lesson for `page`; its examples set widgets `<ns>.<control name>`, converted as the
+    control's spec says (`glassbox.site.PAGE_CONTROLS`) or by `overrides`. Returns the lesson."""
+    lesson = lesson_for(page)
+    if lesson is None:
+        return None
+    fields = {name: spec.convert for name, spec in PAGE_CONTROLS.get(page, {}).items()} | dict(overrides or {})
+    key = f"lesson.{lesson.id}"
+    st.header(lesson.title)
+    badge = " ✅" if lesson.id in done() else ""
+    st.caption(ui.tr("lesson.minutes", minutes=lesson.minutes) + badge)
+    if _presenting():
+        _one_section(lesson, key, ns, fields)
+        return lesson
+    with st.expander(ui.tr("lesson.open"), expanded=lesson.id not in done()):
+        _intro(lesson)
+        _steps(lesson, key, ns, fields)
+        _predict(lesson, key, ns, fields)
+        _finish(lesson, key)
+    return lesson
+
+
+def _presenting() -> bool:
+    from ui import present as ui_present
+
+    return ui_present.presenting()
+
+
+def _intro(lesson) -> None:
+    st.markdown("**" + ui.tr("lesson.objectives") + "**")
+    st.markdown("\n".join(f"- {o}" for o in lesson.objectives))
+    st.markdown(lesson.body)
+
+
+def _finish(lesson, key: str) -> None:
+    _quiz(lesson, key)
+    st.info("**" + ui.tr("lesson.not_mean") + "** " + lesson.not_mean, icon="🔎")
+    if lesson.id in done():
+        st.success(ui.tr("lesson.is_done"))
+    elif st.button(ui.tr("lesson.mark_done"), key=f"{key}.done", type="primary"):
+        done().add(lesson.id)
+        st.rerun()
+
+
+def _one_section(lesson, key: str, ns: str, fields) -> None:
+    """Presenter mode: the lesson one section at a time (intro, each step, the prediction, the
+    quiz), with Previous/Next; the section number is kept in the URL as `step`."""
+    sections = [lambda: (st.subheader(ui.tr("present.intro")), _intro(lesson))]
+    for i in range(1, len(lesson.steps) + 1):
+        sections.append(lambda i=i: _steps(lesson, key, ns, fields, only=i))
+    if lesson.predict is not None:
+        sections.append(lambda: _predict(lesson, key, ns, fields))
+    sections.append(lambda: (st.subheader(ui.tr("present.finish")), _finish(lesson, key)))
+    slide_key = f"{key}.slide"
+    if slide_key not in st.session_state:
+        raw = st.query_params.get("step", "1")
+        st.session_state[slide_key] = int(raw) if raw.isdigit() else 1
+    current = min(max(1, st.session_state[slide_key]), len(sections))
+    st.session_state[slide_key] = current
+    with st.container(border=True):
+        sections[current - 1]()
+    left, middle, right = st.columns([1, 2, 1])
+    if left.button(ui.tr("present.previous"), key=f"{key}.prev", icon="⬅️", disabled=current == 1):
+        st.session_state[slide_key] = current - 1
+        st.rerun()
+    middle.caption(ui.tr("present.step", n=current, total=len(sections)))
+    if right.button(ui.tr("present.next"), key=f"{key}.next", icon="➡️", disabled=current == len(sections)):
+        st.session_state[slide_key] = current + 1
+        st.rerun()
+    if st.query_params.get("step") != str(current):
+        st.query_params["step"] = str(current)
+
+
+def _steps(lesson, key: str, ns: str, fields, only: int | None = None) -> None:
+    st.subheader(ui.tr("lesson.steps"))
+    for i, step in enumerate(lesson.steps, 1):
+        if only is not None and i != only:
+            continue
+        st.markdown(f"**{i}. {step.title}**")
+        st.markdown(step.text)
+        example = example_values(step.example)
+        if example and any(name in fields for name in example):
+            if st.button(ui.tr("lesson.try"), key=f"{key}.try{i}", icon="👉"):
+                apply_example(ns, example, fields)
+                st.rerun()
+
+
+def _predict(lesson, key: str, ns: str, fields) -> None:
+    predict = lesson.predict
+    if predict is None:
+        return
+    st.subheader(ui.tr("lesson.predict"))
+    st.markdown(predict.question)
+    revealed_key = f"{key}.revealed"
+    choice = st.radio(
+        ui.tr("lesson.your_guess"),
+        list(range(len(predict.choices))),
+        index=None,
+        format_func=lambda i: predict.choices[i],
+        key=f"{key}.predict",
+        persist_state="session",
+        disabled=bool(st.session_state.get(revealed_key)),
+    )
+    if not st.session_state.get(revealed_key):
+        if st.button(ui.tr("lesson.reveal"), key=f"{key}.reveal", disabled=choice is None):
+            st.session_state[revealed_key] = True
+            apply_example(ns, predict.example, fields)
+            st.rerun()
+        if choice is None:
+            st.caption(ui.tr("lesson.pick_first"))
+        return
+    if choice == predict.answer:
+        st.success(ui.tr("lesson.guess_right"))
+    else:
+        st.warning(ui.tr("lesson.guess_wrong", answer=predict.choices[predict.answer]))
+    st.markdown(predict.reveal)
+    if example_values(predict.example) and any(name in fields for name in example_values(predict.example)):
+        st.caption(ui.tr("lesson.tool_set"))
+
+
+def _quiz(lesson, key: str) -> None:
+    if not lesson.quiz:
+        return
+    st.subheader(ui.tr("lesson.quiz"))
+    right = 0
+    for qi, question in enumerate(lesson.quiz):
+        picked = st.radio(
+            f"{qi + 1}. {question.question}",
+            list(range(len(question.choices))),
+            index=None,
+            format_func=lambda i, q=question: q.choices[i].text,
+            key=f"{key}.q{qi}",
+            persist_state="session",
+        )
+        if picked is None:
+            continue
+        choice = question.choices[picked]
+        if choice.correct:
+            right += 1
+            st.success(choice.feedback, icon="✅")
+        else:
+            st.error(choice.feedback, icon="✖️")
+    scores()[lesson.id] = (right, len(lesson.quiz))
+    st.caption(ui.tr("lesson.score", right=right, total=len(lesson.quiz)))

@@ -1,0 +1,104 @@
+"""Presenter mode, for a projector: large type, no sidebar (pages are listed along the top),
+the lesson one step at a time, and the controls a teacher locked shown read-only.
+
+Presenter mode and the locks are kept in the URL (`present=1`, `lock=prompt,temperature`), so
+the same link opens the same projected view; learners opening a link with locks get them too.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import ui
+from glassbox.site import LOCKABLE
+from ui import share as ui_share
+from ui import text as ui_text
+
+KEY_PRESENT = "frame.present"
+KEY_PRESENT_KEPT = "frame.present_kept"  # a plain copy: widget state can be dropped on a page change
+KEY_LOCKS_WIDGET = "frame.locks_widget"
+
+# Our own style for the projector: everything larger, the sidebar and the toolbar out of sight.
+STYLE = """<style>
+[data-testid="stAppViewContainer"] { zoom: 1.35; }
+section[data-testid="stSidebar"], div[data-testid="stSidebarCollapsedControl"],
+button[data-testid="stExpandSidebarButton"], [data-testid="stMainMenu"],
+[data-testid="stToolbarActions"], [data-testid="stAppDeployButton"] { display: none !important; }
+div[data-testid="stMainBlockContainer"] { max-width: 100%; padding-left: 3rem; padding-right: 3rem; }
+</style>"""
+
+
+def presenting() -> bool:
+    """Whether presenter mode is on (first taken from `?present=` in the URL)."""
+    if KEY_PRESENT not in st.session_state:
+        kept = st.session_state.get(KEY_PRESENT_KEPT)
+        if kept is None:
+            try:
+                kept = ui_share.flag(st.query_params.get("present", "0"))
+            except ui_share.BadValue:
+                kept = False
+        st.session_state[KEY_PRESENT] = kept
+    return bool(st.session_state[KEY_PRESENT])
+
+
+def locks_from_url() -> None:
+    """Take the locks from `?lock=` on a session's first run (unknown names are left out)."""
+    if ui.KEY_LOCKS in st.session_state:
+        return
+    raw = st.query_params.get("lock", "")
+    names = [n.strip() for n in raw.split(",") if n.strip()]
+    st.session_state[ui.KEY_LOCKS] = [n for n in names if n in LOCKABLE]
+    unknown = [n for n in names if n not in LOCKABLE]
+    if unknown:
+        st.warning(
+            ui.tr(
+                "share.bad_value",
+                param="lock",
+                value=ui_text.md_escape(",".join(unknown)[:40]),
+                reason=ui.tr("share.bad_choice", options=", ".join(LOCKABLE)),
+            ),
+            icon="🔗",
+        )
+
+
+def frame() -> bool:
+    """Presenter controls for this run; returns whether presenter mode is on."""
+    locks_from_url()
+    on = presenting()
+    if on:
+        st.html(STYLE)
+        if st.button(ui.tr("present.exit"), key="frame.present_exit", icon="🖥️"):
+            st.session_state[KEY_PRESENT] = False
+            st.session_state[KEY_PRESENT_KEPT] = False
+            st.rerun()
+    else:
+        with st.sidebar.expander(ui.tr("present.settings")):
+            st.toggle(ui.tr("present.toggle"), key=KEY_PRESENT, help=ui.tr("present.toggle_help"))
+            if KEY_LOCKS_WIDGET not in st.session_state:
+                st.session_state[KEY_LOCKS_WIDGET] = list(st.session_state[ui.KEY_LOCKS])
+            locks = st.multiselect(
+                ui.tr("present.locks"),
+                LOCKABLE,
+                key=KEY_LOCKS_WIDGET,
+                format_func=lambda n: ui.tr(f"lock.{n}"),
+                help=ui.tr("present.locks_help"),
+            )
+            st.session_state[ui.KEY_LOCKS] = list(locks)
+    st.session_state[KEY_PRESENT_KEPT] = bool(st.session_state[KEY_PRESENT])
+    return bool(st.session_state[KEY_PRESENT])
+
+
+def publish() -> None:
+    """Presenter mode and locks into the URL (app.py, after the page ran)."""
+    if st.session_state.get(KEY_PRESENT):
+        if st.query_params.get("present") != "1":
+            st.query_params["present"] = "1"
+    else:
+        for name in ("present", "step"):
+            if name in st.query_params:
+                del st.query_params[name]
+    locks = ",".join(st.session_state.get(ui.KEY_LOCKS) or [])
+    if locks and st.query_params.get("lock") != locks:
+        st.query_params["lock"] = locks
+    elif not locks and "lock" in st.query_params:
+        del st.query_params["lock"]

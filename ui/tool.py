@@ -1,0 +1,38 @@
+"""A page's tool (its text box, settings and charts) as a Streamlit fragment.
+
+When a learner types a prompt or moves a slider, only the tool runs again: not the frame
+(language, model picker, navigation, progress), not the lesson above it, not the sidebar. That
+is most of what a page run costs, and on a workshop server it is the difference between a
+prompt answered at once and one kept waiting (bench/bench_workshop.py). After such a rerun the
+tool's own fields go to the URL and the URL's other parameters stay as they are. Anything that
+changes more than the tool (a lesson's "Try this", a picked token) asks for a full rerun.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import streamlit as st
+
+import ui
+from ui import share as ui_share
+from ui.runtime import rerun_of_fragment_alone
+
+
+def tool(draw: Callable[[], None]) -> Callable[[], None]:
+    """`draw` as a fragment that keeps the URL in step when it reruns alone."""
+
+    def run() -> None:
+        alone = rerun_of_fragment_alone()
+        if alone:
+            ui.begin_run()
+            ui.set_run_lang(ui.lang())
+            ui_share.begin_fragment()
+        draw()
+        if alone:
+            ui_share.publish(partial=True)
+
+    # the fragment is known by its function's module and name: each page's tool its own
+    run.__module__ = draw.__module__
+    run.__name__ = run.__qualname__ = f"tool_{draw.__qualname__}"
+    return st.fragment(run)
