@@ -37,8 +37,10 @@ def test_next_token_bars_order_colours_and_highlight():
     candidates = [("␣dog", 0.1, True), ("␣cat", 0.6, True), ("␣the", 0.05, False), ("⟨EC 95⟩", 0.25, True)]
     fig = charts.next_token_bars(candidates, highlight=3)
     bars = bars_by_name(fig)
-    assert set(bars) == {"Kept (can be picked)", "Cut off", "Picked"}
-    kept, cut, picked = bars["Kept (can be picked)"], bars["Cut off"], bars["Picked"]
+    words = charts.NEXT_TOKEN_LABELS  # from locales/en.toml, as the page's translations are
+    assert set(bars) == {words["kept"], words["cut"], words["picked"]} == {"Kept (can be picked)", "Cut off",
+                                                                            "Your guess / pick"}
+    kept, cut, picked = bars[words["kept"]], bars[words["cut"]], bars[words["picked"]]
     assert list(kept.y) == ["␣cat", "␣dog"] and list(kept.x) == [0.6, 0.1]
     assert list(cut.y) == ["␣the"] and list(cut.x) == [0.05]
     assert list(picked.y) == ["⟨EC 95⟩"] and list(picked.x) == [0.25]
@@ -172,9 +174,9 @@ def test_compare_distributions_aligns_tokens():
     bars = bars_by_name(fig)
     assert list(fig.layout.yaxis.categoryarray) == ["␣cat", "␣dog", "␣the", "␣mat"]
     assert list(bars["Model"].x) == [0.5, 0.3, 0.1, None]
-    assert list(bars["Corpus (∞-gram)"].x) == [None, 0.6, None, 0.4]
-    assert list(bars["Corpus (∞-gram)"].text) == ["not listed", "60%", "not listed", "40%"]  # absent is not 0%
-    assert bars["Model"].marker.color != bars["Corpus (∞-gram)"].marker.color
+    assert list(bars["Training data (∞-gram)"].x) == [None, 0.6, None, 0.4]
+    assert list(bars["Training data (∞-gram)"].text) == ["not listed", "60%", "not listed", "40%"]  # absent is not 0%
+    assert bars["Model"].marker.color != bars["Training data (∞-gram)"].marker.color
     assert charts.compare_rows(model, corpus)[1] == {
         "token": "␣dog",
         "model_probability": 0.3,
@@ -182,7 +184,7 @@ def test_compare_distributions_aligns_tokens():
     }
     twice = charts.compare_distributions([("x", 0.6), ("x", 0.4)], [("x", 1.0)])
     assert list(twice.layout.yaxis.categoryarray) == ["1·x", "2·x"]
-    assert list(bars_by_name(twice)["Corpus (∞-gram)"].x) == [1.0, None]
+    assert list(bars_by_name(twice)["Training data (∞-gram)"].x) == [1.0, None]
 
 
 def test_token_counts():

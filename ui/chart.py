@@ -10,7 +10,7 @@ from typing import Any
 import streamlit as st
 
 from glassbox import charts
-from ui import show_error, tr
+from ui import lang, show_error, tr
 
 ROWS_TWIN = {
     "next_token_bars": "next_token_rows",
@@ -53,6 +53,5 @@ def table(rows: Sequence[dict]) -> None:
 
 
 def chart_labels(kind: str) -> dict[str, str]:
-    """Translated labels for a chart: every key of `glassbox.charts.<KIND>_LABELS`, from `chart.<kind>.<key>`."""
-    defaults = getattr(charts, kind.upper() + "_LABELS", {})
-    return {k: tr(f"chart.{kind}.{k}") for k in defaults}
+    """A chart's labels in the learner's language (`chart.<kind>.*` in the locale files)."""
+    return charts.style.chart_labels(kind, lang())

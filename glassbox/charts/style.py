@@ -1,9 +1,10 @@
 """Shared look of the site's charts: palettes, fonts, label text, and safe, unique token labels.
 
 Okabe-Ito for categories, cividis for heatmaps, grey plus a hatch for "cut off" (never red/green
-alone); fonts that read on a projector and hold Korean. Label defaults are English (the `*_LABELS`
-dicts list each builder's keys); pages pass translations, and keys a builder does not use are
-ignored. Builders live in `bars` and `heatmaps`; nothing here draws a figure's data.
+alone); fonts that read on a projector and hold Korean. A chart's words come from the locale
+files (`chart.<kind>.*`, read by `chart_labels`): the `*_LABELS` defaults are the English ones,
+pages pass the learner's language, and keys a builder does not use are ignored. Builders live in
+`bars` and `heatmaps`; nothing here draws a figure's data.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
+
+from glassbox.i18n import STRINGS
 
 # Okabe-Ito: blue, orange, bluish green, reddish purple, sky blue, vermillion, yellow, black.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
@@ -27,71 +30,24 @@ FONT = {
     "color": "#1F2937",
 }
 
-NEXT_TOKEN_LABELS = {
-    "title": "Next-token probabilities",
-    "x": "Probability",
-    "y": "Token",
-    "kept": "Kept (can be picked)",
-    "cut": "Cut off",
-    "picked": "Picked",
-}
-ROUTING_LABELS = {
-    "title": "Router probability per token",
-    "x": "Expert",
-    "y": "Token",
-    "colour": "Router probability",
-    "chosen": "Chosen expert",
-}
-TOKEN_PATH_LABELS = {
-    "title": "Route of {token} through the layers",
-    "x": "Expert",
-    "y": "Layer",
-    "colour": "Router probability",
-    "chosen": "Chosen expert",
-    "path": "Top choice",
-}
-EXPERT_LOAD_LABELS = {
-    "title": "Share of token slots per expert",
-    "x": "Expert",
-    "y": "Layer",
-    "colour": "Share of slots",
-    "uniform": "even share",
-}
-DOMAIN_USAGE_LABELS = {
-    "title": "Expert use by domain, layer {layer}",
-    "x": "Expert",
-    "y": "Domain",
-    "colour": "Share of tokens",
-}
-LOSS_LABELS = {
-    "title": "Training loss",
-    "x": "Training step",
-    "y": "Loss",
-    "train": "Training text",
-    "heldout": "Held-out text",
-    "checkpoint": "Checkpoint",
-}
-MEMORISATION_LABELS = {
-    "title": "Passages recited, by copies in the training data",
-    "x": "Copies in the training data",
-    "y": "Passages recited",
-}
-COMPARE_LABELS = {
-    "title": "Model vs. corpus: what comes next",
-    "x": "Probability",
-    "y": "Token",
-    "model": "Model",
-    "corpus": "Corpus (∞-gram)",
-    "missing": "not listed",
-}
-COUNT_LABELS = {
-    "title": "Characters, words and tokens",
-    "x": "",  # the bars are named by their texts already
-    "y": "Count",
-    "characters": "Characters",
-    "words": "Words",
-    "tokens": "Tokens",
-}
+
+
+def chart_labels(kind: str, lang: str = "en") -> dict[str, str]:
+    """A chart's labels (`chart.<kind>.*` in locales/<lang>.toml), by key: the one source of its
+    words, in English for the defaults below and in the learner's language on a page."""
+    prefix = f"chart.{kind}."
+    return {key[len(prefix):]: text for key, text in STRINGS[lang].items() if key.startswith(prefix)}
+
+
+NEXT_TOKEN_LABELS = chart_labels("next_token")
+ROUTING_LABELS = chart_labels("routing")
+TOKEN_PATH_LABELS = chart_labels("token_path")
+EXPERT_LOAD_LABELS = chart_labels("expert_load")
+DOMAIN_USAGE_LABELS = chart_labels("domain_usage")
+LOSS_LABELS = chart_labels("loss")
+MEMORISATION_LABELS = chart_labels("memorisation")
+COMPARE_LABELS = chart_labels("compare")
+COUNT_LABELS = chart_labels("count")
 
 
 # d3 formats: percentages to significant digits, so an untrained model's 0.002% does not read "0%".
