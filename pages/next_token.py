@@ -72,10 +72,9 @@ def tool() -> None:
             picked.clear()
             st.rerun()
 
-    inspection = ui.guarded(ui.inspect, text)
-    if inspection is None:
+    logits = ui.guarded(ui.next_logits, text)  # the bars need the last position only
+    if logits is None:
         return
-    logits = inspection.final_logits
 
     # Predict, then reveal: the bars stay hidden until the learner has guessed.
     guess_first = st.toggle(ui.tr("next.guess_first"), key=KEY_GUESS_FIRST, persist_state="session")

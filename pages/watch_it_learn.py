@@ -53,10 +53,10 @@ def checkpoint_card(ckpt, prompt: str, seed: int) -> None:
         st.markdown(f"**{ui_text.md_escape(ui.checkpoint_label(ckpt.label))}**")
         st.caption(ui.tr("watch.ckpt_info", step=f"{ckpt.step:,}", tokens=f"{ckpt.tokens_seen:,}", loss=loss))
         lm = ui.guarded(ui.load_model, ckpt.path)
-        inspection = ui.guarded(ui.inspect, prompt, (), ckpt.path) if lm is not None else None
-        if inspection is None:
+        logits = ui.guarded(ui.next_logits, prompt, ckpt.path) if lm is not None else None
+        if logits is None:
             return
-        cands = view_next.candidates(lm, inspection.final_logits, Settings(), BARS)
+        cands = view_next.candidates(lm, logits, Settings(), BARS)
         view_next.show_bars(NS, cands, key=f"bars.{ckpt.name}")
         written = ui.guarded(ui.generate, prompt, NEW_TOKENS, seed=seed, src=ckpt.path)
         if written is not None:

@@ -195,3 +195,16 @@ def test_output_rows_past_the_vocabulary_are_never_guessed():
     assert ids[:, 0].tolist() == [7, 7]
     assert (ids < 50280).all()
     assert probs[0, 0].item() == pytest.approx(np.exp(2.0) / (np.exp(2.0) + 50279), rel=1e-4)
+
+
+def test_next_token_logits_are_the_inspections_last_scores(tiny_lm):
+    """The cheap pass (output layer at the last position only) scores the next token as the full one does."""
+    from glassbox.model.inspection import next_token_logits
+
+    for text in ("The cat sat on the", "고양이가 창가에"):
+        full = inspect_text(tiny_lm, text).final_logits
+        cheap = next_token_logits(tiny_lm, text)
+        assert cheap.shape == full.shape
+        np.testing.assert_allclose(cheap, full, rtol=1e-4, atol=1e-4)
+    off = next_token_logits(tiny_lm, "The cat sat on the", frozenset({0}))
+    assert not np.allclose(off, inspect_text(tiny_lm, "The cat sat on the").final_logits)

@@ -183,6 +183,28 @@ def inspect(text: str, disabled: Sequence[int] = (), src: str | None = None):
     return _inspect(src, text, tuple(sorted(disabled)))
 
 
+@st.cache_resource(show_spinner=False, max_entries=512)
+def _next_logits(src: str, text: str):
+    """The next-token scores after `text`, one cheap pass per (model, text), shared read-only."""
+    from glassbox.limits import model_slot
+    from glassbox.model.inspection import next_token_logits
+
+    lm = cached_model(src)
+    with model_slot():
+        logits = next_token_logits(lm, text)
+    logits.setflags(write=False)
+    return logits
+
+
+def next_logits(text: str, src: str | None = None):
+    """Scores for the token after `text` by the model in use (or `src`): for views that draw only
+    the next token (the full `inspect` also gives every position and the routing)."""
+    src = src or source()
+    load_model(src)
+    admit(("next", src, text))
+    return _next_logits(src, text)
+
+
 @st.cache_data(show_spinner=False, max_entries=256)
 def _generate(src: str, prompt: str, max_new_tokens: int, temperature: float, top_k: int, top_p: float, seed: int):
     from glassbox.limits import model_slot

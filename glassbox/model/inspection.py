@@ -221,3 +221,14 @@ def inspect_text(
         model=lm.info,
         readable=lm.token_bytes.readable,
     )
+
+
+def next_token_logits(lm: LoadedModel, text: str, disabled_experts: frozenset[int] = frozenset()) -> np.ndarray:
+    """The scores (vocab,) for the token after `text`, and nothing else: the output layer runs at
+    the last position only (it is most of a pass's work: about 6.4 M multiply-adds per token for
+    the Tiny OLMoE, against 1.5 M for its four MoE layers), for views that draw only the next token."""
+    text, ids = check_text(lm, text)
+    input_ids = torch.tensor([[*lm.document_start, *ids]], device=lm.device)
+    with olmoe.capture_routing(frozenset(disabled_experts)):
+        logits, _ = olmoe.forward(lm.model, input_ids, last_only=True)
+    return logits[0, -1, : lm.info.vocab_size].float().cpu().numpy().copy()

@@ -54,10 +54,10 @@ def next_after(text: str, settings: Settings, ns: str, highlight: int | None = N
     lm = ui.current_model()
     if lm is None:
         return None
-    inspection = ui.guarded(ui.inspect, text)
-    if inspection is None:
+    logits = ui.guarded(ui.next_logits, text)
+    if logits is None:
         return None
-    cands = candidates(lm, inspection.final_logits, settings)
+    cands = candidates(lm, logits, settings)
     show_bars(ns, cands, highlight, key)
     ui_notebook.note_next(text, settings, cands)
     return lm, cands

@@ -132,13 +132,13 @@ def compare_next(ns: str, context: str) -> None:
     st.subheader(ui.tr("trace.compare"))
     st.caption(ui.tr("trace.compare_text", context=ui_text.md_escape(context[-80:])))
     lm = ui.current_model()
-    inspection = ui.guarded(ui.inspect, context) if lm is not None else None
+    logits = ui.guarded(ui.next_logits, context) if lm is not None else None
     corpus = ui.guarded(_corpus_next, ui.index_stamp(), context)
-    if inspection is None or corpus is None:
+    if logits is None or corpus is None:
         return
     from glassbox.model.sampling import Settings
 
-    model = [(c.text, c.prob) for c in view_next.candidates(lm, inspection.final_logits, Settings(), 10)]
+    model = [(c.text, c.prob) for c in view_next.candidates(lm, logits, Settings(), 10)]
     theirs = [(c.text, c.prob) for c in corpus.candidates]
     ui_chart.chart("compare_distributions", model, theirs, ui_chart.chart_labels("compare"), key=f"{ns}.compare")
     if corpus.suffix_tokens:
