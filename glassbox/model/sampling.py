@@ -72,17 +72,23 @@ def distribution_t(logits: torch.Tensor, settings: Settings) -> tuple[torch.Tens
     return probs, kept / kept.sum()
 
 
+def _tensor(values: np.ndarray, dtype=None) -> torch.Tensor:
+    """A tensor of `values`; shared read-only arrays (the site's caches) are copied, never written."""
+    array = np.asarray(values, dtype=dtype)
+    return torch.as_tensor(array if array.flags.writeable else array.copy())
+
+
 def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
     """NumPy in, NumPy out (float64): see `softmax_t`."""
-    return softmax_t(torch.as_tensor(np.asarray(logits)), temperature).numpy()
+    return softmax_t(_tensor(logits), temperature).numpy()
 
 
 def keep_mask(probs: np.ndarray, top_k: int = 0, top_p: float = 1.0) -> np.ndarray:
-    return keep_mask_t(torch.as_tensor(np.asarray(probs, dtype=np.float64)), top_k, top_p).numpy()
+    return keep_mask_t(_tensor(probs, np.float64), top_k, top_p).numpy()
 
 
 def sampling_distribution(logits: np.ndarray, settings: Settings) -> tuple[np.ndarray, np.ndarray]:
-    probs, kept = distribution_t(torch.as_tensor(np.asarray(logits)), settings)
+    probs, kept = distribution_t(_tensor(logits), settings)
     return probs.numpy(), kept.numpy()
 
 
@@ -106,7 +112,7 @@ class Sampler:
 
     def draw(self, drawn_from: torch.Tensor | np.ndarray, settings: Settings) -> int:
         """A token id from `drawn_from` (the renormalised kept probabilities)."""
-        probs = torch.as_tensor(np.asarray(drawn_from)) if isinstance(drawn_from, np.ndarray) else drawn_from
+        probs = _tensor(drawn_from) if isinstance(drawn_from, np.ndarray) else drawn_from
         if settings.greedy:
             return int(torch.argmax(probs))
         return int(torch.multinomial(probs, 1, generator=self._rng))
