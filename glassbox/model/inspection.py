@@ -18,6 +18,7 @@ import torch
 from glassbox.errors import GlassboxError
 from glassbox.model import olmoe
 from glassbox.model.loading import LoadedModel, ModelInfo
+from glassbox.model.sampling import is_greedy
 from glassbox.tokens import Token, normalise, tokens_from_ids
 
 
@@ -155,11 +156,11 @@ def top_probabilities(
 
     `logits` (tokens, rows of the output layer) is overwritten: the rows past the tokenizer's
     vocabulary are set to -inf, so one softmax over the whole contiguous tensor serves (a
-    softmax over a slice of it costs half as much again). temperature 0 is greedy.
+    softmax over a slice of it costs half as much again). Greedy temperatures put all on the top token.
     """
     logits[:, vocab:] = float("-inf")
     k = min(k, vocab)
-    if temperature <= 0:
+    if is_greedy(temperature):
         top, order = blockwise_topk(logits, k)
         values = torch.zeros_like(top)
         values[:, 0] = 1.0

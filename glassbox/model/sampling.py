@@ -17,13 +17,18 @@ import torch
 from glassbox.errors import GlassboxError
 
 
+def is_greedy(temperature: float) -> bool:
+    """Temperature 0 means greedy: always the most likely token, nothing drawn (the one place that says so)."""
+    return temperature <= 0
+
+
 @dataclass(frozen=True)
 class Settings:
     """How the next token is chosen. temperature 0 means greedy (always the top token)."""
 
     @property
     def greedy(self) -> bool:
-        return self.temperature == 0
+        return is_greedy(self.temperature)
 
     temperature: float = 1.0
     top_k: int = 0  # 0: no limit
@@ -43,7 +48,7 @@ class Settings:
 def softmax_t(logits: torch.Tensor, temperature: float = 1.0) -> torch.Tensor:
     """Probabilities over the last axis; temperature 0 puts all mass on the argmax."""
     logits = logits.double()
-    if temperature <= 0:
+    if is_greedy(temperature):
         out = torch.zeros_like(logits)
         return out.scatter_(-1, logits.argmax(-1, keepdim=True), 1.0)
     return torch.softmax(logits / temperature, dim=-1)
