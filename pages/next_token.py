@@ -8,12 +8,11 @@ import streamlit as st
 import ui
 from glassbox import site
 from glassbox.model.next_token import guess_rank, next_token_choice
-from glassbox.model.sampling import Sampler, Settings, sampling_distribution
+from glassbox.model.sampling import Settings
 from glassbox.tokens import decode_bytes
 from ui import lesson as ui_lesson
 from ui import notebook as ui_notebook
 from ui import share as ui_share
-from ui import text as ui_text
 from ui import tool as ui_tool
 from ui.views import next_token as view_next
 
@@ -23,7 +22,6 @@ NS = "next"
 KEY_PROMPT, KEY_SEED, KEY_GUESS = f"{NS}.prompt", f"{NS}.seed", f"{NS}.guess"
 KEY_GUESS_FIRST, KEY_REVEALED = f"{NS}.guess_first", f"{NS}.revealed"
 KEY_PICKED, KEY_PICKED_FOR = f"{NS}.picked", f"{NS}.picked_for"
-PICK_BUTTONS = 5
 
 ui_lesson.render("next_token", NS)
 
@@ -57,20 +55,7 @@ def tool() -> None:
         return
 
     text = prompt + decode_bytes([lm.token_bytes(i) for i in picked])
-    if picked:
-        chips = [ui_text.Chip(prompt, ui.tr("next.your_prompt"), slot=0)]
-        chips += [
-            ui_text.Chip(lm.token_bytes.readable(i), ui.tr("next.step", n=n), slot=2)
-            for n, i in enumerate(picked, 1)
-        ]
-        ui_text.show_chips(chips)
-        left, right, _ = st.columns([1, 1, 4])
-        if left.button(ui.tr("next.undo"), key=f"{NS}.undo"):
-            picked.pop()
-            st.rerun()
-        if right.button(ui.tr("next.clear"), key=f"{NS}.clear"):
-            picked.clear()
-            st.rerun()
+    view_next.show_continuation(NS, lm, prompt, picked)
 
     logits = ui.guarded(ui.next_logits, text)  # the bars need the last position only
     if logits is None:
@@ -89,38 +74,11 @@ def tool() -> None:
 
     choice = next_token_choice(lm, logits, settings)  # temperature applied once, for the bars and the guess
     found = guess_rank(lm, choice.probs, guess or "")
-    highlight = None
-    if found is not None:
-        highlight, token, prob, rank = found.id, found.text, found.prob, found.rank
-        st.info(
-            ui.tr(
-                "next.guess_result",
-                guess=ui_text.md_escape(guess),
-                token=ui_text.md_escape(token),
-                prob=f"{prob:.2%}",
-                rank=f"{rank:,}",
-            ),
-            icon="🎯",
-        )
+    highlight = view_next.show_guess(found, guess or "")
     cands = choice.candidates
     view_next.show_bars(NS, cands, highlight)
     ui_notebook.note_next(text, settings, cands)
 
-    # Build a continuation: pick a candidate, or let the seeded sampler draw one.
-    st.subheader(ui.tr("next.build"))
-    st.caption(ui.tr("next.build_hint"))
-    kept = [c for c in cands if c.kept][:PICK_BUTTONS]
-    cols = st.columns(len(kept) + 1)
-    for col, cand in zip(cols, kept, strict=False):
-        if col.button(f"{ui_text.md_escape(cand.text)} · {cand.prob:.0%}", key=f"{NS}.pick.{cand.id}"):
-            picked.append(cand.id)
-            st.rerun()
-    seed = ui.seed_input(cols[-1], KEY_SEED)
-    if st.button(ui.tr("next.sample"), key=f"{NS}.sample", icon="🎲"):
-        _, drawn_from = sampling_distribution(logits, settings)
-        # the same stream generation draws from: this token is draw len(picked) of the seed
-        picked.append(Sampler(int(seed), len(picked), len(drawn_from)).draw(drawn_from, settings))
-        st.rerun()
-
+    view_next.continuation_builder(NS, cands, logits, settings, picked, KEY_SEED)
 
 tool()

@@ -10,11 +10,14 @@ import streamlit as st
 
 import ui
 from glassbox import site
-from glassbox.model.next_token import BARS, Candidate, next_token_choice
-from glassbox.model.sampling import Settings
+from glassbox.model.next_token import BARS, Candidate, GuessRank, next_token_choice
+from glassbox.model.sampling import Sampler, Settings, sampling_distribution
 from ui import chart as ui_chart
 from ui import notebook as ui_notebook
 from ui import share as ui_share
+from ui import text as ui_text
+
+PICK_BUTTONS = 5  # candidates offered as buttons to build a continuation
 
 
 def settings_controls(ns: str) -> Settings:
@@ -61,3 +64,52 @@ def next_after(text: str, settings: Settings, ns: str, highlight: int | None = N
     show_bars(ns, cands, highlight, key)
     ui_notebook.note_next(text, settings, cands)
     return lm, cands
+
+
+def show_continuation(ns: str, lm, prompt: str, picked: list[int]) -> None:
+    """The prompt and the tokens added to it so far, as chips, with undo and clear."""
+    if not picked:
+        return
+    chips = [ui_text.Chip(prompt, ui.tr("next.your_prompt"), slot=0)]
+    for n, token in enumerate(picked, 1):
+        chips.append(ui_text.Chip(lm.token_bytes.readable(token), ui.tr("next.step", n=n), slot=2))
+    ui_text.show_chips(chips)
+    left, right, _ = st.columns([1, 1, 4])
+    if left.button(ui.tr("next.undo"), key=f"{ns}.undo"):
+        picked.pop()
+        st.rerun()
+    if right.button(ui.tr("next.clear"), key=f"{ns}.clear"):
+        picked.clear()
+        st.rerun()
+
+
+def show_guess(found: GuessRank | None, guess: str) -> int | None:
+    """Where the learner's guessed word ranks; returns its token id to mark in the bars."""
+    if found is None:
+        return None
+    st.info(
+        ui.tr(
+            "next.guess_result", guess=ui_text.md_escape(guess), token=ui_text.md_escape(found.text),
+            prob=f"{found.prob:.2%}", rank=f"{found.rank:,}",
+        ),
+        icon="🎯",
+    )
+    return found.id
+
+
+def continuation_builder(ns: str, cands, logits: np.ndarray, settings: Settings, picked: list[int], seed_key: str):
+    """Build a continuation: pick one of the kept candidates, or let the seeded sampler draw one
+    (the same stream generation draws from: the token added is draw len(picked) of the seed)."""
+    st.subheader(ui.tr("next.build"))
+    st.caption(ui.tr("next.build_hint"))
+    kept = [c for c in cands if c.kept][:PICK_BUTTONS]
+    cols = st.columns(len(kept) + 1)
+    for col, cand in zip(cols, kept, strict=False):
+        if col.button(f"{ui_text.md_escape(cand.text)} · {cand.prob:.0%}", key=f"{ns}.pick.{cand.id}"):
+            picked.append(cand.id)
+            st.rerun()
+    seed = ui.seed_input(cols[-1], seed_key)
+    if st.button(ui.tr("next.sample"), key=f"{ns}.sample", icon="🎲"):
+        _, drawn_from = sampling_distribution(logits, settings)
+        picked.append(Sampler(seed, len(picked), len(drawn_from)).draw(drawn_from, settings))
+        st.rerun()
