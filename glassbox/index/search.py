@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,14 +36,14 @@ class DocumentSearch:
     hits: tuple[CatalogueEntry, ...]  # most relevant first (index order without a query)
 
 
-_CATALOGUES: dict[int, tuple[CatalogueEntry, ...]] = {}
+_CATALOGUES: weakref.WeakKeyDictionary[CorpusIndex, tuple[CatalogueEntry, ...]] = weakref.WeakKeyDictionary()
 _LOCK = threading.Lock()
 
 
 def catalogue(index: CorpusIndex) -> tuple[CatalogueEntry, ...]:
     """Every document of the index, in index order (read once per opened index)."""
     with _LOCK:
-        found = _CATALOGUES.get(id(index))
+        found = _CATALOGUES.get(index)
         if found is None:
             total = int(index.engine.get_total_doc_cnt())
             docs = index._ok(index.engine.get_docs_by_ixs(list(range(total)), max_disp_len=1)) if total else []
@@ -53,7 +54,7 @@ def catalogue(index: CorpusIndex) -> tuple[CatalogueEntry, ...]:
                     int(doc["doc_ix"]), str(meta.get("id", "")), str(meta.get("title", "")),
                     str(meta.get("domain", "")), str(meta.get("source", "")), int(doc["doc_len"]),
                 ))  # fmt: skip
-            found = _CATALOGUES[id(index)] = tuple(entries)
+            found = _CATALOGUES[index] = tuple(entries)
     return found
 
 
