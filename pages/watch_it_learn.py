@@ -8,13 +8,10 @@ import streamlit as st
 import ui
 from glassbox import site
 from glassbox.model import checkpoints
-from glassbox.model.sampling import Settings
-from ui import chart as ui_chart
 from ui import lesson as ui_lesson
 from ui import share as ui_share
-from ui import text as ui_text
 from ui import tool as ui_tool
-from ui.views import next_token as view_next
+from ui.views import history as view_history
 
 ui.page_start()
 
@@ -22,47 +19,8 @@ NS = "watch"
 PROMPT = site.PAGE_CONTROLS["watch_it_learn"]["prompt"]
 KEY_PROMPT, KEY_SEED = f"{NS}.prompt", f"{NS}.seed"
 NEW_TOKENS = 20
-BARS = 6
 
 ui_lesson.render("watch_it_learn", NS)
-
-
-def loss_curve() -> None:
-    curve = ui.guarded(checkpoints.loss_curve)
-    if curve is None or not curve.steps:
-        st.info(ui.tr("watch.no_curve"))
-        return
-    marks = [c.step for c in ui.guarded(ui.once, checkpoints.list_checkpoints) or ()]
-    ui_chart.chart(
-        "loss_curve",
-        list(curve.steps),
-        list(curve.train_loss),
-        list(curve.heldout_steps),
-        list(curve.heldout_loss),
-        marks,
-        ui_chart.chart_labels("loss"),
-        key=f"{NS}.loss",
-    )
-    st.caption(ui.tr("watch.curve_text"))
-
-
-def checkpoint_card(ckpt, prompt: str, seed: int) -> None:
-    """One checkpoint: what it is, its next-token guesses, and what it writes."""
-    with st.container(border=True):
-        loss = "–" if ckpt.heldout_loss is None else f"{ckpt.heldout_loss:.2f}"
-        st.markdown(f"**{ui_text.md_escape(ui.checkpoint_label(ckpt.label))}**")
-        st.caption(ui.tr("watch.ckpt_info", step=f"{ckpt.step:,}", tokens=f"{ckpt.tokens_seen:,}", loss=loss))
-        lm = ui.guarded(ui.load_model, ckpt.path)
-        logits = ui.guarded(ui.next_logits, prompt, ckpt.path) if lm is not None else None
-        if logits is None:
-            return
-        cands = view_next.candidates(lm, logits, Settings(), BARS)
-        view_next.show_bars(NS, cands, key=f"bars.{ckpt.name}")
-        written = ui.guarded(ui.generate, prompt, NEW_TOKENS, seed=seed, src=ckpt.path)
-        if written is not None:
-            st.markdown("**" + ui.tr("watch.writes") + "**")
-            marks = [(len(written.prompt), len(written.full_text), "#fde68a")]
-            st.html(ui_text.highlight_html(written.full_text, marks))
 
 
 @ui_tool.tool
@@ -70,7 +28,7 @@ def tool() -> None:
     st.header(ui.tr("watch.title"))
     found = ui.guarded(ui.once, checkpoints.list_checkpoints) or ()
     st.subheader(ui.tr("watch.curve"))
-    loss_curve()
+    view_history.loss_curve(NS)
     st.subheader(ui.tr("watch.checkpoints"))
     if not found:
         st.info(ui.tr("watch.none"), icon="⏳")
@@ -95,7 +53,7 @@ def tool() -> None:
     columns = st.columns(min(3, len(found)))
     for i, ckpt in enumerate(found):
         with columns[i % len(columns)]:
-            checkpoint_card(ckpt, prompt, int(seed))
+            view_history.checkpoint_card(NS, ckpt, prompt, int(seed), NEW_TOKENS)
 
 
 tool()

@@ -5,7 +5,7 @@ limits, and the opened training-data index. Nothing here changes the shared mode
 once per source with `st.cache_resource` and only read. The other modules: `ui.text` (safe
 rendering of user text), `ui.chart`, `ui.lesson`, `ui.share` (links), `ui.tool` (a page's tool
 as a fragment), `ui.present` (presenter mode), `ui.notebook`, `ui.launch` (starts the site);
-`ui.views` draws the core's results (tokens, next token, experts, trace, recital).
+`ui.views` draws the core's results (tokens, next token, experts, trace, recital, history).
 """
 
 from __future__ import annotations

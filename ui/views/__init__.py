@@ -1,2 +1,2 @@
-"""Views: each draws one kind of the core's results (tokens, next token, experts, trace, recital)
-for the pages that show it."""
+"""Views: each draws one kind of the core's results (tokens, next token, experts, trace, recital,
+training history) for the pages that show it."""

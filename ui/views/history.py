@@ -1,0 +1,54 @@
+"""Views of the built-in model's training history: the loss curve with its checkpoints marked,
+and one checkpoint's card (its next-token guesses and a seeded continuation)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import ui
+from glassbox.model import checkpoints
+from glassbox.model.sampling import Settings
+from ui import chart as ui_chart
+from ui import text as ui_text
+from ui.views import next_token as view_next
+
+BARS = 6  # guesses shown per checkpoint
+
+
+def loss_curve(ns: str) -> None:
+    """The training loss of the built-in model, its checkpoints marked."""
+    curve = ui.guarded(checkpoints.loss_curve)
+    if curve is None or not curve.steps:
+        st.info(ui.tr("watch.no_curve"))
+        return
+    marks = [c.step for c in ui.guarded(ui.once, checkpoints.list_checkpoints) or ()]
+    ui_chart.chart(
+        "loss_curve",
+        list(curve.steps),
+        list(curve.train_loss),
+        list(curve.heldout_steps),
+        list(curve.heldout_loss),
+        marks,
+        ui_chart.chart_labels("loss"),
+        key=f"{ns}.loss",
+    )
+    st.caption(ui.tr("watch.curve_text"))
+
+
+def checkpoint_card(ns: str, ckpt, prompt: str, seed: int, new_tokens: int) -> None:
+    """One checkpoint: what it is, its next-token guesses, and what it writes."""
+    with st.container(border=True):
+        loss = "–" if ckpt.heldout_loss is None else f"{ckpt.heldout_loss:.2f}"
+        st.markdown(f"**{ui_text.md_escape(ui.checkpoint_label(ckpt.label))}**")
+        st.caption(ui.tr("watch.ckpt_info", step=f"{ckpt.step:,}", tokens=f"{ckpt.tokens_seen:,}", loss=loss))
+        lm = ui.guarded(ui.load_model, ckpt.path)
+        logits = ui.guarded(ui.next_logits, prompt, ckpt.path) if lm is not None else None
+        if logits is None:
+            return
+        cands = view_next.candidates(lm, logits, Settings(), BARS)
+        view_next.show_bars(ns, cands, key=f"bars.{ckpt.name}")
+        written = ui.guarded(ui.generate, prompt, new_tokens, seed=seed, src=ckpt.path)
+        if written is not None:
+            st.markdown("**" + ui.tr("watch.writes") + "**")
+            marks = [(len(written.prompt), len(written.full_text), "#fde68a")]
+            st.html(ui_text.highlight_html(written.full_text, marks))
