@@ -21,6 +21,7 @@ import streamlit as st
 from glassbox import paths
 from glassbox.errors import GlassboxError
 from glassbox.i18n import t
+from glassbox.site import MAX_TEXT_CHARS
 from ui.runtime import page_start  # noqa: F401 - every page calls ui.page_start() first
 from ui.text import md_escape
 
@@ -31,7 +32,7 @@ KEY_LOAD_ERROR = "frame.load_error"  # (source, GlassboxError) of the last faile
 KEY_LOCKS = "frame.locks"  # names of the controls a teacher locked (shown read-only)
 KEY_REQUESTS = "limits.requests"  # this learner's RequestWindow
 LANGS = ("en", "ko")
-MAX_CHARS = 2000  # longest text a page inspects; longer input is cut with a visible note
+MAX_CHARS = MAX_TEXT_CHARS  # longest text a page inspects (glassbox.site); longer input is cut with a note
 
 
 def lang() -> str:
