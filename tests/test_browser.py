@@ -350,6 +350,7 @@ def test_a_tool_rerun_keeps_the_link_the_language_and_the_notebook_current(site,
         assert "lang=ko" in page.url
         header = page.locator('[data-testid="stMain"] h2').filter(has_text="전문가").count()
         assert header, "the tool's header is not in Korean after it reran"
+        settle(page)  # whatever the URL write started has finished before the link is asked for
         sidebar = page.locator('[data-testid="stSidebar"]')
         sidebar.get_by_text("이 화면 공유하기").click()
         page.locator(f"{key_class('share.make')} button").click()
