@@ -121,9 +121,15 @@ class CorpusIndex:
         found: list[list[dict]] = [[] for _ in matches]
         if requests:
             for k, doc in zip(owners, self._ok(self.engine.get_docs_by_ranks_2(requests)), strict=True):
-                doc["meta"] = json.loads(doc["metadata"])["metadata"] if doc["metadata"] else {}
-                found[k].append(doc)
+                found[k].append(_with_meta(doc))
         return found
+
+    def documents_by_ix(self, doc_ixs: list[int], max_tokens: int = 1) -> list[dict]:
+        """The documents at these index positions: metadata (`meta`), length and up to `max_tokens` tokens."""
+        if not doc_ixs:
+            return []
+        docs = self._ok(self.engine.get_docs_by_ixs([int(i) for i in doc_ixs], max_disp_len=max(1, max_tokens)))
+        return [_with_meta(doc) for doc in docs]
 
     def bm25_scores(self, text: str, doc_ixs: list[int]) -> np.ndarray:
         """BM25 relevance of each listed document (by index position) to `text`."""
@@ -137,6 +143,12 @@ class CorpusIndex:
         if not ids or not doc_ixs:
             return np.zeros(len(doc_ixs))
         return np.asarray(self._bm25.get_scores(ids), dtype=np.float64)[np.asarray(doc_ixs, dtype=np.int64)]
+
+
+def _with_meta(doc: dict) -> dict:
+    """An engine document with its metadata line parsed into `meta`."""
+    doc["meta"] = json.loads(doc["metadata"])["metadata"] if doc["metadata"] else {}
+    return doc
 
 
 _OPEN: dict[tuple[str, str], CorpusIndex] = {}

@@ -8,7 +8,6 @@ per opened index and shared read-only.
 
 from __future__ import annotations
 
-import json
 import threading
 import weakref
 from dataclasses import dataclass
@@ -46,10 +45,9 @@ def catalogue(index: CorpusIndex) -> tuple[CatalogueEntry, ...]:
         found = _CATALOGUES.get(index)
         if found is None:
             total = int(index.engine.get_total_doc_cnt())
-            docs = index._ok(index.engine.get_docs_by_ixs(list(range(total)), max_disp_len=1)) if total else []
             entries = []
-            for doc in docs:
-                meta = json.loads(doc["metadata"])["metadata"] if doc["metadata"] else {}
+            for doc in index.documents_by_ix(list(range(total))):
+                meta = doc["meta"]
                 entries.append(CatalogueEntry(
                     int(doc["doc_ix"]), str(meta.get("id", "")), str(meta.get("title", "")),
                     str(meta.get("domain", "")), str(meta.get("source", "")), int(doc["doc_len"]),
@@ -82,5 +80,6 @@ def search_documents(index: CorpusIndex, query: str, domain: str = "") -> Docume
 
 def document_text(index: CorpusIndex, doc_ix: int, max_tokens: int | None = None) -> str:
     """A document's text as the index holds it (its tokens decoded; at most `max_tokens` of them)."""
-    doc = index._ok(index.engine.get_doc_by_ix(int(doc_ix), max_disp_len=max_tokens))
+    length = next(e.tokens for e in catalogue(index) if e.doc_ix == doc_ix)
+    doc = index.documents_by_ix([doc_ix], max_tokens if max_tokens is not None else length)[0]
     return decode_bytes([index.token_bytes(int(i)) for i in doc["token_ids"]])
