@@ -56,7 +56,7 @@ def test_info_json(tiny_model_dir):
     out = run("info", "--json", "--model", str(tiny_model_dir))
     assert out.returncode == 0, out.stderr.decode()
     info = json.loads(out.stdout)
-    assert (info["layers"], info["experts"], info["experts_per_token"], info["vocab_size"]) == (2, 8, 2, 50304)
+    assert (info["layers"], info["experts"], info["experts_per_token"], info["vocab_size"]) == (2, 8, 2, 50280)
     for key in ("model_path", "corpus_path", "index_path"):
         assert info[key]
 

@@ -26,7 +26,7 @@ class ModelInfo:
     layers: int
     experts: int
     experts_per_token: int
-    vocab_size: int
+    vocab_size: int  # the tokenizer's tokens (the output layer may have more rows: padding, no token)
     context: int
     hidden_size: int
     parameters: int
@@ -57,6 +57,17 @@ def count_parameters(folder: Path) -> int:
     return total
 
 
+def tokenizer_size(folder: Path, rows: int) -> int:
+    """How many tokens the folder's tokenizer has (at most the output layer's `rows`); `rows`
+    when it has no readable tokenizer.json."""
+    try:
+        from tokenizers import Tokenizer
+
+        return min(rows, Tokenizer.from_file(str(folder / "tokenizer.json")).get_vocab_size(with_added_tokens=True))
+    except Exception:  # noqa: BLE001 - no tokenizer to read: the rows are all that is known
+        return rows
+
+
 def describe(source: str | Path) -> ModelInfo | None:
     """A folder's ModelInfo without loading it; None when it is not a readable OLMoE folder
     (the loader then says exactly what is wrong)."""
@@ -72,7 +83,7 @@ def describe(source: str | Path) -> ModelInfo | None:
             layers=int(config["num_hidden_layers"]),
             experts=int(config["num_experts"]),
             experts_per_token=int(config["num_experts_per_tok"]),
-            vocab_size=int(config["vocab_size"]),
+            vocab_size=tokenizer_size(folder, int(config["vocab_size"])),
             context=int(config["max_position_embeddings"]),
             hidden_size=int(config["hidden_size"]),
             parameters=count_parameters(folder),
