@@ -76,7 +76,7 @@ def tool() -> None:
     found = guess_rank(lm, choice.probs, guess or "")
     highlight = view_next.show_guess(found, guess or "")
     cands = choice.candidates
-    view_next.show_bars(NS, cands, highlight)
+    view_next.show_bars(NS, cands, highlight, kept=(choice.kept, len(choice.probs)))
     ui_notebook.note_next(text, settings, cands)
 
     view_next.continuation_builder(NS, cands, logits, settings, picked, KEY_SEED)

@@ -51,6 +51,9 @@ def test_next_token_bars_order_colours_and_highlight():
     assert list(fig.layout.yaxis.categoryarray) == ["␣cat", "⟨EC 95⟩", "␣dog", "␣the"]
     assert fig.layout.yaxis.autorange == "reversed" and fig.layout.yaxis.type == "category"
     assert fig.layout.xaxis.tickformat == ".2~p" and kept.texttemplate == "%{x:.3~p}"  # % to significant digits
+    # a fixed 0-100% axis: a flat distribution's bars are short, a sure one's long
+    flat = charts.next_token_bars([("␣a", 0.02, True), ("␣b", 0.01, True)])
+    assert tuple(fig.layout.xaxis.range) == tuple(flat.layout.xaxis.range) == (0, 1)
     assert charts.next_token_rows(candidates) == [
         {"rank": 1, "token": "␣cat", "probability": 0.6, "kept": True},
         {"rank": 2, "token": "⟨EC 95⟩", "probability": 0.25, "kept": True},
@@ -173,6 +176,7 @@ def test_compare_distributions_aligns_tokens():
     fig = charts.compare_distributions(model, corpus)
     bars = bars_by_name(fig)
     assert list(fig.layout.yaxis.categoryarray) == ["␣cat", "␣dog", "␣the", "␣mat"]
+    assert tuple(fig.layout.xaxis.range) == (0, 1)
     assert list(bars["Model"].x) == [0.5, 0.3, 0.1, None]
     assert list(bars["Training data (∞-gram)"].x) == [None, 0.6, None, 0.4]
     assert list(bars["Training data (∞-gram)"].text) == ["not listed", "60%", "not listed", "40%"]  # absent is not 0%

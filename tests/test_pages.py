@@ -112,10 +112,12 @@ def test_next_token(lang):
     check(at)
     assert charts(at) == 1
     assert any(HANGUL.search(i.value) for i in at.info) == (lang == "ko")
+    assert t("next.kept_all", lang, total="50,280") in texts(at)  # every token of the tokenizer, no padding row
     at.slider(key="next.temperature").set_value(0.3).run()
     at.slider(key="next.top_k").set_value(3).run()
     check(at)
     assert t("next.cut_note", lang, cut=9, shown=12) in texts(at)
+    assert t("next.kept_of", lang, kept="3", total="50,280") in texts(at)
     picks = [b for b in at.button if b.key and b.key.startswith("next.pick.")]
     assert len(picks) == 3  # top-k 3: only the kept tokens can be picked
     picks[0].click().run()

@@ -34,13 +34,12 @@ def _category_axis(title: str, names: list[str]) -> dict:
             "autorange": "reversed"}
 
 
-def _probability_frame(lab: Mapping[str, str], top: float, names: list[str]) -> dict:
-    """Axes and margins of horizontal probability bars: tokens down the side, % along the bottom,
-    and room on the right for the % beside a bar near 100% (drawn outside the axis)."""
+def _probability_frame(lab: Mapping[str, str], names: list[str]) -> dict:
+    """Axes and margins of horizontal probability bars: tokens down the side, a fixed 0-100% along
+    the bottom (so a bar that grows between two settings is seen to grow), and room on the right
+    for the % beside a bar near 100% (drawn outside the axis)."""
     return {
-        "xaxis": {
-            "title": {"text": lab["x"]}, "tickformat": TICK_PERCENT, "range": [0, min(max(top, 1e-9) * 1.25, 1.0)]
-        },
+        "xaxis": {"title": {"text": lab["x"]}, "tickformat": TICK_PERCENT, "range": [0, 1]},
         "yaxis": _category_axis(lab["y"], names),
         "margin": {"l": 20, "r": 80, "t": 70 if lab["title"] else 30, "b": 20},
     }
@@ -62,7 +61,6 @@ def next_token_bars(
     lab = merge_labels(NEXT_TOKEN_LABELS, labels)
     ranked = _ranked(candidates)
     names = [display_label(x) for x in unique_labels([c[0] for _, c in ranked], start=1)]
-    top = max([float(c[1]) for c in candidates], default=1.0)
     groups = (("kept", PALETTE[0], ""), ("cut", CUT_GREY, "/"), ("picked", PALETTE[1], ""))
     traces = []
     for group, colour, hatch in groups:
@@ -94,7 +92,7 @@ def next_token_bars(
         height=max(260, 40 * len(ranked) + 120),
         data=traces,
         barmode="overlay",
-        **_probability_frame(lab, top, names),
+        **_probability_frame(lab, names),
     )
 
 
@@ -188,13 +186,12 @@ def compare_distributions(
         }
         for side, key, colour, hatch in ((1, "model", PALETTE[0], ""), (2, "corpus", PALETTE[1], "."))
     ]
-    top = max([p for m in merged for p in m[1:] if p is not None], default=1.0)
     return new_figure(
         lab["title"],
         height=max(300, 48 * len(merged) + 140),
         data=traces,
         barmode="group",
-        **_probability_frame(lab, top, names),
+        **_probability_frame(lab, names),
     )
 
 

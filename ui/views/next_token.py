@@ -42,14 +42,23 @@ def candidates(lm, logits: np.ndarray, settings: Settings, n: int = BARS) -> tup
     return next_token_choice(lm, logits, settings, n).candidates
 
 
-def show_bars(ns: str, cands: list[Candidate], highlight: int | None = None, key: str = "bars") -> None:
-    """The bars chart (and its table) for candidates; `highlight` is a token id to mark."""
+def show_bars(
+    ns: str, cands: list[Candidate], highlight: int | None = None, key: str = "bars",
+    kept: tuple[int, int] | None = None,
+) -> None:
+    """The bars chart (and its table) for candidates; `highlight` is a token id to mark; `kept`
+    (tokens kept, tokens in all) says how many tokens top-k and top-p leave to be picked."""
     rows = [(c.text, c.prob, c.kept) for c in cands]
     index = next((i for i, c in enumerate(cands) if c.id == highlight), None)
     ui_chart.chart("next_token_bars", rows, ui_chart.chart_labels("next_token"), index, key=f"{ns}.{key}")
-    kept = sum(c.kept for c in cands)
-    if kept < len(cands):
-        st.caption(ui.tr("next.cut_note", cut=len(cands) - kept, shown=len(cands)))
+    if kept is not None:
+        left, total = kept
+        words = ui.tr("next.kept_all", total=f"{total:,}") if left >= total else \
+            ui.tr("next.kept_of", kept=f"{left:,}", total=f"{total:,}")
+        st.caption(words)
+    shown_kept = sum(c.kept for c in cands)
+    if shown_kept < len(cands):
+        st.caption(ui.tr("next.cut_note", cut=len(cands) - shown_kept, shown=len(cands)))
 
 
 def next_after(text: str, settings: Settings, ns: str, highlight: int | None = None, key: str = "bars"):
