@@ -355,3 +355,23 @@ def test_a_package_that_cannot_be_fetched_is_a_clear_error(tmp_path):
     assert "glassbox-corpus-no-such-package@0.0.1" in err.value.message("en")
     assert "내려받지 못했습니다" in err.value.message("ko")
     assert not any(tmp_path.iterdir())  # nothing half-unpacked is left behind
+
+
+def test_prepare_builds_again_a_corpus_the_model_was_not_trained_on(built, tmp_path, monkeypatch, capsys):
+    import shutil
+
+    import glassbox.corpus as corpus_pkg
+    from glassbox.corpus.anthology import LADDER_FILE
+
+    data = tmp_path / "data"
+    (data / "corpus").mkdir(parents=True)
+    shutil.copy(built[0], data / "corpus" / "corpus.jsonl")
+    shutil.copy(built[0].parent / "manifest.json", data / "corpus" / "manifest.json")
+    monkeypatch.setenv("GLASSBOX_DATA", str(data))
+    present = read_manifest()
+    builds = []
+    monkeypatch.setattr(corpus_pkg, "build_corpus", lambda **kw: builds.append(kw) or present)
+    assert corpus_pkg.prepare(present.sha256) == present and corpus_pkg.prepare(None) == present
+    assert builds == [] and "Corpus present" in capsys.readouterr().out
+    corpus_pkg.prepare("f" * 64)  # the model card names another corpus: build it (with its anthology)
+    assert builds == [{"ladder": LADDER_FILE}] and "not the one the model was trained on" in capsys.readouterr().out

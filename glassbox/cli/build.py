@@ -21,9 +21,10 @@ def _corpus_arguments(p: argparse.ArgumentParser) -> None:
 
     p.add_argument("--sources", help=f"comma-separated sources to use (default: all of {','.join(SOURCE_NAMES)})")
     p.add_argument("--dest", help="where to write the JSONL (default: the data folder's corpus/corpus.jsonl)")
-    p.add_argument("--anthology", action="store_true",
+    p.add_argument("--anthology", action=argparse.BooleanOptionalAction, default=None,
                    help="add the anthology: the passages of glassbox/corpus/ladder.json, repeated on its ladder "
-                        "of copies (the corpus of the next model's recipe; the shipped model's corpus has none)")
+                        "of copies, as in the shipped model's corpus (default: on with all sources, off with "
+                        "--sources, since its passages come from all of them)")
     p.add_argument("--json", action="store_true", help="print the manifest as one JSON object")
 
 
@@ -35,7 +36,8 @@ def cmd_build_corpus(args: argparse.Namespace) -> int:
         raise GlassboxError("bad_setting", name="--sources", rule="a comma-separated list of sources", value="''")
     from glassbox.corpus.anthology import LADDER_FILE
 
-    manifest = build_corpus(args.dest, sources=names, progress=True, ladder=LADDER_FILE if args.anthology else None)
+    anthology = names is None if args.anthology is None else args.anthology
+    manifest = build_corpus(args.dest, sources=names, progress=True, ladder=LADDER_FILE if anthology else None)
     if args.json:
         json.dump(manifest.to_json(), sys.stdout, ensure_ascii=False)
         sys.stdout.write("\n")
@@ -79,12 +81,15 @@ def cmd_prepare(args: argparse.Namespace) -> int:
     """Build whatever the site needs and is missing: the corpus, then its index."""
     from glassbox.corpus import prepare as prepare_corpus
     from glassbox.index.build import ensure_index
+    from glassbox.model.folder import training_card
     from glassbox.model.loading import prepare_source
 
     if not (paths.EMBEDDED_MODEL_DIR / "config.json").exists():
         print("No trained model is shipped yet: using an untrained model (the site says so).")
-    prepare_source(paths.default_model_source())
-    prepare_corpus()
+    source = paths.default_model_source()
+    prepare_source(source)
+    embedded = Path(source).resolve() == paths.EMBEDDED_MODEL_DIR.resolve()
+    prepare_corpus(training_card(Path(source)).get("corpus_sha256") if embedded else None)
     info = ensure_index(progress=True)
     print(f"Corpus index: {info.documents:,} documents, {info.tokens:,} tokens.", file=sys.stderr)
     return 0

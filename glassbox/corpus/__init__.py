@@ -25,10 +25,17 @@ __all__ = [
 ]
 
 
-def prepare() -> CorpusManifest:
-    """Build the corpus only when it (or its manifest) is missing; return its manifest."""
+def prepare(trained_on: str | None = None) -> CorpusManifest:
+    """Build the corpus (with its anthology) when it or its manifest is missing, or when it is not
+    the corpus the model was trained on (`trained_on`: that corpus's sha256, from the model's
+    training card), so that the index built from it holds exactly the model's training data."""
+    from glassbox.corpus.anthology import LADDER_FILE
+
     manifest = read_manifest()
     if paths.corpus_path().is_file() and manifest is not None:
-        print(f"Corpus present: {manifest.documents} documents in {paths.corpus_path()}")
-        return manifest
-    return build_corpus()
+        if trained_on is None or manifest.sha256 == trained_on:
+            print(f"Corpus present: {manifest.documents} documents in {paths.corpus_path()}")
+            return manifest
+        print(f"The corpus in {paths.corpus_path()} (sha256 {manifest.sha256[:12]}) is not the one the model "
+              f"was trained on ({trained_on[:12]}): building it again.")
+    return build_corpus(ladder=LADDER_FILE)
