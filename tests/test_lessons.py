@@ -242,6 +242,11 @@ BROKEN = [
     (_set(("objectives",), ["only one"]), "objectives must have 2 to 4"),
     (_set(("id",), "token"), "does not match the file name"),
     (_set(("page",), "playground"), "page 'playground'"),
+    (_set(("steps", 0, "expect"), {"top_token": " the"}), "claim 'top_token' is not one the tokens page can show"),
+    (_set(("steps", 0, "expect"), {"tokens": [9, 3]}), "steps[0].expect.tokens has its low end above its high end"),
+    (_set(("steps", 0, "expect"), {"tokens": "many"}), "steps[0].expect.tokens must be a range"),
+    (lambda m: m["predict"].update(example=None, expect={"tokens": [1, None]}), "predict.expect needs an example"),
+    (_set(("predict", "before"), 9), "predict.before must be the number of a step, 1 to 5"),
 ]
 
 

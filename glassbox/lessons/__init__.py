@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from glassbox.errors import GlassboxError
+from glassbox.lessons.claims import CLAIMS, shape_problem
 from glassbox.paths import PROJECT_ROOT
 from glassbox.site import LESSON_PAGES, PAGE_CONTROLS, BadValue, Control
 
@@ -44,11 +45,21 @@ def _frozen(example: dict) -> tuple[tuple[str, Any], ...]:
     return tuple(sorted(example.items()))
 
 
+def _frozen_value(value: Any) -> Any:
+    """Lists and mappings of a claim as tuples, so that a Step stays hashable."""
+    if isinstance(value, list):
+        return tuple(_frozen_value(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted((k, _frozen_value(v)) for k, v in value.items()))
+    return value
+
+
 @dataclass(frozen=True)
 class Step:
     title: str
     text: str
     example: tuple[tuple[str, Any], ...]  # (key, value) pairs; empty when the step sets nothing
+    expect: tuple[tuple[str, Any], ...] = ()  # (claim, value) pairs: what its text says will be seen
 
     @property
     def values(self) -> dict[str, Any]:
@@ -62,6 +73,8 @@ class Predict:
     choices: tuple[str, ...]
     answer: int
     reveal: str
+    expect: tuple[tuple[str, Any], ...] = ()  # claims the reveal makes (glassbox.lessons.claims)
+    before: int | None = None  # the step (1-based) the prediction comes before; None: after the last
 
     @property
     def values(self) -> dict[str, Any]:
@@ -169,6 +182,24 @@ class _Reader:
                 ) from None
         return _frozen(value)
 
+    def expect(self, value: Any, page: str, example: tuple, where: str) -> tuple[tuple[str, Any], ...]:
+        """The claims a step makes about its example (shapes in glassbox.lessons.claims.CLAIMS)."""
+        if value is None:
+            return ()
+        if not isinstance(value, dict) or not value:
+            raise self.fail(f"{where} must be a mapping of claims")
+        if not example:
+            raise self.fail(f"{where} needs an example to be checked on")
+        kinds = CLAIMS[page]
+        for claim, v in value.items():
+            if claim not in kinds:
+                allowed = ", ".join(sorted(kinds)) or "none"
+                raise self.fail(f"{where} claim '{claim}' is not one the {page} page can show (allowed: {allowed})")
+            problem = shape_problem(kinds[claim], v)
+            if problem:
+                raise self.fail(f"{where}.{claim} {problem} (got {v!r})")
+        return tuple((claim, _frozen_value(v)) for claim, v in value.items())
+
     def question(self, value: Any, where: str) -> Question:
         q = self.mapping(value, where, ("question", "choices"))
         if not isinstance(q["choices"], list) or not 2 <= len(q["choices"]) <= 5:
@@ -186,18 +217,23 @@ class _Reader:
             raise self.fail(f"{where} must have exactly one correct choice, has {right}")
         return Question(self.text(q["question"], f"{where}.question"), tuple(choices))
 
-    def predict(self, value: Any, page: str) -> Predict:
-        p = self.mapping(value, "predict", ("question", "choices", "answer", "reveal"), ("example",))
+    def predict(self, value: Any, page: str, steps: int) -> Predict:
+        p = self.mapping(value, "predict", ("question", "choices", "answer", "reveal"), ("example", "expect", "before"))
+        before = p.get("before")
+        if before is not None and (not isinstance(before, int) or isinstance(before, bool) or not 1 <= before <= steps):
+            raise self.fail(f"predict.before must be the number of a step, 1 to {steps} (got {before!r})")
         choices = self.texts(p["choices"], "predict.choices", (2, 5))
         answer = p["answer"]
         if not isinstance(answer, int) or isinstance(answer, bool) or not 0 <= answer < len(choices):
             raise self.fail(f"predict.answer must be an index into its {len(choices)} choices (got {answer!r})")
         return Predict(
             question=self.text(p["question"], "predict.question"),
-            example=self.example(p.get("example"), page, "predict.example"),
+            example=(example := self.example(p.get("example"), page, "predict.example")),
             choices=choices,
             answer=answer,
             reveal=self.text(p["reveal"], "predict.reveal"),
+            expect=self.expect(p.get("expect"), page, example, "predict.expect"),
+            before=before,
         )
 
 
@@ -230,12 +266,14 @@ def parse_lesson(path: Path, lang: str, lesson_id: str | None = None) -> Lesson:
         raise r.fail(f"steps must be a list of {STEPS_RANGE[0]} to {STEPS_RANGE[1]} steps")
     steps = []
     for i, raw_step in enumerate(steps_raw):
-        s = r.mapping(raw_step, f"steps[{i}]", ("title", "text"), ("example",))
+        s = r.mapping(raw_step, f"steps[{i}]", ("title", "text"), ("example", "expect"))
+        example = r.example(s.get("example"), page, f"steps[{i}].example")
         steps.append(
             Step(
                 title=r.text(s["title"], f"steps[{i}].title"),
                 text=r.text(s["text"], f"steps[{i}].text"),
-                example=r.example(s.get("example"), page, f"steps[{i}].example"),
+                example=example,
+                expect=r.expect(s.get("expect"), page, example, f"steps[{i}].expect"),
             )
         )
     quiz_raw = meta["quiz"]
@@ -248,7 +286,7 @@ def parse_lesson(path: Path, lang: str, lesson_id: str | None = None) -> Lesson:
         minutes=minutes,
         objectives=r.texts(meta["objectives"], "objectives", OBJECTIVES_RANGE),
         steps=tuple(steps),
-        predict=r.predict(meta["predict"], page),
+        predict=r.predict(meta["predict"], page, len(steps)),
         quiz=tuple(r.question(q, f"quiz[{i}]") for i, q in enumerate(quiz_raw)),
         not_mean=r.text(meta["not_mean"], "not_mean"),
         body=r.text(match.group(2), "the Markdown body"),

@@ -1,0 +1,210 @@
+"""What a lesson says the learner will see, as data, measured on a real model and index.
+
+A step (or a lesson's prediction) may carry `expect:` in its front matter: claims about what its
+example shows on its page, e.g. `{top_token: " pass", top_probability: [0.5, 1.0]}` on the Next
+token page. `CLAIMS` lists, per page, each claim's name and the shape of its value; the lesson
+loader checks the shapes, and `check_lesson` measures every claim with the same core functions the
+page calls (so a claim holds exactly when the page shows it) and returns one `ClaimCheck` each.
+A range is `[low, high]`, both ends included, either end `null` for open.
+
+Leaves out: claims about Streamlit rendering (the page tests cover that) and about the hosted
+index of the full-size model (these claims are about the shipped model and its own corpus).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+RANGE, TOKEN, FLAG = "range", "token", "flag"
+TOKENS_BY_LABEL, RANGES_BY_LABEL = "tokens by checkpoint", "ranges by checkpoint"
+
+# page -> claim name -> shape of its value
+CLAIMS: dict[str, dict[str, str]] = {
+    "home": {},
+    "tokens": {"tokens": RANGE},
+    "next_token": {"top_token": TOKEN, "top_probability": RANGE, "kept": RANGE},
+    "experts": {"top_token": TOKEN, "top_probability": RANGE, "shift": RANGE, "token_text": TOKEN,
+                "chosen_weight_sum": RANGE, "layers_that_change_experts": RANGE, "busiest_expert_share": RANGE,
+                "least_used_expert_share": RANGE},
+    "training_data": {"count": RANGE, "count_as_typed": RANGE, "longest_match": RANGE, "novelty_share": RANGE},
+    "watch_it_learn": {"top_token_at": TOKENS_BY_LABEL, "top_probability_at": RANGES_BY_LABEL,
+                       "same_top_token_everywhere": FLAG},
+}
+
+
+def shape_problem(shape: str, value: Any) -> str | None:
+    """Why `value` does not have the claim shape, or None when it does."""
+    if shape == RANGE:
+        if not (isinstance(value, list | tuple) and len(value) == 2):
+            return "must be a range [low, high] (null for an open end)"
+        ends = [v for v in value if v is not None]
+        if not ends or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in ends):
+            return "must be a range of numbers [low, high] (null for an open end)"
+        if len(ends) == 2 and ends[0] > ends[1]:
+            return "has its low end above its high end"
+        return None
+    if shape == TOKEN:
+        return None if isinstance(value, str) and value != "" else "must be a token's text"
+    if shape == FLAG:
+        return None if isinstance(value, bool) else "must be true or false"
+    if shape in (TOKENS_BY_LABEL, RANGES_BY_LABEL):
+        if not (isinstance(value, dict) and value and all(isinstance(k, str) for k in value)):
+            return "must map checkpoint labels to values"
+        inner = TOKEN if shape == TOKENS_BY_LABEL else RANGE
+        return next((f"at '{k}' {why}" for k, v in value.items() if (why := shape_problem(inner, v))), None)
+    return f"has an unknown shape {shape}"
+
+
+@dataclass(frozen=True)
+class ClaimCheck:
+    """One claim of one lesson step, what was measured, and whether the claim holds."""
+
+    lesson: str
+    lang: str
+    where: str  # "steps[2]" or "predict"
+    claim: str
+    expected: Any
+    measured: Any
+    holds: bool
+
+    def describe(self) -> str:
+        verdict = "holds" if self.holds else "FAILS"
+        return (f"{self.lesson} ({self.lang}) {self.where}: {self.claim} {self.expected!r} {verdict}, "
+                f"measured {self.measured!r}")
+
+
+def in_range(value: float, bounds) -> bool:
+    low, high = bounds
+    return (low is None or value >= low) and (high is None or value <= high)
+
+
+@dataclass
+class Measurer:
+    """Measures claims on one model and one index, remembering what it already measured (the same
+    example is shared by steps, lessons and both languages)."""
+
+    lm: Any
+    index: Any
+    checkpoints: tuple = ()
+    _seen: dict = field(default_factory=dict)
+
+    def _once(self, key: tuple, compute: Callable[[], Any]) -> Any:
+        if key not in self._seen:
+            self._seen[key] = compute()
+        return self._seen[key]
+
+    def choice(self, values: dict, disabled: frozenset[int] = frozenset()):
+        from glassbox.model.inspection import next_token_logits
+        from glassbox.model.next_token import next_token_choice
+        from glassbox.model.sampling import Settings
+
+        settings = Settings(float(values.get("temperature", 1.0)), int(values.get("top_k") or 0),
+                            float(values.get("top_p", 1.0)))  # fmt: skip
+        key = ("choice", values["prompt"], settings, disabled)
+        return self._once(key, lambda: next_token_choice(
+            self.lm, next_token_logits(self.lm, values["prompt"], disabled), settings))  # fmt: skip
+
+    def written(self, values: dict) -> str:
+        """The text the Training data page traces: the example's text, or what the model writes."""
+        if "text" in values:
+            return values["text"]
+        from glassbox.model.generation import generate
+        from glassbox.site import MAX_NEW
+
+        args = (values["prompt"], int(values.get("max_new_tokens", MAX_NEW.default)), int(values.get("seed", 0)))
+        return self._once(("generate", *args), lambda: generate(self.lm, args[0], args[1], seed=args[2]).full_text)
+
+    def routing(self, prompt: str):
+        from glassbox.model.inspection import inspect_text
+
+        return self._once(("inspect", prompt), lambda: inspect_text(self.lm, prompt, top_k=1))
+
+    def experts_claim(self, claim: str, values: dict) -> Any:
+        """Claims about the Experts page's heatmap (the example's token in its layer), path chart
+        (that token through every layer) and load chart (the whole prompt in the example's layer)."""
+        found = self.routing(values["prompt"])
+        token, layer = int(values.get("token", 0)), int(values.get("layer", 0))
+        routing = found.routing
+        if claim == "token_text":
+            return found.tokens[token].text
+        if claim == "chosen_weight_sum":
+            return round(float(routing.weights[layer, token].sum()), 4)
+        if claim == "layers_that_change_experts":
+            path = [frozenset(routing.experts[i, token].tolist()) for i in range(routing.layers)]
+            return sum(a != b for a, b in zip(path, path[1:], strict=False))
+        load = routing.load()[layer]
+        return round(float(load.max() if claim == "busiest_expert_share" else load.min()), 4)
+
+    def checkpoint_tops(self, prompt: str) -> dict[str, tuple[str, float]]:
+        """Each checkpoint's most likely next token after `prompt` and its probability."""
+        from glassbox.model.inspection import next_token_logits
+        from glassbox.model.loading import load_model
+
+        def tops() -> dict[str, tuple[str, float]]:
+            from glassbox.model.sampling import softmax
+
+            out = {}
+            for ckpt in self.checkpoints:
+                lm = load_model(ckpt.path)
+                probs = softmax(next_token_logits(lm, prompt))
+                top = int(probs.argmax())
+                out[ckpt.label] = (lm.token_bytes.readable(top), round(float(probs[top]), 4))
+            return out
+
+        return self._once(("checkpoints", prompt), tops)
+
+    def measure(self, page: str, claim: str, values: dict) -> Any:
+        """The value of `claim` for an example with these values on this page."""
+        from glassbox.index import ngrams
+
+        if claim == "tokens":
+            return len(self.lm.tokenizer(values["text"], add_special_tokens=False)["input_ids"])
+        if claim in ("top_token", "top_probability", "kept"):
+            top = self.choice(values).candidates[0]
+            return {"top_token": top.text, "top_probability": round(top.prob, 4),
+                    "kept": self.choice(values).kept}[claim]  # fmt: skip
+        if claim in ("token_text", "chosen_weight_sum", "layers_that_change_experts", "busiest_expert_share",
+                     "least_used_expert_share"):
+            return self.experts_claim(claim, values)
+        if claim == "shift":
+            from glassbox.model.next_token import distribution_shift
+
+            off = values.get("expert_off")
+            after = self.choice(values, frozenset() if off is None else frozenset({int(off)}))
+            return round(distribution_shift(self.choice(values).probs, after.probs), 4)
+        if claim in ("count", "count_as_typed"):
+            found = ngrams.phrase_count(self.index, values["phrase"])
+            return found.count if claim == "count" else found.as_typed
+        if claim in ("longest_match", "novelty_share"):
+            found = ngrams.novelty(self.index, self.written(values), 8)
+            return found.longest_tokens if claim == "longest_match" else round(found.share, 4)
+        if claim in ("top_token_at", "top_probability_at", "same_top_token_everywhere"):
+            tops = self.checkpoint_tops(values["prompt"])
+            if claim == "same_top_token_everywhere":
+                return len({token for token, _ in tops.values()}) == 1
+            return {label: pair[claim == "top_probability_at"] for label, pair in tops.items()}
+        raise KeyError(f"no measure for the claim {claim} on the {page} page")
+
+
+def holds(shape: str, expected: Any, measured: Any) -> bool:
+    if shape == RANGE:
+        return in_range(measured, expected)
+    if shape in (TOKENS_BY_LABEL, RANGES_BY_LABEL):
+        inner = TOKEN if shape == TOKENS_BY_LABEL else RANGE
+        return all(label in measured and holds(inner, want, measured[label]) for label, want in dict(expected).items())
+    return measured == expected
+
+
+def check_lesson(lesson, measurer: Measurer) -> tuple[ClaimCheck, ...]:
+    """Every claim of a lesson's steps and prediction, measured on the measurer's model and index."""
+    places = [(f"steps[{i}]", s.values, s.expect) for i, s in enumerate(lesson.steps)]
+    places.append(("predict", lesson.predict.values, lesson.predict.expect))
+    out = []
+    for where, values, expect in places:
+        for claim, expected in expect:
+            measured = measurer.measure(lesson.page, claim, values)
+            ok = holds(CLAIMS[lesson.page][claim], expected, measured)
+            out.append(ClaimCheck(lesson.id, lesson.lang, where, claim, expected, measured, ok))
+    return tuple(out)
