@@ -91,6 +91,24 @@ def test_presenter_mode_shows_one_step_at_a_time():
     assert lesson.steps[1].title in texts(at)  # the whole lesson again
 
 
+@pytest.mark.parametrize("lesson_page", ["experts", "next_token"])
+def test_a_prediction_comes_before_the_step_that_would_answer_it(lesson_page):
+    from glassbox.lessons import lesson_for_page
+
+    lesson = lesson_for_page(lesson_page, "en")
+    before = lesson.predict.before
+    at = open_link(lesson_page, lang="en", present="1")
+    for _ in range(before):  # the introduction, then the steps before the prediction
+        assert lesson.predict.question not in texts(at)
+        at.button(key=f"lesson.{lesson.id}.next").click().run()
+    assert lesson.predict.question in texts(at) and lesson.steps[before - 1].title not in texts(at)
+    at.button(key="frame.present_exit").click().run()
+    shown = texts(at)  # the whole lesson: the question sits between the step before it and its step
+    if before > 1:
+        assert shown.index(lesson.steps[before - 2].title) < shown.index(lesson.predict.question)
+    assert shown.index(lesson.predict.question) < shown.index(lesson.steps[before - 1].title)
+
+
 def test_locked_controls_are_read_only():
     at = AppTest.from_file(str(APP), default_timeout=90)
     at.query_params.update({"lang": "en", "lock": "prompt,temperature,nonsense"})

@@ -44,7 +44,10 @@ def answer_quiz(at: AppTest, page: str, lang: str) -> None:
         assert choice.feedback in shown
     right = [i for i, c in enumerate(question.choices) if c.correct][0]
     at.radio(key=f"lesson.{lesson.id}.q0").set_value(right).run()
-    assert at.session_state["progress.scores"][lesson.id] == (1, len(lesson.quiz))
+    # the score keeps the first try (choice 0), whatever was picked after it
+    assert at.session_state["progress.scores"][lesson.id] == (int(question.choices[0].correct), len(lesson.quiz))
+    if right != 0:
+        assert t("lesson.first_try", lang) in texts(at)
 
 
 @pytest.mark.parametrize("lang", LANGS)

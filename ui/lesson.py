@@ -19,7 +19,8 @@ from glassbox.errors import GlassboxError
 from glassbox.site import PAGE_CONTROLS
 
 KEY_DONE = "progress.done"  # set of lesson ids marked done
-KEY_SCORES = "progress.scores"  # {lesson id: (right answers, questions)}
+KEY_SCORES = "progress.scores"  # {lesson id: (right first answers, questions)}
+KEY_FIRST = "progress.first_answers"  # {lesson id: {question number: the first choice picked}}
 
 
 def lesson_for(page: str):
@@ -85,10 +86,23 @@ def render(page: str, ns: str, overrides: Mapping[str, Callable[[Any], Any]] | N
         return lesson
     with st.expander(ui.tr("lesson.open"), expanded=lesson.id not in done()):
         _intro(lesson)
-        _steps(lesson, key, ns, fields)
-        _predict(lesson, key, ns, fields)
+        st.subheader(ui.tr("lesson.steps"))
+        for draw in _path(lesson, key, ns, fields):
+            draw()
         _finish(lesson, key)
     return lesson
+
+
+def _path(lesson, key: str, ns: str, fields) -> list[Callable[[], None]]:
+    """The steps in order, with the prediction before the step its lesson names (so that no step
+    shows its answer first), or after the last."""
+    path: list[Callable[[], None]] = [
+        lambda i=i: _step(lesson, key, ns, fields, i) for i in range(1, len(lesson.steps) + 1)
+    ]
+    if lesson.predict is not None:
+        at = (lesson.predict.before or len(lesson.steps) + 1) - 1
+        path.insert(at, lambda: _predict(lesson, key, ns, fields))
+    return path
 
 
 def _presenting() -> bool:
@@ -117,10 +131,7 @@ def _one_section(lesson, key: str, ns: str, fields) -> None:
     """Presenter mode: the lesson one section at a time (intro, each step, the prediction, the
     quiz), with Previous/Next; the section number is kept in the URL as `step`."""
     sections = [lambda: (st.subheader(ui.tr("present.intro")), _intro(lesson))]
-    for i in range(1, len(lesson.steps) + 1):
-        sections.append(lambda i=i: _steps(lesson, key, ns, fields, only=i))
-    if lesson.predict is not None:
-        sections.append(lambda: _predict(lesson, key, ns, fields))
+    sections += _path(lesson, key, ns, fields)
     sections.append(lambda: (st.subheader(ui.tr("present.finish")), _finish(lesson, key)))
     slide_key = f"{key}.slide"
     if slide_key not in st.session_state:
@@ -142,18 +153,16 @@ def _one_section(lesson, key: str, ns: str, fields) -> None:
         st.query_params["step"] = str(current)
 
 
-def _steps(lesson, key: str, ns: str, fields, only: int | None = None) -> None:
-    st.subheader(ui.tr("lesson.steps"))
-    for i, step in enumerate(lesson.steps, 1):
-        if only is not None and i != only:
-            continue
-        st.markdown(f"**{i}. {step.title}**")
-        st.markdown(step.text)
-        example = example_values(step.example)
-        if example and any(name in fields for name in example):
-            if st.button(ui.tr("lesson.try"), key=f"{key}.try{i}", icon="👉"):
-                apply_example(ns, example, fields)
-                st.rerun()
+def _step(lesson, key: str, ns: str, fields, i: int) -> None:
+    """Step i (1-based): its title, text and "Try this"."""
+    step = lesson.steps[i - 1]
+    st.markdown(f"**{i}. {step.title}**")
+    st.markdown(step.text)
+    example = example_values(step.example)
+    if example and any(name in fields for name in example):
+        if st.button(ui.tr("lesson.try"), key=f"{key}.try{i}", icon="👉"):
+            apply_example(ns, example, fields)
+            st.rerun()
 
 
 def _predict(lesson, key: str, ns: str, fields) -> None:
@@ -193,7 +202,7 @@ def _quiz(lesson, key: str) -> None:
     if not lesson.quiz:
         return
     st.subheader(ui.tr("lesson.quiz"))
-    right = 0
+    first = st.session_state.setdefault(KEY_FIRST, {}).setdefault(lesson.id, {})
     for qi, question in enumerate(lesson.quiz):
         picked = st.radio(
             f"{qi + 1}. {question.question}",
@@ -205,11 +214,14 @@ def _quiz(lesson, key: str) -> None:
         )
         if picked is None:
             continue
+        first.setdefault(qi, picked)  # the score keeps the first try; picking again still explains
         choice = question.choices[picked]
         if choice.correct:
-            right += 1
             st.success(choice.feedback, icon="✅")
         else:
             st.error(choice.feedback, icon="✖️")
+        if picked != first[qi]:
+            st.caption(ui.tr("lesson.first_try"))
+    right = sum(lesson.quiz[qi].choices[c].correct for qi, c in first.items() if qi < len(lesson.quiz))
     scores()[lesson.id] = (right, len(lesson.quiz))
     st.caption(ui.tr("lesson.score", right=right, total=len(lesson.quiz)))
