@@ -138,6 +138,28 @@ def test_korean_lessons_are_written_in_korean(lesson_id):
     assert not english & {s["text"] for s in ko["steps"]}
 
 
+# One Korean term per concept across lessons, UI strings, error messages and the teacher guide:
+# the retired variant, and the term that replaced it.
+RETIRED_KOREAN = [
+    (re.compile(r"전문가[^.,:\n]{0,12}(\d+|\{\w+\}|한|몇)\s*명|\{(k|experts)\}명"),
+     "experts are counted with 개: 명 counts people"),
+    (re.compile("말뭉치"), "코퍼스"),
+    (re.compile("평가 손실"), "검증 손실"),
+    (re.compile("이렇게 해석하면 안 됩니다"), "이것이 뜻하지 않는 것"),
+]
+
+
+def test_korean_uses_one_term_per_concept():
+    repo = ROOT.parent
+    files = [*sorted((ROOT / "ko").glob("*.md")), repo / "locales" / "ko.toml", repo / "docs" / "teacher-guide.ko.md"]
+    found = []
+    for path in files:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            found += [f"{path.name}:{number}: {rule}" for pattern, rule in RETIRED_KOREAN if pattern.search(line)]
+    assert not found, "\n".join(found)
+    assert RETIRED_KOREAN[0][0].search("전문가 8명") and RETIRED_KOREAN[0][0].search("상위 {k}명")  # the rule can fail
+
+
 @pytest.mark.parametrize("lang", LANGS)
 def test_loader_returns_frozen_lessons_in_manifest_order(lang):
     lessons = load_lessons(lang)
