@@ -126,6 +126,7 @@ LAYER = Control("layer", "int", 0, 1000)
 TOKEN = Control("token", "int", 0, 10_000)
 EXPERT_OFF = Control("expert_off", "int_or_none", 0, 10_000)
 PHRASE = Control("phrase", "text", max_chars=200, lockable=False)
+PASSAGE = Control("passage", "text", max_chars=80, lockable=False)  # an anthology passage's id (ladder.json)
 
 # The controls of each page's live tool that a lesson's example may set (and a link may carry).
 PAGE_CONTROLS: dict[str, dict[str, Control]] = {
@@ -133,7 +134,7 @@ PAGE_CONTROLS: dict[str, dict[str, Control]] = {
     "tokens": {"text": TEXT},
     "next_token": {c.name: c for c in (PROMPT, TEMPERATURE, TOP_K, TOP_P, SEED)},
     "experts": {c.name: c for c in (PROMPT, LAYER, TOKEN, EXPERT_OFF)},
-    "training_data": {c.name: c for c in (TEXT, replace(PROMPT, max_chars=500), MAX_NEW, PHRASE, SEED)},
+    "training_data": {c.name: c for c in (TEXT, replace(PROMPT, max_chars=500), MAX_NEW, PHRASE, SEED, PASSAGE)},
     "watch_it_learn": {c.name: c for c in (replace(PROMPT, max_chars=300), SEED)},
 }
 LOCKABLE: tuple[str, ...] = tuple(dict.fromkeys(

@@ -27,7 +27,13 @@ def prompt_field(value) -> str:
     return str(value)
 
 
-ui_lesson.render("training_data", NS, {"prompt": prompt_field})
+def passage_field(value) -> str:
+    """A lesson's passage is also recited at once."""
+    st.session_state[f"{NS}.recited"] = str(value)
+    return str(value)
+
+
+ui_lesson.render("training_data", NS, {"prompt": prompt_field, "passage": passage_field})
 
 
 @ui_tool.tool

@@ -36,7 +36,7 @@ ALLOWED = {
     "tokens": {"text"},
     "next_token": {"prompt", "temperature", "top_k", "top_p", "seed"},
     "experts": {"prompt", "layer", "token", "expert_off"},
-    "training_data": {"text", "prompt", "max_new_tokens", "phrase"},
+    "training_data": {"text", "prompt", "max_new_tokens", "phrase", "seed", "passage"},
     "watch_it_learn": {"prompt", "seed"},
 }
 TAG = re.compile(r"<\s*/?\s*[A-Za-z][^<>]*>|<!--")

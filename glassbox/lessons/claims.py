@@ -28,7 +28,8 @@ CLAIMS: dict[str, dict[str, str]] = {
     "experts": {"top_token": TOKEN, "top_probability": RANGE, "shift": RANGE, "token_text": TOKEN,
                 "chosen_weight_sum": RANGE, "layers_that_change_experts": RANGE, "busiest_expert_share": RANGE,
                 "least_used_expert_share": RANGE},
-    "training_data": {"count": RANGE, "count_as_typed": RANGE, "longest_match": RANGE, "novelty_share": RANGE},
+    "training_data": {"count": RANGE, "count_as_typed": RANGE, "longest_match": RANGE, "novelty_share": RANGE,
+                      "recited": FLAG, "copies": RANGE, "top_token": TOKEN},
     "watch_it_learn": {"top_token_at": TOKENS_BY_LABEL, "top_probability_at": RANGES_BY_LABEL,
                        "same_top_token_everywhere": FLAG},
 }
@@ -88,6 +89,7 @@ class Measurer:
     lm: Any
     index: Any
     checkpoints: tuple = ()
+    corpus: Any = None  # the corpus JSONL the index was built from (for anthology passages)
     _seen: dict = field(default_factory=dict)
 
     def _once(self, key: tuple, compute: Callable[[], Any]) -> Any:
@@ -115,6 +117,19 @@ class Measurer:
 
         args = (values["prompt"], int(values.get("max_new_tokens", MAX_NEW.default)), int(values.get("seed", 0)))
         return self._once(("generate", *args), lambda: generate(self.lm, args[0], args[1], seed=args[2]).full_text)
+
+    def recital(self, passage: str):
+        """The Training data page's recital of an anthology passage, and its count in the index."""
+        from glassbox.training.memorisation import passage_probes, recite
+
+        def run():
+            probe = next((p for p in self._once(("probes",), lambda: passage_probes(self.corpus)) if p.id == passage),
+                         None)  # fmt: skip
+            if probe is None:
+                raise KeyError(f"no anthology passage {passage!r} in the corpus")
+            return recite(self.lm, probe.text), self.index.count_ids(self.index.tokenize(probe.text))
+
+        return self._once(("recite", passage), run)
 
     def routing(self, prompt: str):
         from glassbox.model.inspection import inspect_text
@@ -161,7 +176,12 @@ class Measurer:
 
         if claim == "tokens":
             return len(self.lm.tokenizer(values["text"], add_special_tokens=False)["input_ids"])
+        if claim in ("recited", "copies"):
+            recital, count = self.recital(values["passage"])
+            return recital.recited if claim == "recited" else count
         if claim in ("top_token", "top_probability", "kept"):
+            if page == "training_data":  # the model's chart beside the corpus's, after the traced text
+                values = {"prompt": values["text"]}
             top = self.choice(values).candidates[0]
             return {"top_token": top.text, "top_probability": round(top.prob, 4),
                     "kept": self.choice(values).kept}[claim]  # fmt: skip
