@@ -18,7 +18,7 @@ NS = "experts"
 KEY_PROMPT = f"{NS}.prompt"
 
 
-ui_lesson.render("experts", NS)
+tool_area = ui_lesson.render("experts", NS)
 
 
 @ui_tool.tool
@@ -36,4 +36,5 @@ def tool() -> None:
         st.info(ui.tr("experts.empty"))
 
 
-tool()
+with tool_area:
+    tool()

@@ -15,7 +15,7 @@ ui.page_start()
 st.title("🔍 Glass Box")
 st.markdown(ui.tr("home.intro"))
 
-ui_lesson.render("home", "home")
+ui_lesson.render("home", "home", beside=False)
 
 st.subheader(ui.tr("home.path"))
 lessons = ui_lesson.all_lessons()

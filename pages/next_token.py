@@ -23,7 +23,7 @@ KEY_PROMPT, KEY_SEED, KEY_GUESS = f"{NS}.prompt", f"{NS}.seed", f"{NS}.guess"
 KEY_GUESS_FIRST, KEY_REVEALED = f"{NS}.guess_first", f"{NS}.revealed"
 KEY_PICKED, KEY_PICKED_FOR = f"{NS}.picked", f"{NS}.picked_for"
 
-ui_lesson.render("next_token", NS)
+tool_area = ui_lesson.render("next_token", NS)
 
 
 @ui_tool.tool
@@ -81,4 +81,5 @@ def tool() -> None:
 
     view_next.continuation_builder(NS, cands, logits, settings, picked, KEY_SEED)
 
-tool()
+with tool_area:
+    tool()

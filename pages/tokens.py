@@ -17,7 +17,7 @@ ui.page_start()
 NS = "tokens"
 KEY_TEXT = f"{NS}.text"
 
-ui_lesson.render("tokens", NS, {"text": str})
+tool_area = ui_lesson.render("tokens", NS, {"text": str})
 
 
 @ui_tool.tool
@@ -31,7 +31,8 @@ def tool() -> None:
     view_tokens.show_tokens(ui.limit_text(text or ""))
 
 
-tool()
+with tool_area:
+    tool()
 
 st.subheader(ui.tr("tokens.pairs"))
 st.markdown(ui.tr("tokens.pairs_text"))

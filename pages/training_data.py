@@ -33,7 +33,7 @@ def passage_field(value) -> str:
     return str(value)
 
 
-ui_lesson.render("training_data", NS, {"prompt": prompt_field, "passage": passage_field})
+tool_area = ui_lesson.render("training_data", NS, {"prompt": prompt_field, "passage": passage_field})
 
 
 @ui_tool.tool
@@ -85,4 +85,5 @@ def tool() -> None:
     view_recite.section(NS, index)
 
 
-tool()
+with tool_area:
+    tool()

@@ -20,7 +20,7 @@ PROMPT = site.PAGE_CONTROLS["watch_it_learn"]["prompt"]
 KEY_PROMPT, KEY_SEED = f"{NS}.prompt", f"{NS}.seed"
 NEW_TOKENS = 20
 
-ui_lesson.render("watch_it_learn", NS)
+tool_area = ui_lesson.render("watch_it_learn", NS)
 
 
 @ui_tool.tool
@@ -56,4 +56,5 @@ def tool() -> None:
             view_history.checkpoint_card(NS, ckpt, prompt, int(seed), NEW_TOKENS)
 
 
-tool()
+with tool_area:
+    tool()

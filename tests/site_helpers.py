@@ -43,3 +43,24 @@ def open_page(page: str, lang: str = "en") -> AppTest:
         at.switch_page(f"pages/{page}.py").run()
     check(at)
     return at
+
+
+def part_of(lesson_id: str, step: int | None = None, predict: bool = False, finish: bool = False) -> int:
+    """The part (1-based) of a lesson's one-part-at-a-time view that shows step `step`, the
+    prediction or the quiz: the introduction is part 1, and the prediction sits before the step
+    its lesson names."""
+    from glassbox.lessons import load_lessons
+
+    lesson = next(le for le in load_lessons("en") if le.id == lesson_id)
+    before = lesson.predict.before or len(lesson.steps) + 1
+    if finish:
+        return len(lesson.steps) + 3
+    if predict:
+        return 1 + before
+    return 1 + step + (before <= step)
+
+
+def show_part(at: AppTest, lesson_id: str, part: int) -> AppTest:
+    """Go to a part of the lesson, as Previous/Next would."""
+    at.session_state[f"lesson.{lesson_id}.slide"] = part
+    return at.run()

@@ -368,3 +368,54 @@ def test_a_tool_rerun_keeps_the_link_the_language_and_the_notebook_current(site,
             screenshot(page, SHOTS / "tool-rerun-ko.png")
         finally:
             context.close()
+
+
+# (page url, its lesson, the tool's main output, a button pressed before it shows)
+LESSON_TOOLS = (
+    ("tokens", "tokens", ".gb-chips", None),
+    ("next-token", "next_token", CHART, "next.reveal_button"),
+    ("experts", "experts", CHART, None),
+    ("training-data", "training_data", ".gb-chips, " + HTML, None),
+    ("watch-it-learn", "watch_it_learn", CHART + ', [data-testid="stAlert"]', None),
+)
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+@pytest.mark.parametrize(("url", "lesson_id", "output", "press"), LESSON_TOOLS, ids=[t[0] for t in LESSON_TOOLS])
+def test_the_step_and_its_tool_are_in_view_together(site, browser, url, lesson_id, output, press, lang):
+    """At 1400x900, the lesson's current step (its box keyed `step`) and the top of the tool's main
+    output (in the box keyed `tool`) are both on screen without scrolling, after "Try this"."""
+    base, log = site
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="ko-KR" if lang == "ko" else "en-US")
+    page = context.new_page()
+    try:
+        page.goto(f"{base}/{url}?lang={lang}", wait_until="domcontentloaded")
+        page.wait_for_selector(".st-key-step", timeout=60_000)
+        settle(page)
+        try_this = page.locator(f".st-key-step {key_class(f'lesson.{lesson_id}.try1')} button")
+        for _ in range(3):  # past the introduction (and a prediction that comes first) to step 1
+            if try_this.count():
+                break
+            page.locator(f"{key_class(f'lesson.{lesson_id}.next')} button").click()
+            settle(page)
+        try_this.click()
+        settle(page)
+        if press:
+            page.locator(f"{key_class(press)} button").click()
+            settle(page)
+        page.locator(f".st-key-tool :is({output})").first.wait_for(timeout=30_000)
+        page.evaluate("() => { window.scrollTo(0, 0); document.querySelectorAll('*').forEach(e => { "
+                      "if (e.scrollTop) e.scrollTop = 0; }); }")
+        page.wait_for_timeout(500)
+        step = page.locator(".st-key-step").bounding_box()
+        shown = page.locator(f".st-key-tool :is({output})").first.bounding_box()
+        assert step and shown, f"{url} ({lang}): no step box or no tool output"
+        assert step["y"] >= 0 and step["y"] + step["height"] <= 900, f"{url} ({lang}): step box {step}"
+        assert 0 <= shown["y"] and shown["y"] + min(shown["height"], 150) <= 900, f"{url} ({lang}): output {shown}"
+        assert not visible_problems(page), f"{visible_problems(page)}; server: {server_errors(log)}"
+    finally:
+        try:
+            page.screenshot(path=str(SHOTS / f"step-and-tool-{url}-{lang}.png"))
+        finally:
+            context.close()

@@ -11,7 +11,7 @@ import shutil
 
 import pytest
 import streamlit.testing.v1.app_test as app_test_module
-from site_helpers import APP, HANGUL, INJECTION, LANGS, check, open_page, texts
+from site_helpers import APP, HANGUL, INJECTION, LANGS, check, open_page, part_of, show_part, texts
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
@@ -26,6 +26,7 @@ def charts(at: AppTest) -> int:
 
 
 def lesson_try(at: AppTest, lesson: str, step: int = 1) -> AppTest:
+    show_part(at, lesson, part_of(lesson, step))
     at.button(key=f"lesson.{lesson}.try{step}").click().run()
     check(at)
     return at
@@ -36,6 +37,7 @@ def answer_quiz(at: AppTest, page: str, lang: str) -> None:
     from glassbox.lessons import lesson_for_page
 
     lesson = lesson_for_page(page, lang)
+    show_part(at, lesson.id, part_of(lesson.id, finish=True))
     question = lesson.quiz[0]
     for i, choice in enumerate(question.choices):
         at.radio(key=f"lesson.{lesson.id}.q0").set_value(i).run()
@@ -136,6 +138,7 @@ def test_next_token(lang):
     assert at.slider(key="next.temperature").value == pytest.approx(0.3)
     assert at.text_area(key="next.prompt").value == "To be, or not to be"
     # predict, then reveal: the reveal button waits for a choice
+    show_part(at, "next_token", part_of("next_token", predict=True))
     assert at.button(key="lesson.next_token.reveal").disabled
     at.radio(key="lesson.next_token.predict").set_value(0).run()
     at.button(key="lesson.next_token.reveal").click().run()

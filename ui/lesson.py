@@ -70,27 +70,42 @@ def apply_example(ns: str, example: Any, fields: Mapping[str, Callable[[Any], An
             continue
 
 
-def render(page: str, ns: str, overrides: Mapping[str, Callable[[Any], Any]] | None = None):
-    """Draw the lesson for `page`; its examples set widgets `<ns>.<control name>`, converted as the
-    control's spec says (`glassbox.site.PAGE_CONTROLS`) or by `overrides`. Returns the lesson."""
+def render(page: str, ns: str, overrides: Mapping[str, Callable[[Any], Any]] | None = None, beside: bool = True):
+    """Draw the lesson for `page` and return the container its tool goes in (keyed `tool`).
+
+    The lesson goes one section at a time (its introduction, each step, the prediction, the quiz),
+    in a box keyed `step` beside the tool, so that what a step says and what the tool shows are
+    in view together; `beside=False` (a page with no tool) gives the box the whole width. The
+    "whole lesson" switch shows every section at once above the tool, for reading and printing.
+    Examples set widgets `<ns>.<control name>`, converted as the control's spec says
+    (`glassbox.site.PAGE_CONTROLS`) or by `overrides`.
+    """
     lesson = lesson_for(page)
     if lesson is None:
-        return None
+        return st.container(key="tool")
     fields = {name: spec.convert for name, spec in PAGE_CONTROLS.get(page, {}).items()} | dict(overrides or {})
     key = f"lesson.{lesson.id}"
-    st.header(lesson.title)
+    title, switch = st.columns([5, 2], vertical_alignment="bottom")
+    title.header(lesson.title)
     badge = " ✅" if lesson.id in done() else ""
-    st.caption(ui.tr("lesson.minutes", minutes=lesson.minutes) + badge)
-    if _presenting():
+    title.caption(ui.tr("lesson.minutes", minutes=lesson.minutes) + badge)
+    whole = not _presenting() and switch.toggle(ui.tr("lesson.whole"), key=f"{key}.whole", persist_state="session")
+    if whole:
+        with st.expander(ui.tr("lesson.open"), expanded=True):
+            _intro(lesson)
+            st.subheader(ui.tr("lesson.steps"))
+            for draw in _path(lesson, key, ns, fields):
+                draw()
+            _finish(lesson, key)
+        return st.container(key="tool")
+    if not beside:
+        with st.container(key="step", border=True):
+            _one_section(lesson, key, ns, fields)
+        return st.container(key="tool")
+    step_column, tool_column = st.columns([2, 3], gap="medium")
+    with step_column, st.container(key="step", border=True):
         _one_section(lesson, key, ns, fields)
-        return lesson
-    with st.expander(ui.tr("lesson.open"), expanded=lesson.id not in done()):
-        _intro(lesson)
-        st.subheader(ui.tr("lesson.steps"))
-        for draw in _path(lesson, key, ns, fields):
-            draw()
-        _finish(lesson, key)
-    return lesson
+    return tool_column.container(key="tool")
 
 
 def _path(lesson, key: str, ns: str, fields) -> list[Callable[[], None]]:
@@ -128,8 +143,8 @@ def _finish(lesson, key: str) -> None:
 
 
 def _one_section(lesson, key: str, ns: str, fields) -> None:
-    """Presenter mode: the lesson one section at a time (intro, each step, the prediction, the
-    quiz), with Previous/Next; the section number is kept in the URL as `step`."""
+    """The lesson one section at a time (intro, each step, the prediction, the quiz), with
+    Previous/Next; in presenter mode the section number is kept in the URL as `step`."""
     sections = [lambda: (st.subheader(ui.tr("present.intro")), _intro(lesson))]
     sections += _path(lesson, key, ns, fields)
     sections.append(lambda: (st.subheader(ui.tr("present.finish")), _finish(lesson, key)))
@@ -139,17 +154,18 @@ def _one_section(lesson, key: str, ns: str, fields) -> None:
         st.session_state[slide_key] = int(raw) if raw.isdigit() else 1
     current = min(max(1, st.session_state[slide_key]), len(sections))
     st.session_state[slide_key] = current
-    with st.container(border=True):
-        sections[current - 1]()
-    left, middle, right = st.columns([1, 2, 1])
-    if left.button(ui.tr("present.previous"), key=f"{key}.prev", icon="⬅️", disabled=current == 1):
+    st.caption(ui.tr("present.step", n=current, total=len(sections)))
+    sections[current - 1]()
+    left, right = st.columns(2)
+    if left.button(ui.tr("present.previous"), key=f"{key}.prev", icon="⬅️", disabled=current == 1,
+                   width="stretch"):
         st.session_state[slide_key] = current - 1
         st.rerun()
-    middle.caption(ui.tr("present.step", n=current, total=len(sections)))
-    if right.button(ui.tr("present.next"), key=f"{key}.next", icon="➡️", disabled=current == len(sections)):
+    if right.button(ui.tr("present.next"), key=f"{key}.next", icon="➡️", disabled=current == len(sections),
+                    type="primary", width="stretch"):
         st.session_state[slide_key] = current + 1
         st.rerun()
-    if st.query_params.get("step") != str(current):
+    if _presenting() and st.query_params.get("step") != str(current):
         st.query_params["step"] = str(current)
 
 

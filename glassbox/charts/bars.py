@@ -89,7 +89,7 @@ def next_token_bars(
         })
     return new_figure(
         lab["title"],
-        height=max(260, 40 * len(ranked) + 120),
+        height=max(240, 32 * len(ranked) + 100),
         data=traces,
         barmode="overlay",
         **_probability_frame(lab, names),
