@@ -170,7 +170,7 @@ def test_experts(lang):
 @pytest.mark.parametrize("lang", LANGS)
 def test_training_data_with_index(lang):
     from glassbox.index.engine import open_index
-    from glassbox.index.ngrams import count
+    from glassbox.index.ngrams import count, phrase_count
     from glassbox.paths import index_dir
 
     at = open_page("training_data", lang)
@@ -189,6 +189,11 @@ def test_training_data_with_index(lang):
     expected = count(open_index(index_dir()), "the valley")
     assert expected >= 2  # "to the valley, and the valley" in the scripture document
     assert any(m.value == f"{expected:,}" for m in at.metric)
+    at.text_input(key="trace.phrase").input("Light came").run()  # both forms: mid-sentence and as typed
+    both = phrase_count(open_index(index_dir()), "Light came")
+    assert both.count == 0 and both.as_typed == 1  # it opens the scripture document
+    shown = {m.label: m.value for m in at.metric}
+    assert shown[t("trace.phrase_count", lang)] == "0" and shown[t("trace.phrase_typed", lang)] == "1"
     at.number_input(key="trace.max_new_tokens").set_value(5).run()
     at.button(key="trace.generate").click().run()
     check(at)

@@ -160,8 +160,10 @@ def phrase_counter(ns: str, index) -> None:
     counted = ui.guarded(ngrams.phrase_count, index, phrase)
     if counted is None:
         return
-    st.metric(ui.tr("trace.phrase_count"), f"{counted.count:,}")
-    st.caption(ui.tr("trace.phrase_detail", as_typed=f"{counted.as_typed:,}", tokens=len(counted.tokens)))
+    left, right = st.columns(2)
+    left.metric(ui.tr("trace.phrase_count"), f"{counted.count:,}")
+    right.metric(ui.tr("trace.phrase_typed"), f"{counted.as_typed:,}")
+    st.caption(ui.tr("trace.phrase_detail", tokens=len(counted.tokens)))
 
 
 def show_novelty(ns: str, index, text: str) -> None:
