@@ -9,6 +9,7 @@ import sys
 import numpy as np
 import pytest
 
+from glassbox import cli
 from glassbox.model.generation import generate
 from glassbox.model.inspection import inspect_text
 from glassbox.model.sampling import Settings
@@ -94,3 +95,17 @@ def test_text_from_stdin(tiny_model_dir):
     out = run("inspect", "-", "--json", "--model", str(tiny_model_dir), stdin=b"From stdin")
     assert out.returncode == 0
     assert "".join(t["text"] for t in json.loads(out.stdout)["tokens"]) == "From␣stdin"
+
+
+def test_lessons_command_measures_every_claim(tiny_model_dir, site_data_dir, monkeypatch, capsys):
+    from glassbox.lessons import load_lessons
+
+    monkeypatch.setenv("GLASSBOX_DATA", str(site_data_dir))
+    code = cli.main(["lessons", "--model", str(tiny_model_dir), "--lang", "en,ko", "--json"])
+    checks = json.loads(capsys.readouterr().out)
+    claims = sum(len(s.expect) for lang in ("en", "ko") for le in load_lessons(lang) for s in (*le.steps, le.predict))
+    assert len(checks) == claims > 0
+    assert {c["lang"] for c in checks} == {"en", "ko"}
+    tokens = [c for c in checks if c["lesson"] == "tokens"]  # the tokenizer is the real one: these hold
+    assert tokens and all(c["holds"] for c in tokens)
+    assert code == (0 if all(c["holds"] for c in checks) else 1)
