@@ -182,8 +182,12 @@ def qr_png(link: str) -> bytes:
     return image.getvalue()
 
 
-def navigation(presenting: bool):
-    """The menu, from the page registry (`glassbox.site.PAGES`), in its groups."""
+def navigation(presenting: bool, menu):
+    """The menu, from the page registry (`glassbox.site.PAGES`), in its groups.
+
+    In the sidebar the menu is drawn with `st.page_link` under a caption per group: Streamlit's own
+    sidebar menu puts its group blocks straight inside a list, which screen readers (and axe) reject.
+    """
     groups: dict[str, list] = {}
     for page in site.PAGES:
         groups.setdefault(ui.tr(f"nav.{page.group}"), []).append(
@@ -195,14 +199,22 @@ def navigation(presenting: bool):
                 default=page is site.PAGES[0],
             )
         )
-    return st.navigation(groups, position="top" if presenting else "sidebar")
+    current = st.navigation(groups, position="top" if presenting else "hidden")
+    if not presenting:
+        with menu:
+            for group, pages in groups.items():
+                st.caption(group)
+                for page in pages:
+                    st.page_link(page)
+    return current
 
 
 ui.begin_run()
+menu = st.sidebar.container(key="menu")  # first in the sidebar, filled once the pages are known
 language_switch()
 ui_share.begin_run()
 presenting = ui_present.frame()
-pg = navigation(presenting)
+pg = navigation(presenting, menu)
 choose_model(needs_model=site.page_at(pg.url_path).runs_model)
 model_status()
 pg.run()

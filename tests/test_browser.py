@@ -244,6 +244,18 @@ def visible_problems(page) -> list[str]:
     return problems
 
 
+def accessibility_barriers(page) -> list[str]:
+    """axe-core's critical and serious violations on the page as it is now (rule, element, why)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    found = []
+    for rule in Axe().run(page).response["violations"]:
+        if rule["impact"] in ("critical", "serious"):
+            for node in rule["nodes"][:3]:
+                found.append(f"{rule['id']} at {node['target']}: {node.get('failureSummary', '')[:160]}")
+    return found
+
+
 def key_class(key: str | None) -> str:
     """The CSS class Streamlit gives the container of the widget with this key."""
     return ".st-key-" + re.sub(r"[^a-zA-Z0-9_-]", "-", key or "none")
@@ -287,6 +299,8 @@ def test_page_in_browser(site, browser, check: PageCheck, lang: str):
         problems = visible_problems(page)
         assert not problems, f"{check.name} ({lang}): {problems}; server: {server_errors(log)}"
         assert not page_errors, f"{check.name} ({lang}) JavaScript errors: {page_errors}"
+        barriers = accessibility_barriers(page)
+        assert not barriers, f"{check.name} ({lang}): axe finds {barriers}"
         main_text = page.locator('[data-testid="stMain"]').inner_text()
         if lang == "ko":
             hangul = len(HANGUL.findall(main_text))
