@@ -1,5 +1,6 @@
-"""For teachers: the class plan, presenter mode, shared links and running a workshop server,
-from docs/teacher-guide.md (English) or docs/teacher-guide.ko.md (Korean)."""
+"""For teachers: the guide (class plan, presenter mode, shared links, running a workshop server,
+glossary) from docs/teacher-guide.md or docs/teacher-guide.ko.md, a printable handout per lesson,
+and the answer key, both made from the lesson files (`glassbox.lessons.handouts`)."""
 
 from __future__ import annotations
 
@@ -7,14 +8,38 @@ import streamlit as st
 
 import ui
 from glassbox import paths
+from glassbox.lessons import handouts
+from ui import lesson as ui_lesson
 from ui import text as ui_text
 
 ui.page_start()
 
 GUIDES = {"en": "teacher-guide.md", "ko": "teacher-guide.ko.md"}
+WORDS = ("minutes", "objectives", "steps", "predict", "quiz", "notes", "answer_key")
 
-guide = paths.PROJECT_ROOT / "docs" / GUIDES.get(ui.lang(), GUIDES["en"])
-try:
-    st.markdown(guide.read_text(encoding="utf-8"))
-except OSError:
-    st.info(ui.tr("teachers.missing", path=ui_text.md_escape(str(guide))))
+guide_tab, handout_tab, key_tab = st.tabs([ui.tr("teachers.tab_guide"), ui.tr("teachers.tab_handouts"),
+                                           ui.tr("teachers.tab_key")])  # fmt: skip
+with guide_tab:
+    guide = paths.PROJECT_ROOT / "docs" / GUIDES.get(ui.lang(), GUIDES["en"])
+    try:
+        st.markdown(guide.read_text(encoding="utf-8"))
+    except OSError:
+        st.info(ui.tr("teachers.missing", path=ui_text.md_escape(str(guide))))
+
+lessons = ui_lesson.all_lessons()
+words = {word: ui.tr(f"teachers.h_{word}") for word in WORDS}
+with handout_tab:
+    st.caption(ui.tr("teachers.handout_text"))
+    by_id = {lesson.id: lesson for lesson in lessons}
+    chosen = st.selectbox(ui.tr("teachers.handout_pick"), list(by_id), format_func=lambda i: by_id[i].title,
+                          key="teachers.handout")  # fmt: skip
+    if chosen:
+        page = handouts.handout(by_id[chosen], words)
+        st.download_button(ui.tr("teachers.download"), page, file_name=f"handout-{chosen}-{ui.lang()}.md",
+                           mime="text/markdown", key="teachers.handout_download")  # fmt: skip
+        st.markdown(page)
+with key_tab:
+    key_page = handouts.answer_key(lessons, words)
+    st.download_button(ui.tr("teachers.download"), key_page, file_name=f"answer-key-{ui.lang()}.md",
+                       mime="text/markdown", key="teachers.key_download")  # fmt: skip
+    st.markdown(key_page)

@@ -203,6 +203,19 @@ def test_teacher_guide_page(lang):
     body = "\n".join(m.value for m in at.markdown)
     assert "45" in body and "0.0.0.0" in body
     assert ("교사" in body) == (lang == "ko")
+    # a handout per lesson, made from the lesson, with no answers; the answer key has them all
+    from glassbox.lessons import load_lessons
+
+    lessons = load_lessons(lang)
+    at.selectbox(key="teachers.handout").set_value("next_token").run()
+    body = "\n".join(m.value for m in at.markdown)
+    lesson = next(le for le in lessons if le.id == "next_token")
+    assert lesson.title in body and lesson.quiz[0].question in body and lesson.predict.question in body
+    assert lesson.predict.reveal in body  # in the answer key (the third tab), not in the handout:
+    handout = next(m.value for m in at.markdown if m.value.startswith(f"# {lesson.title}"))
+    assert lesson.predict.reveal not in handout and lesson.quiz[0].choices[0].feedback not in handout
+    right = lesson.quiz[0].choices[lesson.quiz[0].answer]
+    assert right.feedback in body and all(le.title in body for le in lessons)
 
 
 def test_server_settings_are_safe_for_a_workshop():

@@ -1,0 +1,58 @@
+"""Printable pages made from the lesson data: a one-page handout per lesson for learners, and an
+answer key for the teacher (every prediction and quiz answer, with its explanation).
+
+Both are Markdown built from the same files the site shows, in the lesson's own language, so a
+changed lesson changes its handout; headings come from the caller (`words`), which keeps this
+module free of UI strings. Leaves out: PDF output (the browser prints the page).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+LETTERS = "ABCDE"
+
+
+def _choices(texts) -> list[str]:
+    return [f"- {LETTERS[i]}. {text}" for i, text in enumerate(texts)]
+
+
+def handout(lesson, words: Mapping[str, str]) -> str:
+    """One page for a learner: the goals, the steps to try, the prediction and the quiz, with
+    space to write, and no answers. `words` names the headings (objectives, steps, predict, quiz,
+    notes, minutes)."""
+    lines = [f"# {lesson.title}", "", words["minutes"].format(minutes=lesson.minutes), "",
+             f"## {words['objectives']}", *[f"- {o}" for o in lesson.objectives], "", f"## {words['steps']}"]
+    path = [(i, step) for i, step in enumerate(lesson.steps, 1)]
+    before = lesson.predict.before or len(lesson.steps) + 1
+    for i, step in path:
+        if i == before:
+            lines += _prediction(lesson, words)
+        lines += [f"{i}. **{step.title}**", ""]
+    if before > len(lesson.steps):
+        lines += _prediction(lesson, words)
+    lines += ["", f"## {words['quiz']}"]
+    for qi, question in enumerate(lesson.quiz, 1):
+        lines += ["", f"{qi}. {question.question}", *_choices(c.text for c in question.choices)]
+    lines += ["", f"## {words['notes']}", "", *["_" * 60 + "  " for _ in range(4)], ""]
+    return "\n".join(lines)
+
+
+def _prediction(lesson, words: Mapping[str, str]) -> list[str]:
+    return ["", f"> **{words['predict']}** {lesson.predict.question}", ">",
+            *[f"> {line}" for line in _choices(lesson.predict.choices)], ""]
+
+
+def answer_key(lessons, words: Mapping[str, str]) -> str:
+    """Every lesson's prediction and quiz answers, each with the explanation the site gives."""
+    lines = [f"# {words['answer_key']}", ""]
+    for lesson in lessons:
+        predict = lesson.predict
+        lines += [f"## {lesson.title}", "", f"**{words['predict']}** {predict.question}",
+                  f"- **{LETTERS[predict.answer]}. {predict.choices[predict.answer]}** {predict.reveal}", ""]
+        for qi, question in enumerate(lesson.quiz, 1):
+            right = question.answer
+            lines += [f"{qi}. {question.question}",
+                      f"   - **{LETTERS[right]}. {question.choices[right].text}** {question.choices[right].feedback}"]
+        lines.append("")
+    return "\n".join(lines)
