@@ -201,7 +201,7 @@ def test_request_limit_on_a_page(lang):
 def test_teacher_guide_page(lang):
     at = open_page("teachers", lang)
     body = "\n".join(m.value for m in at.markdown)
-    assert "45" in body and "0.0.0.0" in body
+    assert "50" in body and "0.0.0.0" in body
     assert ("교사" in body) == (lang == "ko")
     # a handout per lesson, made from the lesson, with no answers; the answer key has them all
     from glassbox.lessons import load_lessons
