@@ -23,20 +23,12 @@ from pathlib import Path
 
 import pytest
 
+from ui.browser import CHROMIUM, LAUNCH_ARGS, settle
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "test-artifacts" / "screenshots"
-CHROMIUM = Path("/usr/bin/chromium")
-LAUNCH_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 CHART = '[data-testid="stPlotlyChart"]'
 MOJIBAKE = re.compile(r"[ÃÂ][\x80-\xbf]|ì[\x80-\xbf]|ë[\x80-\xbf]|\ufffd|Ġ")
 RAW_HTML = re.compile(r"</?(span|div|b|br|p|style|script)\b[^>]*>|&(lt|gt|amp|quot|#\d+);")
@@ -140,41 +132,6 @@ def wait_healthy(base: str, server: subprocess.Popen, log: Path, timeout: float 
         except OSError:
             time.sleep(0.3)
     raise RuntimeError(f"no health answer in {timeout:.0f} s:\n{log.read_text(errors='replace')[-3000:]}")
-
-
-# True once the app is connected, its script is "notRunning", and a dozen polls in a row (≥ 1.2 s)
-# saw neither a state change nor a change to the page. A rerun that a keystroke asks for starts a
-# moment later, and a busy browser may still be drawing a long page after the script ended; counting
-# polls rather than milliseconds keeps a stalled main thread from looking like a quiet page.
-SETTLED_JS = """() => {
-  const app = document.querySelector('[data-testid="stApp"]');
-  if (!app) return false;
-  if (!window.__gbObserver) {
-    window.__gbQuiet = 0;
-    window.__gbObserver = new MutationObserver(() => { window.__gbQuiet = 0; });
-    window.__gbObserver.observe(document.body, {subtree: true, childList: true, characterData: true});
-  }
-  const state = app.getAttribute('data-test-script-state') + '/' + app.getAttribute('data-test-connection-state');
-  if (state !== window.__gbState) { window.__gbState = state; window.__gbQuiet = 0; }
-  window.__gbQuiet += 1;
-  return state === 'notRunning/CONNECTED' && window.__gbQuiet >= 12;
-}"""
-
-
-def settle(page, timeout_ms: int = 180_000) -> None:
-    """Wait until the script run that the last action started has finished."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    # quiet polls count from this call: a count left over from the last one would let a run that
-    # has not started yet (a slow server) pass for finished
-    page.evaluate("() => { window.__gbQuiet = 0; }")
-    try:
-        page.wait_for_function(SETTLED_JS, polling=100, timeout=timeout_ms)
-    except PlaywrightTimeout:
-        seen = page.evaluate("() => [window.__gbState, window.__gbQuiet]")
-        raise AssertionError(
-            f"the page did not settle in {timeout_ms / 1000:.0f} s (state, quiet polls: {seen})"
-        ) from None
 
 
 @pytest.fixture(scope="module")
@@ -433,3 +390,21 @@ def test_the_step_and_its_tool_are_in_view_together(site, browser, url, lesson_i
             page.screenshot(path=str(SHOTS / f"step-and-tool-{url}-{lang}.png"))
         finally:
             context.close()
+
+
+def test_the_offline_pack_has_every_part_of_every_lesson(tiny_model_dir, site_data_dir, tmp_path, monkeypatch):
+    """`python -m ui.offline` (for a class without a server): a screenshot of every part of every
+    lesson and the expected outputs, from the site's own model."""
+    from glassbox.lessons import load_lessons
+    from ui import offline
+
+    if not CHROMIUM.exists():
+        pytest.skip(f"!!! OFFLINE PACK NOT CHECKED: no Chromium at {CHROMIUM} !!!")
+    monkeypatch.setenv("GLASSBOX_MODEL", str(tiny_model_dir))
+    monkeypatch.setenv("GLASSBOX_DATA", str(site_data_dir))
+    assert offline.main([str(tmp_path), "--lang", "ko"]) == 0
+    lessons = load_lessons("ko")
+    pictures = sorted(p.name for p in (tmp_path / "ko").glob("*.png"))
+    assert pictures == sorted(f"{le.id}-{part:02d}.png" for le in lessons for part in range(1, len(le.steps) + 4))
+    expected = (tmp_path / "ko" / "expected.md").read_text(encoding="utf-8")
+    assert all(f"## {le.title}" in expected for le in lessons) and "tokens: 11" in expected

@@ -1,0 +1,53 @@
+"""Driving the site in Debian's headless Chromium (Playwright): the launch flags this machine's
+closed network needs, and `settle`, which waits until the run an action started has finished.
+Used by the browser test and by the offline pack (`python -m ui.offline`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+CHROMIUM = Path("/usr/bin/chromium")
+LAUNCH_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+# True once the app is connected, its script is "notRunning", and a dozen polls in a row (≥ 1.2 s)
+# saw neither a state change nor a change to the page. A rerun that a keystroke asks for starts a
+# moment later, and a busy browser may still be drawing a long page after the script ended; counting
+# polls rather than milliseconds keeps a stalled main thread from looking like a quiet page.
+SETTLED_JS = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (!app) return false;
+  if (!window.__gbObserver) {
+    window.__gbQuiet = 0;
+    window.__gbObserver = new MutationObserver(() => { window.__gbQuiet = 0; });
+    window.__gbObserver.observe(document.body, {subtree: true, childList: true, characterData: true});
+  }
+  const state = app.getAttribute('data-test-script-state') + '/' + app.getAttribute('data-test-connection-state');
+  if (state !== window.__gbState) { window.__gbState = state; window.__gbQuiet = 0; }
+  window.__gbQuiet += 1;
+  return state === 'notRunning/CONNECTED' && window.__gbQuiet >= 12;
+}"""
+
+
+def settle(page, timeout_ms: int = 180_000) -> None:
+    """Wait until the script run that the last action started has finished."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    # quiet polls count from this call: a count left over from the last one would let a run that
+    # has not started yet (a slow server) pass for finished
+    page.evaluate("() => { window.__gbQuiet = 0; }")
+    try:
+        page.wait_for_function(SETTLED_JS, polling=100, timeout=timeout_ms)
+    except PlaywrightTimeout:
+        seen = page.evaluate("() => [window.__gbState, window.__gbQuiet]")
+        raise TimeoutError(
+            f"the page did not settle in {timeout_ms / 1000:.0f} s (state, quiet polls: {seen})"
+        ) from None
