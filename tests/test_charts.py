@@ -165,9 +165,31 @@ def test_loss_curve_marks_checkpoints():
     assert sorted(shape.x0 for shape in fig.layout.shapes) == [10, 25]
     rows = charts.loss_curve_rows(steps, train, held_steps, held, (10, 25))
     assert [r["step"] for r in rows] == [0, 10, 20, 25, 30]
-    assert rows[1] == {"step": 10, "train_loss": 6.5, "heldout_loss": 7.0, "checkpoint": True}
-    assert rows[3] == {"step": 25, "train_loss": None, "heldout_loss": None, "checkpoint": True}
+    assert rows[1] == {"step": 10, "train_loss": 6.5, "heldout_loss": 7.0, "checkpoint": True, "event": None}
+    assert rows[3] == {"step": 25, "train_loss": None, "heldout_loss": None, "checkpoint": True, "event": None}
     assert len(charts.loss_curve(steps, train, [], []).layout.shapes) == 0
+    # what is not plain learning is marked: a warm-up band, a stage that starts again
+    events = [(1, 10, "warmup"), (20, 20, "restart")]
+    fig = charts.loss_curve(steps, train, held_steps, held, (), None, events)
+    band, restart = fig.layout.shapes
+    assert (band.type, band.x0, band.x1, band.label.text) == ("rect", 1, 10, "Warm-up: the learning rate rises")
+    assert (restart.type, restart.x0, restart.label.text) == ("line", 20, "New stage: fresh optimizer and schedule")
+    rows = charts.loss_curve_rows(steps, train, held_steps, held, (), None, events)
+    warm, new = "Warm-up: the learning rate rises", "New stage: fresh optimizer and schedule"
+    assert [r["event"] for r in rows] == [None, warm, new, None]
+
+
+def test_the_loss_curve_reads_its_events_from_the_training_log(tmp_path):
+    import json
+
+    from glassbox.model.checkpoints import loss_curve
+
+    log = {"steps": [1, 2], "train_loss": [9.0, 8.0], "heldout": [], "recipe": {"warmup": 60}}
+    (tmp_path / "training_log.json").write_text(json.dumps(log))
+    assert loss_curve(tmp_path).events == ((1, 60, "warmup"),)
+    log["stages"] = [{"first_step": 1, "recipe": {"warmup": 60}}, {"first_step": 2001, "recipe": {"warmup": 100}}]
+    (tmp_path / "training_log.json").write_text(json.dumps(log))
+    assert loss_curve(tmp_path).events == ((1, 60, "warmup"), (2001, 2001, "restart"), (2001, 2100, "warmup"))
 
 
 def test_compare_distributions_aligns_tokens():

@@ -113,8 +113,10 @@ def loss_curve(
     heldout_loss: Sequence[float],
     checkpoint_steps: Sequence[int] = (),
     labels: Mapping[str, str] | None = None,
+    events: Sequence[tuple[int, int, str]] = (),
 ) -> go.Figure:
-    """Training and held-out loss against step, each checkpoint a dotted vertical line."""
+    """Training and held-out loss against step, each checkpoint a dotted vertical line, and what is
+    not plain learning marked: a warm-up as a shaded band, a restarted stage as a solid line."""
     lab = merge_labels(LOSS_LABELS, labels)
     traces = [
         {"type": "scatter", "x": list(steps), "y": [float(v) for v in train_loss], "mode": "lines",
@@ -131,6 +133,15 @@ def loss_curve(
          "line": {"color": "#555555", "dash": "dot", "width": 2}}
         for step in checkpoint_steps
     ]
+    for first, last, kind in events:
+        if kind == "warmup":
+            marks.append({"type": "rect", "x0": first, "x1": last, "xref": "x", "y0": 0, "y1": 1, "yref": "y domain",
+                          "fillcolor": "#999999", "opacity": 0.25, "line": {"width": 0}, "layer": "below",
+                          "label": {"text": lab["warmup"], "textposition": "top left", "font": {"size": 11}}})
+        else:
+            marks.append({"type": "line", "x0": first, "x1": first, "xref": "x", "y0": 0, "y1": 1, "yref": "y domain",
+                          "line": {"color": "#b00020", "width": 2},
+                          "label": {"text": lab["restart"], "textangle": -90, "font": {"size": 11}}})
     return new_figure(lab["title"], height=420, data=traces, xaxis={"title": {"text": lab["x"]}},
                       yaxis={"title": {"text": lab["y"]}}, **({"shapes": marks} if marks else {}))
 
@@ -142,13 +153,21 @@ def loss_curve_rows(
     heldout_loss: Sequence[float],
     checkpoint_steps: Sequence[int] = (),
     labels: Mapping[str, str] | None = None,
+    events: Sequence[tuple[int, int, str]] = (),
 ) -> list[dict]:
-    """One row per step seen anywhere: step, train_loss, heldout_loss (None where not measured), checkpoint."""
+    """One row per step seen anywhere: step, train_loss, heldout_loss (None where not measured),
+    checkpoint, and the event it falls in (the chart's warm-up or new-stage label, else None)."""
+    lab = merge_labels(LOSS_LABELS, labels)
     train = {int(s): float(v) for s, v in zip(steps, train_loss, strict=True)}
     held = {int(s): float(v) for s, v in zip(heldout_steps, heldout_loss, strict=True)}
     marks = {int(s) for s in checkpoint_steps}
+
+    def event(step: int) -> str | None:
+        return next((lab[kind] for first, last, kind in events if first <= step <= last), None)
+
     return [
-        {"step": s, "train_loss": train.get(s), "heldout_loss": held.get(s), "checkpoint": s in marks}
+        {"step": s, "train_loss": train.get(s), "heldout_loss": held.get(s), "checkpoint": s in marks,
+         "event": event(s)}
         for s in sorted(set(train) | set(held) | marks)
     ]
 

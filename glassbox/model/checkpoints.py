@@ -32,6 +32,8 @@ class LossCurve:
     train_loss: tuple[float, ...]
     heldout_steps: tuple[int, ...]
     heldout_loss: tuple[float, ...]
+    # what in the curve is not plain learning: (first step, last step, "warmup" | "restart")
+    events: tuple[tuple[int, int, str], ...] = ()
 
 
 def list_checkpoints(model_dir: Path = EMBEDDED_MODEL_DIR) -> tuple[Checkpoint, ...]:
@@ -61,11 +63,19 @@ def loss_curve(model_dir: Path = EMBEDDED_MODEL_DIR) -> LossCurve | None:
     if log is None:
         return None
     held = log.get("heldout", [])
+    events = []
+    for stage in log.get("stages") or [{"first_step": 1, "recipe": log.get("recipe") or {}}]:
+        first, warmup = int(stage.get("first_step", 1)), int((stage.get("recipe") or {}).get("warmup", 0))
+        if first > 1:
+            events.append((first, first, "restart"))
+        if warmup:
+            events.append((first, first + warmup - 1, "warmup"))
     return LossCurve(
         steps=tuple(log.get("steps", [])),
         train_loss=tuple(log.get("train_loss", [])),
         heldout_steps=tuple(h["step"] for h in held),
         heldout_loss=tuple(h["loss"] for h in held),
+        events=tuple(events),
     )
 
 

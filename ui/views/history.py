@@ -30,6 +30,7 @@ def loss_curve(ns: str) -> None:
         list(curve.heldout_loss),
         marks,
         ui_chart.chart_labels("loss"),
+        list(curve.events),
         key=f"{ns}.loss",
     )
     st.caption(ui.tr("watch.curve_text"))
