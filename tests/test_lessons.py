@@ -94,7 +94,7 @@ def test_lesson_content_has_the_required_shape(lang, lesson_id):
     assert meta["id"] == lesson_id and meta["page"] == PAGES[lesson_id], where
     assert isinstance(meta["minutes"], int) and meta["minutes"] > 0, where
     assert 2 <= len(meta["objectives"]) <= 4 and all(o.strip() for o in meta["objectives"]), where
-    assert 3 <= len(meta["steps"]) <= 6, where
+    assert 3 <= len(meta["steps"]) <= 7, where
     assert 3 <= len(meta["quiz"]) <= 5, where
     assert meta["not_mean"].strip() and body.strip(), where
     examples = [s.get("example") or {} for s in meta["steps"]] + [meta["predict"].get("example") or {}]
@@ -258,7 +258,7 @@ BROKEN = [
     (_set(("predict", "answer"), 3), "predict.answer"),
     (_set(("steps", 0, "example"), {"prompt": "Four score"}), "'prompt' is not a setting of the tokens page"),
     (_set(("steps", 1, "text"), "Look at <b>this</b> token."), "raw HTML"),
-    (lambda m: m.update(steps=m["steps"][:2]), "steps must be a list of 3 to 6"),
+    (lambda m: m.update(steps=m["steps"][:2]), "steps must be a list of 3 to 7"),
     (lambda m: m.update(quiz=m["quiz"] * 2), "quiz must be a list of 3 to 5"),
     (lambda m: m.pop("not_mean"), "lacks not_mean"),
     (_set(("objectives",), ["only one"]), "objectives must have 2 to 4"),

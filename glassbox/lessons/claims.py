@@ -21,12 +21,13 @@ from glassbox.errors import GlassboxError
 
 RANGE, TOKEN, FLAG = "range", "token", "flag"
 TOKENS_BY_LABEL, RANGES_BY_LABEL = "tokens by checkpoint", "ranges by checkpoint"
+RANGES_BY_TEXT = "ranges by next text"  # {" she": [0.1, 0.5]}: the first token of each text, its probability
 
 # page -> claim name -> shape of its value
 CLAIMS: dict[str, dict[str, str]] = {
     "home": {},
     "tokens": {"tokens": RANGE},
-    "next_token": {"top_token": TOKEN, "top_probability": RANGE, "kept": RANGE},
+    "next_token": {"top_token": TOKEN, "top_probability": RANGE, "kept": RANGE, "probability_of": RANGES_BY_TEXT},
     "experts": {"top_token": TOKEN, "top_probability": RANGE, "shift": RANGE, "token_text": TOKEN,
                 "chosen_weight_sum": RANGE, "layers_that_change_experts": RANGE, "busiest_expert_share": RANGE,
                 "least_used_expert_share": RANGE},
@@ -52,9 +53,9 @@ def shape_problem(shape: str, value: Any) -> str | None:
         return None if isinstance(value, str) and value != "" else "must be a token's text"
     if shape == FLAG:
         return None if isinstance(value, bool) else "must be true or false"
-    if shape in (TOKENS_BY_LABEL, RANGES_BY_LABEL):
-        if not (isinstance(value, dict) and value and all(isinstance(k, str) for k in value)):
-            return "must map checkpoint labels to values"
+    if shape in (TOKENS_BY_LABEL, RANGES_BY_LABEL, RANGES_BY_TEXT):
+        if not (isinstance(value, dict) and value and all(isinstance(k, str) and k for k in value)):
+            return "must map checkpoint labels (or next texts) to values"
         inner = TOKEN if shape == TOKENS_BY_LABEL else RANGE
         return next((f"at '{k}' {why}" for k, v in value.items() if (why := shape_problem(inner, v))), None)
     return f"has an unknown shape {shape}"
@@ -172,8 +173,9 @@ class Measurer:
 
         return self._once(("checkpoints", prompt), tops)
 
-    def measure(self, page: str, claim: str, values: dict) -> Any:
-        """The value of `claim` for an example with these values on this page."""
+    def measure(self, page: str, claim: str, values: dict, expected: Any = None) -> Any:
+        """The value of `claim` for an example with these values on this page (`expected` names
+        the texts a `probability_of` claim is about)."""
         from glassbox.index import ngrams
 
         if claim == "tokens":
@@ -181,6 +183,11 @@ class Measurer:
         if claim in ("recited", "copies"):
             recital, count = self.recital(values["passage"])
             return recital.recited if claim == "recited" else count
+        if claim == "probability_of":
+            probs = self.choice(values).probs
+            texts = [text for text, _ in (expected or ())]
+            first = {text: self.lm.tokenizer(text, add_special_tokens=False)["input_ids"][0] for text in texts}
+            return {text: round(float(probs[i]), 4) for text, i in first.items()}
         if claim in ("top_token", "top_probability", "kept"):
             if page == "training_data":  # the model's chart beside the corpus's, after the traced text
                 values = {"prompt": values["text"]}
@@ -213,7 +220,7 @@ class Measurer:
 def holds(shape: str, expected: Any, measured: Any) -> bool:
     if shape == RANGE:
         return in_range(measured, expected)
-    if shape in (TOKENS_BY_LABEL, RANGES_BY_LABEL):
+    if shape in (TOKENS_BY_LABEL, RANGES_BY_LABEL, RANGES_BY_TEXT):
         inner = TOKEN if shape == TOKENS_BY_LABEL else RANGE
         return all(label in measured and holds(inner, want, measured[label]) for label, want in dict(expected).items())
     return measured == expected
@@ -227,7 +234,7 @@ def check_lesson(lesson, measurer: Measurer) -> tuple[ClaimCheck, ...]:
     for where, values, expect in places:
         for claim, expected in expect:
             try:
-                measured = measurer.measure(lesson.page, claim, values)
+                measured = measurer.measure(lesson.page, claim, values, expected)
                 ok = holds(CLAIMS[lesson.page][claim], expected, measured)
             except (KeyError, GlassboxError) as err:  # e.g. a passage that is not in this corpus
                 measured, ok = f"not measured: {err}", False
