@@ -66,7 +66,9 @@ def over_training(ns: str) -> None:
         return
     named = [(ui.tr("frame.model_checkpoint", name=ui.checkpoint_label(line.label), step=line.step),
               list(line.copies), list(line.shares)) for line in lines]
-    ui_chart.chart("memorisation_curve", named, ui_chart.chart_labels("memorisation"), key=f"{ns}.memorisation")
+    # folded away: it answers the lesson's prediction about copies, which comes first
+    with st.expander(ui.tr("recite.chart_open")):
+        ui_chart.chart("memorisation_curve", named, ui_chart.chart_labels("memorisation"), key=f"{ns}.memorisation")
 
 
 def section(ns: str, index) -> None:
