@@ -34,7 +34,7 @@ CLAIMS: dict[str, dict[str, str]] = {
     "training_data": {"count": RANGE, "count_as_typed": RANGE, "longest_match": RANGE, "novelty_share": RANGE,
                       "recited": FLAG, "copies": RANGE, "top_token": TOKEN},
     "watch_it_learn": {"top_token_at": TOKENS_BY_LABEL, "top_probability_at": RANGES_BY_LABEL,
-                       "same_top_token_everywhere": FLAG},
+                       "same_top_token_everywhere": FLAG, "start_loss": RANGE, "final_heldout_loss": RANGE},
 }
 
 
@@ -209,6 +209,15 @@ class Measurer:
         if claim in ("longest_match", "novelty_share"):
             found = ngrams.novelty(self.index, self.written(values), 8)
             return found.longest_tokens if claim == "longest_match" else round(found.share, 4)
+        if claim in ("start_loss", "final_heldout_loss"):  # the loss curve of the model's training log
+            from pathlib import Path
+
+            from glassbox.model.checkpoints import loss_curve
+
+            curve = loss_curve(Path(self.lm.info.source))
+            if curve is None or not curve.steps:
+                raise KeyError("the model has no training log")
+            return round(curve.train_loss[0] if claim == "start_loss" else curve.heldout_loss[-1], 3)
         if claim in ("top_token_at", "top_probability_at", "same_top_token_everywhere"):
             tops = self.checkpoint_tops(values["prompt"])
             if claim == "same_top_token_everywhere":

@@ -139,7 +139,9 @@ def _recipe(log: dict) -> list[str]:
                  f"{st['recipe']['min_lr_ratio']}×", st["recipe"]["seed"], f"{st['seconds'] / 60:.0f} min"]
                 for st in stages]),
         "",
-        f"Seeded and deterministic on CPU with {_threads(r['threads'])}.",
+        f"Seeded and deterministic on one kind of CPU with {_threads(r['threads'])}: the output layer's "
+        "matmuls run in bf16 where the CPU multiplies bf16 in hardware (AVX512-BF16, AMX) and in float32 "
+        "elsewhere, so a run on the other kind gives slightly different numbers.",
         "",
         _table(["setting", "value"], [
             ["steps", log["steps"][-1] if log.get("steps") else r["steps"]],
