@@ -392,19 +392,51 @@ def test_the_step_and_its_tool_are_in_view_together(site, browser, url, lesson_i
             context.close()
 
 
-def test_the_offline_pack_has_every_part_of_every_lesson(tiny_model_dir, site_data_dir, tmp_path, monkeypatch):
+def test_the_offline_pack_has_every_part_of_every_lesson(tiny_model_dir, site_data_dir, tmp_path):
     """`python -m ui.offline` (for a class without a server): a screenshot of every part of every
-    lesson and the expected outputs, from the site's own model."""
+    lesson and the expected outputs, from the site's own model (run as a command, as a teacher
+    runs it; it drives its own browser)."""
     from glassbox.lessons import load_lessons
-    from ui import offline
 
     if not CHROMIUM.exists():
         pytest.skip(f"!!! OFFLINE PACK NOT CHECKED: no Chromium at {CHROMIUM} !!!")
-    monkeypatch.setenv("GLASSBOX_MODEL", str(tiny_model_dir))
-    monkeypatch.setenv("GLASSBOX_DATA", str(site_data_dir))
-    assert offline.main([str(tmp_path), "--lang", "ko"]) == 0
+    env = {**os.environ, "GLASSBOX_MODEL": str(tiny_model_dir), "GLASSBOX_DATA": str(site_data_dir),
+           "HF_HUB_OFFLINE": "1"}
+    done = subprocess.run([sys.executable, "-m", "ui.offline", str(tmp_path), "--lang", "ko"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=900)  # fmt: skip
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     lessons = load_lessons("ko")
     pictures = sorted(p.name for p in (tmp_path / "ko").glob("*.png"))
     assert pictures == sorted(f"{le.id}-{part:02d}.png" for le in lessons for part in range(1, len(le.steps) + 4))
     expected = (tmp_path / "ko" / "expected.md").read_text(encoding="utf-8")
     assert all(f"## {le.title}" in expected for le in lessons) and "tokens: 11" in expected
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_a_lesson_goes_by_keyboard_alone_with_a_visible_focus(site, browser, lang):
+    """Tab reaches the lesson's Next button, which shows where the focus is, and Enter turns the part."""
+    base, log = site
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="ko-KR" if lang == "ko" else "en-US")
+    page = context.new_page()
+    try:
+        page.goto(f"{base}/tokens?lang={lang}", wait_until="domcontentloaded")
+        page.wait_for_selector(".st-key-step", timeout=60_000)
+        settle(page)
+        following = page.locator(f"{key_class('lesson.tokens.next')} button")
+        page.locator("body").click(position={"x": 5, "y": 5})
+        for _ in range(80):  # through the sidebar and the page, as a keyboard user would
+            page.keyboard.press("Tab")
+            if following.evaluate("b => b === document.activeElement"):
+                break
+        assert following.evaluate("b => b === document.activeElement"), "Tab never reached the Next button"
+        ring = following.evaluate(
+            "b => { const s = getComputedStyle(b); return [s.outlineStyle, s.outlineWidth, s.boxShadow]; }")
+        assert ring[0] != "none" and ring[1] != "0px" or ring[2] != "none", f"no visible focus: {ring}"
+        page.keyboard.press("Enter")
+        settle(page)
+        step_text = page.locator(".st-key-step").inner_text()
+        from glassbox.lessons import lesson_for_page
+
+        assert lesson_for_page("tokens", lang).steps[0].title in step_text  # part 2: the first step
+    finally:
+        context.close()
