@@ -132,21 +132,28 @@ def train_tokens(index):
 
 
 @pytest.fixture(scope="session")
-def shipped_index(tmp_path_factory):
-    """The index of the shipped model's own training corpus, built here from the registry packages
-    as `glassbox build corpus` builds it (anthology included); it must be the corpus the model's
+def shipped_corpus(tmp_path_factory):
+    """The shipped model's own training corpus, built here from the registry packages as
+    `glassbox build corpus` builds it (anthology included); it must be the corpus the model's
     training card names, or the claims measured on it would be about other data."""
     from glassbox.corpus.anthology import LADDER_FILE
     from glassbox.corpus.build import build_corpus
-    from glassbox.index.build import build_index
-    from glassbox.index.engine import open_index
     from glassbox.model.folder import training_card
     from glassbox.paths import EMBEDDED_MODEL_DIR
 
-    folder = tmp_path_factory.mktemp("shipped-corpus")
-    manifest = build_corpus(folder / "corpus.jsonl", progress=False, ladder=LADDER_FILE)
+    corpus = tmp_path_factory.mktemp("shipped-corpus") / "corpus.jsonl"
+    manifest = build_corpus(corpus, progress=False, ladder=LADDER_FILE)
     trained_on = training_card(EMBEDDED_MODEL_DIR).get("corpus_sha256")
     assert manifest.sha256 == trained_on, f"the corpus built here ({manifest.sha256[:12]}) is not the one the " \
         f"shipped model was trained on ({str(trained_on)[:12]})"
-    build_index(folder / "corpus.jsonl", folder / "ngram", progress=False)
-    return open_index(folder / "ngram")
+    return corpus
+
+
+@pytest.fixture(scope="session")
+def shipped_index(shipped_corpus):
+    """The index of the shipped model's training corpus (`shipped_corpus`), built here."""
+    from glassbox.index.build import build_index
+    from glassbox.index.engine import open_index
+
+    build_index(shipped_corpus, shipped_corpus.parent / "ngram", progress=False)
+    return open_index(shipped_corpus.parent / "ngram")

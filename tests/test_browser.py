@@ -16,14 +16,12 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from ui.browser import CHROMIUM, LAUNCH_ARGS, settle
+from ui.browser import CHROMIUM, LAUNCH_ARGS, settle, wait_healthy
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -118,20 +116,6 @@ def server_errors(log: Path) -> str:
     text = re.sub(r"\x1b\[[0-9;]*m", "", log.read_text(errors="replace"))
     errors = [line.strip(" │") for line in text.splitlines() if re.match(r"\s*\w*(Error|Exception)\b", line)]
     return errors[-1] if errors else text[-1500:]
-
-
-def wait_healthy(base: str, server: subprocess.Popen, log: Path, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"the site exited with {server.returncode}:\n{log.read_text(errors='replace')[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as reply:
-                if reply.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"no health answer in {timeout:.0f} s:\n{log.read_text(errors='replace')[-3000:]}")
 
 
 @pytest.fixture(scope="module")
@@ -341,6 +325,16 @@ def test_a_tool_rerun_keeps_the_link_the_language_and_the_notebook_current(site,
             context.close()
 
 
+def open_lesson_page(browser, base: str, url: str, lang: str):
+    """A 1400x900 window on a lesson page, its step box drawn and the run finished: (context, page)."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="ko-KR" if lang == "ko" else "en-US")
+    page = context.new_page()
+    page.goto(f"{base}/{url}?lang={lang}", wait_until="domcontentloaded")
+    page.wait_for_selector(".st-key-step", timeout=60_000)
+    settle(page)
+    return context, page
+
+
 # (page url, its lesson, the tool's main output, a button pressed before it shows)
 LESSON_TOOLS = (
     ("tokens", "tokens", ".gb-chips", None),
@@ -358,12 +352,8 @@ def test_the_step_and_its_tool_are_in_view_together(site, browser, url, lesson_i
     output (in the box keyed `tool`) are both on screen without scrolling, after "Try this"."""
     base, log = site
     SHOTS.mkdir(parents=True, exist_ok=True)
-    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="ko-KR" if lang == "ko" else "en-US")
-    page = context.new_page()
+    context, page = open_lesson_page(browser, base, url, lang)
     try:
-        page.goto(f"{base}/{url}?lang={lang}", wait_until="domcontentloaded")
-        page.wait_for_selector(".st-key-step", timeout=60_000)
-        settle(page)
         try_this = page.locator(f".st-key-step {key_class(f'lesson.{lesson_id}.try1')} button")
         for _ in range(3):  # past the introduction (and a prediction that comes first) to step 1
             if try_this.count():
@@ -416,14 +406,10 @@ def test_the_offline_pack_has_every_part_of_every_lesson(tiny_model_dir, site_da
 def test_a_lesson_goes_by_keyboard_alone_with_a_visible_focus(site, browser, lang):
     """Tab reaches the lesson's Next button, which shows where the focus is, and Enter turns the part."""
     base, log = site
-    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="ko-KR" if lang == "ko" else "en-US")
-    page = context.new_page()
+    context, page = open_lesson_page(browser, base, "tokens", lang)
     try:
-        page.goto(f"{base}/tokens?lang={lang}", wait_until="domcontentloaded")
-        page.wait_for_selector(".st-key-step", timeout=60_000)
-        settle(page)
         following = page.locator(f"{key_class('lesson.tokens.next')} button")
-        page.locator("body").click(position={"x": 5, "y": 5})
+        page.evaluate("() => document.activeElement && document.activeElement.blur()")
         for _ in range(80):  # through the sidebar and the page, as a keyboard user would
             page.keyboard.press("Tab")
             if following.evaluate("b => b === document.activeElement"):

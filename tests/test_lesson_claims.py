@@ -15,12 +15,13 @@ MANIFEST = load_manifest()
 
 
 @pytest.fixture(scope="module")
-def measurer(shipped_index):
+def measurer(shipped_index, shipped_corpus):
     from glassbox.model.checkpoints import list_checkpoints
     from glassbox.model.loading import load_model
     from glassbox.paths import EMBEDDED_MODEL_DIR
 
-    return Measurer(load_model(EMBEDDED_MODEL_DIR, device="cpu"), shipped_index, list_checkpoints())
+    return Measurer(load_model(EMBEDDED_MODEL_DIR, device="cpu"), shipped_index, list_checkpoints(),
+                    corpus=shipped_corpus)
 
 
 def test_both_languages_make_the_same_claims():

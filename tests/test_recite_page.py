@@ -108,7 +108,9 @@ def test_the_memorisation_chart_needs_more_than_one_rung(tmp_path, monkeypatch):
 
     model = tmp_path / "model"
     shutil.copytree(paths.EMBEDDED_MODEL_DIR, model, ignore=shutil.ignore_patterns("checkpoints"))
-    for lang in LANGS:  # the shipped model's data holds each passage once: one rung, no chart
+    _eval_with(model, [("final", 1000, [(1, 0.0)])])  # a model whose data held each passage once
+    monkeypatch.setenv("GLASSBOX_MODEL", str(model))
+    for lang in LANGS:  # one rung: no chart, and a sentence says why
         at = AppTest.from_file(str(APP), default_timeout=90)
         at.query_params["lang"] = lang
         at.run()
@@ -117,7 +119,6 @@ def test_the_memorisation_chart_needs_more_than_one_rung(tmp_path, monkeypatch):
     _eval_with(model, [("early", 200, [(1, 0.0), (16, 0.0), (64, 0.3)]), ("final", 1000, [(1, 0.0), (16, 0.5),
                                                                                             (64, 1.0)])])
     assert [line.shares for line in memorisation_over_training(model)] == [(0.0, 0.0, 0.3), (0.0, 0.5, 1.0)]
-    monkeypatch.setenv("GLASSBOX_MODEL", str(model))
     at = AppTest.from_file(str(APP), default_timeout=90)
     at.run()
     at.switch_page("pages/training_data.py").run()

@@ -5,6 +5,9 @@ Used by the browser test and by the offline pack (`python -m ui.offline`).
 
 from __future__ import annotations
 
+import subprocess
+import time
+import urllib.request
 from pathlib import Path
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -51,3 +54,22 @@ def settle(page, timeout_ms: int = 180_000) -> None:
         raise TimeoutError(
             f"the page did not settle in {timeout_ms / 1000:.0f} s (state, quiet polls: {seen})"
         ) from None
+
+
+def wait_healthy(base: str, server: subprocess.Popen, log: Path | None = None, timeout: float = 120) -> None:
+    """Wait until the site at `base` answers its health check; RuntimeError (with the end of `log`)
+    if the server exits first or does not answer in time."""
+    def tail() -> str:
+        return log.read_text(errors="replace")[-3000:] if log is not None and log.exists() else ""
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"the site exited with {server.returncode}:\n{tail()}")
+        try:
+            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as reply:
+                if reply.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"no health answer in {timeout:.0f} s:\n{tail()}")

@@ -13,32 +13,17 @@ import argparse
 import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 from glassbox import paths
 from glassbox.site import PAGES
+from ui.browser import wait_healthy
 
 
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def _wait(base: str, server: subprocess.Popen, timeout: float = 180) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"the site stopped (exit {server.returncode})")
-        try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as reply:
-                if reply.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise SystemExit("the site did not start")
 
 
 def expected_outputs(lang: str) -> str:
@@ -115,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     server = subprocess.Popen([sys.executable, "-m", "ui.launch", *options], cwd=paths.PROJECT_ROOT,
                               stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)  # fmt: skip
     try:
-        _wait(base, server)
+        wait_healthy(base, server, timeout=180)
         for lang in [x.strip() for x in args.lang.split(",") if x.strip()]:
             folder = Path(args.out) / lang
             folder.mkdir(parents=True, exist_ok=True)
