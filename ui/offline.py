@@ -26,18 +26,12 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def expected_outputs(lang: str) -> str:
-    """Markdown: every claim of every lesson in `lang`, measured on the site's model."""
-    from glassbox.index.engine import open_index
+def expected_outputs(lang: str, measurer) -> str:
+    """Markdown: every claim of every lesson in `lang`, measured by `measurer` (one for all
+    languages, which share their examples and so their measurements)."""
     from glassbox.lessons import load_lessons
-    from glassbox.lessons.claims import Measurer, check_lesson
-    from glassbox.model.checkpoints import list_checkpoints
-    from glassbox.model.loading import load_model
+    from glassbox.lessons.claims import check_lesson
 
-    source = paths.default_model_source()
-    folder = Path(source)
-    measurer = Measurer(load_model(source), open_index(), list_checkpoints(folder) if folder.is_dir() else (),
-                        corpus=paths.corpus_path())  # fmt: skip
     lines = []
     for lesson in load_lessons(lang):
         lines += [f"## {lesson.title}", ""]
@@ -100,11 +94,15 @@ def main(argv: list[str] | None = None) -> int:
     server = subprocess.Popen([sys.executable, "-m", "ui.launch", *options], cwd=paths.PROJECT_ROOT,
                               stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)  # fmt: skip
     try:
+        from glassbox.lessons.claims import Measurer
+        from glassbox.model.loading import load_model
+
+        measurer = Measurer.on_site_data(load_model(paths.default_model_source()))
         wait_healthy(base, server, timeout=180)
         for lang in [x.strip() for x in args.lang.split(",") if x.strip()]:
             folder = Path(args.out) / lang
             folder.mkdir(parents=True, exist_ok=True)
-            (folder / "expected.md").write_text(expected_outputs(lang), encoding="utf-8")
+            (folder / "expected.md").write_text(expected_outputs(lang, measurer), encoding="utf-8")
             print(f"{lang}: {screenshots(base, folder, lang)} screenshots and expected.md in {folder}")
     finally:
         server.terminate()

@@ -11,22 +11,15 @@ import argparse
 import json
 import sys
 from dataclasses import asdict
-from pathlib import Path
 
-from glassbox import paths
 from glassbox.cli.common import add_model_args, open_model, terminal_safe
 
 
 def cmd_lessons(args: argparse.Namespace) -> int:
-    from glassbox.index.engine import open_index
     from glassbox.lessons import load_lessons
     from glassbox.lessons.claims import Measurer, check_lesson
-    from glassbox.model.checkpoints import list_checkpoints
 
-    lm = open_model(args)
-    folder = Path(lm.info.source)
-    checkpoints = list_checkpoints(folder) if folder.is_dir() else ()
-    measurer = Measurer(lm, open_index(), checkpoints, corpus=paths.corpus_path())
+    measurer = Measurer.on_site_data(open_model(args))
     lessons = [lesson for lang in args.lang.split(",") for lesson in load_lessons(lang.strip())]
     checks = [check for lesson in lessons for check in check_lesson(lesson, measurer)]
     if args.json:

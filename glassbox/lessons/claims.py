@@ -95,6 +95,19 @@ class Measurer:
     corpus: Any = None  # the corpus JSONL the index was built from (for anthology passages)
     _seen: dict = field(default_factory=dict)
 
+    @classmethod
+    def on_site_data(cls, lm) -> Measurer:
+        """A measurer for `lm` on the site's own data: the index and corpus of the data folder, and
+        the checkpoints of the model's folder (none for a hub id)."""
+        from pathlib import Path
+
+        from glassbox import paths
+        from glassbox.index.engine import open_index
+        from glassbox.model.checkpoints import list_checkpoints
+
+        folder = Path(lm.info.source)
+        return cls(lm, open_index(), list_checkpoints(folder) if folder.is_dir() else (), corpus=paths.corpus_path())
+
     def _once(self, key: tuple, compute: Callable[[], Any]) -> Any:
         if key not in self._seen:
             self._seen[key] = compute()
