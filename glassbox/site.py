@@ -137,6 +137,11 @@ PAGE_CONTROLS: dict[str, dict[str, Control]] = {
     "training_data": {c.name: c for c in (TEXT, replace(PROMPT, max_chars=500), MAX_NEW, PHRASE, SEED, PASSAGE)},
     "watch_it_learn": {c.name: c for c in (replace(PROMPT, max_chars=300), SEED)},
 }
+# The parts of each page's tool, in the order drawn, that a lesson step may name as its `focus`:
+# while the step is shown, that part is drawn at the top of the tool, in view beside the step.
+TOOL_SECTIONS: dict[str, tuple[str, ...]] = {
+    "training_data": ("write", "trace", "compare", "novelty", "phrases", "recite"),
+}
 LOCKABLE: tuple[str, ...] = tuple(dict.fromkeys(
     c.name for controls in PAGE_CONTROLS.values() for c in controls.values() if c.lockable
 ))

@@ -48,7 +48,9 @@ def tool() -> None:
     with data_tab:
         index = view_trace.open_or_explain(NS, offer_build=False)
         if index is not None:
-            view_trace.show_trace(NS, index, text)
+            context = view_trace.show_trace(NS, index, text)
+            if context:
+                view_trace.compare_next(NS, context)
             view_trace.show_novelty(NS, index, text)
 
 

@@ -67,8 +67,9 @@ def shape(meta: dict) -> dict:
         "page": meta["page"],
         "minutes": meta["minutes"],
         "objectives": len(meta["objectives"]),
-        "steps": [step.get("example") for step in meta["steps"]],
-        "predict": (meta["predict"].get("example"), len(meta["predict"]["choices"]), meta["predict"]["answer"]),
+        "steps": [(step.get("example"), step.get("focus")) for step in meta["steps"]],
+        "predict": (meta["predict"].get("example"), meta["predict"].get("focus"), len(meta["predict"]["choices"]),
+                    meta["predict"]["answer"]),
         "quiz": [[c["correct"] for c in q["choices"]] for q in meta["quiz"]],
     }
 
@@ -269,6 +270,8 @@ BROKEN = [
     (_set(("steps", 0, "expect"), {"tokens": "many"}), "steps[0].expect.tokens must be a range"),
     (lambda m: m["predict"].update(example=None, expect={"tokens": [1, None]}), "predict.expect needs an example"),
     (_set(("predict", "before"), 9), "predict.before must be the number of a step, 1 to 5"),
+    (_set(("steps", 0, "focus"), "phrases"), "steps[0].focus 'phrases' is not a part of the tokens page's tool"),
+    (_set(("predict", "focus"), "chips"), "predict.focus 'chips' is not a part of the tokens page's tool"),
 ]
 
 

@@ -16,6 +16,7 @@ from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from glassbox.i18n import EN, KO, t
+from glassbox.lessons import load_lessons
 from glassbox.model import checkpoints
 
 pytestmark = pytest.mark.usefixtures("site")  # conftest: the tiny model and the test corpus
@@ -198,6 +199,31 @@ def test_training_data_with_index(lang):
     at.button(key="trace.generate").click().run()
     check(at)
     assert at.text_area(key="trace.text").value.startswith("In the beginning")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_training_data_draws_the_part_a_lesson_step_is_about_on_top(lang):
+    """A step that names a part of the tool (its `focus`) has that part drawn first in the tool,
+    so that it is in view beside the step; the other parts keep their order below it."""
+    at = open_page("training_data", lang)
+    at.text_area(key="trace.text").input("Light came to the valley, and the cat sat on the mat.").run()
+    titles = {t(k, lang): k for k in ("trace.compare", "trace.novelty", "trace.phrases", "recite.title")}
+
+    def parts() -> list[str]:
+        check(at)
+        return [titles[s.value] for s in at.subheader if s.value in titles]
+
+    usual = ["trace.compare", "trace.novelty", "trace.phrases", "recite.title"]
+    assert parts() == usual  # the introduction is about no part
+    lesson = next(le for le in load_lessons(lang) if le.id == "training_data")
+    focused = {"compare": "trace.compare", "phrases": "trace.phrases", "recite": "recite.title"}
+    for i, step in enumerate(lesson.steps, 1):
+        show_part(at, "training_data", part_of("training_data", step=i))
+        first = focused.get(step.focus)
+        assert parts() == ([first] + [p for p in usual if p != first] if first else usual), (i, step.focus)
+    assert {s.focus for s in lesson.steps} >= {"phrases", "compare", "recite"}
+    show_part(at, "training_data", part_of("training_data", predict=True))
+    assert parts()[0] == "recite.title"
 
 
 @pytest.mark.parametrize("lang", LANGS)

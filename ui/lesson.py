@@ -90,11 +90,12 @@ def render(page: str, ns: str, overrides: Mapping[str, Callable[[Any], Any]] | N
     badge = " ✅" if lesson.id in done() else ""
     title.caption(ui.tr("lesson.minutes", minutes=lesson.minutes) + badge)
     whole = not _presenting() and switch.toggle(ui.tr("lesson.whole"), key=f"{key}.whole", persist_state="session")
+    st.session_state[f"{key}.focus"] = None
     if whole:
         with st.expander(ui.tr("lesson.open"), expanded=True):
             _intro(lesson)
             st.subheader(ui.tr("lesson.steps"))
-            for draw in _path(lesson, key, ns, fields):
+            for draw, _ in _path(lesson, key, ns, fields):
                 draw()
             _finish(lesson, key)
         return st.container(key="tool")
@@ -108,16 +109,25 @@ def render(page: str, ns: str, overrides: Mapping[str, Callable[[Any], Any]] | N
     return tool_column.container(key="tool")
 
 
-def _path(lesson, key: str, ns: str, fields) -> list[Callable[[], None]]:
-    """The steps in order, with the prediction before the step its lesson names (so that no step
-    shows its answer first), or after the last."""
-    path: list[Callable[[], None]] = [
-        lambda i=i: _step(lesson, key, ns, fields, i) for i in range(1, len(lesson.steps) + 1)
+def _path(lesson, key: str, ns: str, fields) -> list[tuple[Callable[[], None], str | None]]:
+    """The steps in order, each with the part of the tool it is about (its `focus`), and the
+    prediction before the step its lesson names (so that no step shows its answer first), or after
+    the last."""
+    path: list[tuple[Callable[[], None], str | None]] = [
+        (lambda i=i: _step(lesson, key, ns, fields, i), lesson.steps[i - 1].focus)
+        for i in range(1, len(lesson.steps) + 1)
     ]
     if lesson.predict is not None:
         at = (lesson.predict.before or len(lesson.steps) + 1) - 1
-        path.insert(at, lambda: _predict(lesson, key, ns, fields))
+        path.insert(at, (lambda: _predict(lesson, key, ns, fields), lesson.predict.focus))
     return path
+
+
+def focus(page: str) -> str | None:
+    """The part of the page's tool that the lesson part shown now is about (None: no such part,
+    or the whole lesson is shown). The page draws that part at the top of its tool."""
+    lesson = lesson_for(page)
+    return None if lesson is None else st.session_state.get(f"lesson.{lesson.id}.focus")
 
 
 def _presenting() -> bool:
@@ -145,9 +155,9 @@ def _finish(lesson, key: str) -> None:
 def _one_section(lesson, key: str, ns: str, fields) -> None:
     """The lesson one section at a time (intro, each step, the prediction, the quiz), with
     Previous/Next; in presenter mode the section number is kept in the URL as `step`."""
-    sections = [lambda: (st.subheader(ui.tr("present.intro")), _intro(lesson))]
+    sections = [(lambda: (st.subheader(ui.tr("present.intro")), _intro(lesson)), None)]
     sections += _path(lesson, key, ns, fields)
-    sections.append(lambda: (st.subheader(ui.tr("present.finish")), _finish(lesson, key)))
+    sections.append((lambda: (st.subheader(ui.tr("present.finish")), _finish(lesson, key)), None))
     slide_key = f"{key}.slide"
     if slide_key not in st.session_state:
         raw = st.query_params.get("step", "1")
@@ -155,7 +165,8 @@ def _one_section(lesson, key: str, ns: str, fields) -> None:
     current = min(max(1, st.session_state[slide_key]), len(sections))
     st.session_state[slide_key] = current
     st.caption(ui.tr("present.step", n=current, total=len(sections)))
-    sections[current - 1]()
+    draw, st.session_state[f"{key}.focus"] = sections[current - 1]
+    draw()
     left, right = st.columns(2)
     if left.button(ui.tr("present.previous"), key=f"{key}.prev", icon="⬅️", disabled=current == 1,
                    width="stretch"):

@@ -36,3 +36,12 @@ def tool(draw: Callable[[], None]) -> Callable[[], None]:
     run.__module__ = draw.__module__
     run.__name__ = run.__qualname__ = f"tool_{draw.__qualname__}"
     return st.fragment(run)
+
+
+def parts(names: tuple[str, ...], focus: str | None) -> dict:
+    """One container per part of a tool, placed on screen in the order `names` gives, except that
+    the part named `focus` (the one the lesson's current step is about) comes first, keyed `focus`,
+    so that it is in view beside the step. The page fills them in the order its logic needs: a
+    part's place on screen is fixed here, when its container is made."""
+    order = sorted(names, key=lambda name: name != focus)
+    return {name: st.container(key="focus") if name == focus else st.container() for name in order}

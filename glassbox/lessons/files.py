@@ -17,7 +17,7 @@ import yaml
 
 from glassbox.errors import GlassboxError
 from glassbox.lessons.claims import CLAIMS, shape_problem
-from glassbox.site import LESSON_PAGES, PAGE_CONTROLS, BadValue, Control
+from glassbox.site import LESSON_PAGES, PAGE_CONTROLS, TOOL_SECTIONS, BadValue, Control
 
 PAGES = LESSON_PAGES
 # The controls of each page's live tool that a lesson's example may set (glassbox.site).
@@ -56,6 +56,7 @@ class Step:
     text: str
     example: tuple[tuple[str, Any], ...]  # (key, value) pairs; empty when the step sets nothing
     expect: tuple[tuple[str, Any], ...] = ()  # (claim, value) pairs: what its text says will be seen
+    focus: str | None = None  # the part of the tool drawn at the top while it is shown (site.TOOL_SECTIONS)
 
     @property
     def values(self) -> dict[str, Any]:
@@ -71,6 +72,7 @@ class Predict:
     reveal: str
     expect: tuple[tuple[str, Any], ...] = ()  # claims the reveal makes (glassbox.lessons.claims)
     before: int | None = None  # the step (1-based) the prediction comes before; None: after the last
+    focus: str | None = None  # as a step's
 
     @property
     def values(self) -> dict[str, Any]:
@@ -190,6 +192,16 @@ class _Reader:
                 raise self.fail(f"{where}.{claim} {problem} (got {v!r})")
         return tuple((claim, _frozen_value(v)) for claim, v in value.items())
 
+    def focus(self, value: Any, page: str, where: str) -> str | None:
+        """The part of the page's tool a step brings to the top (one of site.TOOL_SECTIONS)."""
+        if value is None:
+            return None
+        parts = TOOL_SECTIONS.get(page, ())
+        if value not in parts:
+            allowed = ", ".join(parts) or "none"
+            raise self.fail(f"{where} '{value}' is not a part of the {page} page's tool (allowed: {allowed})")
+        return value
+
     def question(self, value: Any, where: str) -> Question:
         q = self.mapping(value, where, ("question", "choices"))
         if not isinstance(q["choices"], list) or not 2 <= len(q["choices"]) <= 5:
@@ -208,7 +220,8 @@ class _Reader:
         return Question(self.text(q["question"], f"{where}.question"), tuple(choices))
 
     def predict(self, value: Any, page: str, steps: int) -> Predict:
-        p = self.mapping(value, "predict", ("question", "choices", "answer", "reveal"), ("example", "expect", "before"))
+        p = self.mapping(value, "predict", ("question", "choices", "answer", "reveal"),
+                         ("example", "expect", "before", "focus"))
         before = p.get("before")
         if before is not None and (not isinstance(before, int) or isinstance(before, bool) or not 1 <= before <= steps):
             raise self.fail(f"predict.before must be the number of a step, 1 to {steps} (got {before!r})")
@@ -224,6 +237,7 @@ class _Reader:
             reveal=self.text(p["reveal"], "predict.reveal"),
             expect=self.expect(p.get("expect"), page, example, "predict.expect"),
             before=before,
+            focus=self.focus(p.get("focus"), page, "predict.focus"),
         )
 
 
@@ -256,7 +270,7 @@ def parse_lesson(path: Path, lang: str, lesson_id: str | None = None) -> Lesson:
         raise r.fail(f"steps must be a list of {STEPS_RANGE[0]} to {STEPS_RANGE[1]} steps")
     steps = []
     for i, raw_step in enumerate(steps_raw):
-        s = r.mapping(raw_step, f"steps[{i}]", ("title", "text"), ("example", "expect"))
+        s = r.mapping(raw_step, f"steps[{i}]", ("title", "text"), ("example", "expect", "focus"))
         example = r.example(s.get("example"), page, f"steps[{i}].example")
         steps.append(
             Step(
@@ -264,6 +278,7 @@ def parse_lesson(path: Path, lang: str, lesson_id: str | None = None) -> Lesson:
                 text=r.text(s["text"], f"steps[{i}].text"),
                 example=example,
                 expect=r.expect(s.get("expect"), page, example, f"steps[{i}].expect"),
+                focus=r.focus(s.get("focus"), page, f"steps[{i}].focus"),
             )
         )
     quiz_raw = meta["quiz"]

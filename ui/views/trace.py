@@ -12,7 +12,7 @@ from __future__ import annotations
 import streamlit as st
 
 import ui
-from glassbox import paths
+from glassbox import paths, site
 from glassbox.errors import GlassboxError
 from glassbox.index import build, ngrams, trace
 from ui import chart as ui_chart
@@ -46,6 +46,37 @@ def open_or_explain(ns: str, offer_build: bool = True):
         return None
 
 
+def generate_now_key(ns: str) -> str:
+    """The state that asks `write_box` to let the model write at once (a lesson's prompt)."""
+    return f"{ns}.generate_now"
+
+
+def write_box(ns: str, prompt_control) -> str:
+    """The box that lets the model write after a prompt, then the text to trace, returned (cut
+    to the page limit). Widgets are keyed `<ns>.prompt`, `.max_new_tokens`, `.seed`, `.text`."""
+    with st.container(border=True):
+        st.markdown("**" + ui.tr("trace.generate_title") + "**")
+        left, middle, right = st.columns([3, 1, 1])
+        prompt = left.text_input(
+            ui.tr("common.prompt"), key=f"{ns}.prompt", max_chars=prompt_control.max_chars,
+            persist_state="session", disabled=ui.locked("prompt"),
+        )
+        max_new = middle.number_input(
+            ui.tr("trace.max_new"), site.MAX_NEW.low, site.MAX_NEW.high, key=f"{ns}.max_new_tokens",
+            persist_state="session",
+        )
+        seed = ui.seed_input(right, f"{ns}.seed")
+        clicked = st.button(ui.tr("trace.generate"), key=f"{ns}.generate", icon="✍️")
+        if (clicked or st.session_state.pop(generate_now_key(ns), False)) and prompt.strip():
+            written = ui.guarded(ui.generate, prompt, int(max_new), seed=int(seed))
+            if written is not None:
+                st.session_state[f"{ns}.text"] = written.full_text  # before the text area below is drawn
+    text = st.text_area(
+        ui.tr("trace.text"), key=f"{ns}.text", height=120, persist_state="session", disabled=ui.locked("text")
+    )
+    return ui.limit_text(text or "")
+
+
 @st.cache_data(show_spinner=False, max_entries=128)
 def _trace(stamp: str, text: str):
     return trace.trace(ui.cached_index(str(paths.index_dir()), stamp), text)
@@ -64,18 +95,19 @@ def levels(spans) -> list[int]:
     return [distinctiveness_level(v, values) for v in values]
 
 
-def show_trace(ns: str, index, text: str) -> None:
-    """The traced text with spans highlighted, then one chosen span's documents and next tokens."""
+def show_trace(ns: str, index, text: str) -> str | None:
+    """The traced text with spans highlighted, then one chosen span's documents; returns the
+    text up to the end of that span, for `compare_next` (None when nothing was traced)."""
     from glassbox.charts import LEVEL_COLOURS
 
     with st.spinner(ui.tr("trace.tracing")):
         result = ui.guarded(_trace, ui.index_stamp(), text)
     if result is None:
-        return
+        return None
     spans = list(result.spans)
     if not spans:
         st.info(ui.tr("trace.no_spans"))
-        return
+        return None
     ui_notebook.note_trace(result.text, spans)
     lvls = levels(spans)
     marks = [(s.start, s.end, LEVEL_COLOURS[lv]) for s, lv in zip(spans, lvls, strict=True)]
@@ -95,7 +127,7 @@ def show_trace(ns: str, index, text: str) -> None:
     span = spans[chosen]
     st.markdown(ui.tr("trace.span_info", count=span.count, tokens=span.length_tokens, docs=len(span.docs)))
     show_documents(span)
-    compare_next(ns, result.text[: span.end])
+    return result.text[: span.end]
 
 
 def show_documents(span) -> None:
