@@ -40,8 +40,8 @@ def tool(draw: Callable[[], None]) -> Callable[[], None]:
 
 def parts(names: tuple[str, ...], focus: str | None) -> dict:
     """One container per part of a tool, placed on screen in the order `names` gives, except that
-    the part named `focus` (the one the lesson's current step is about) comes first, keyed `focus`,
-    so that it is in view beside the step. The page fills them in the order its logic needs: a
-    part's place on screen is fixed here, when its container is made."""
+    the part named `focus` (the one the lesson's current step is about) comes first, so that it is
+    in view beside the step. Each is keyed `part-<name>`. The page fills them in the order its logic
+    needs: a part's place on screen is fixed here, when its container is made."""
     order = sorted(names, key=lambda name: name != focus)
-    return {name: st.container(key="focus") if name == focus else st.container() for name in order}
+    return {name: st.container(key=f"part-{name}") for name in order}
