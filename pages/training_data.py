@@ -62,6 +62,9 @@ def tool() -> None:
     with part["compare"]:
         if context:
             view_trace.compare_next(NS, context)
+        elif text.strip():
+            st.subheader(ui.tr("trace.compare"))
+            st.caption(ui.tr("trace.compare_none"))
     with part["novelty"]:
         if text.strip():
             st.subheader(ui.tr("trace.novelty"))

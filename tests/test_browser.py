@@ -382,6 +382,60 @@ def test_the_step_and_its_tool_are_in_view_together(site, browser, url, lesson_i
             context.close()
 
 
+def lesson_parts(lesson_id: str) -> list[tuple[str, int | None, str | None]]:
+    """The lesson's one-part-at-a-time view in order, after the introduction: (what, step number or
+    None for the prediction, the tool part it is about)."""
+    from glassbox.lessons import load_lessons
+
+    lesson = next(le for le in load_lessons("en") if le.id == lesson_id)
+    shown: list[tuple[str, int | None, str | None]] = []
+    for i, step in enumerate(lesson.steps, start=1):
+        if lesson.predict and lesson.predict.before == i:
+            shown.append(("prediction", None, lesson.predict.focus))
+        shown.append((f"step {i}", i, step.focus))
+    return shown
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_every_training_data_step_shows_the_part_it_is_about_beside_it(site, browser, lang):
+    """Walk the Training data lesson one part at a time at 1400x900: after "Try this", the step box
+    is on screen, the part of the tool the step names (`focus:`) is the tool's first part, and, when
+    it has something drawn, its top is on screen too (no scrolling)."""
+    base, log = site
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    context, page = open_lesson_page(browser, base, "training-data", lang)
+    next_button = page.locator(f"{key_class('lesson.training_data.next')} button")
+    try:
+        for what, number, focus in lesson_parts("training_data"):
+            next_button.click()
+            settle(page)
+            if number is not None:
+                page.locator(f".st-key-step {key_class(f'lesson.training_data.try{number}')} button").click()
+                settle(page)
+            page.evaluate("() => { window.scrollTo(0, 0); document.querySelectorAll('*').forEach(e => { "
+                          "if (e.scrollTop) e.scrollTop = 0; }); }")
+            page.wait_for_timeout(300)
+            step = page.locator(".st-key-step").bounding_box()
+            assert step and step["y"] >= 0 and step["y"] < 900, f"{what} ({lang}): step box {step}"
+            order = page.eval_on_selector_all(
+                ".st-key-tool [class*='st-key-part-']",
+                "els => els.map(e => [...e.classList].find(c => c.startsWith('st-key-part-')))",
+            )
+            assert order, f"{what} ({lang}): the tool has no parts"
+            if focus is None:
+                continue
+            assert order[0] == f"st-key-part-{focus}", f"{what} ({lang}): parts in order {order}"
+            drawn = page.locator(f".st-key-tool .st-key-part-{focus}").bounding_box()
+            if drawn and drawn["height"] > 0:
+                assert 0 <= drawn["y"] < 900, f"{what} ({lang}): part {focus} at {drawn}"
+            assert not visible_problems(page), f"{visible_problems(page)}; server: {server_errors(log)}"
+    finally:
+        try:
+            page.screenshot(path=str(SHOTS / f"training-data-last-step-{lang}.png"))
+        finally:
+            context.close()
+
+
 def test_the_offline_pack_has_every_part_of_every_lesson(tiny_model_dir, site_data_dir, tmp_path):
     """`python -m ui.offline` (for a class without a server): a screenshot of every part of every
     lesson and the expected outputs, from the site's own model (run as a command, as a teacher
