@@ -60,11 +60,8 @@ def tool() -> None:
         else:
             st.info(ui.tr("trace.empty"))
     with part["compare"]:
-        if context:
+        if text.strip():
             view_trace.compare_next(NS, context)
-        elif text.strip():
-            st.subheader(ui.tr("trace.compare"))
-            st.caption(ui.tr("trace.compare_none"))
     with part["novelty"]:
         if text.strip():
             st.subheader(ui.tr("trace.novelty"))

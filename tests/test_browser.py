@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from site_helpers import part_of
 
 from ui.browser import CHROMIUM, LAUNCH_ARGS, settle, wait_healthy
 
@@ -335,6 +336,13 @@ def open_lesson_page(browser, base: str, url: str, lang: str):
     return context, page
 
 
+def scroll_to_top(page) -> None:
+    """Back to the top of the window and of every scrolled box, as a learner sees the page at first."""
+    page.evaluate("() => { window.scrollTo(0, 0); document.querySelectorAll('*').forEach(e => { "
+                  "if (e.scrollTop) e.scrollTop = 0; }); }")
+    page.wait_for_timeout(500)
+
+
 # (page url, its lesson, the tool's main output, a button pressed before it shows)
 LESSON_TOOLS = (
     ("tokens", "tokens", ".gb-chips", None),
@@ -366,9 +374,7 @@ def test_the_step_and_its_tool_are_in_view_together(site, browser, url, lesson_i
             page.locator(f"{key_class(press)} button").click()
             settle(page)
         page.locator(f".st-key-tool :is({output})").first.wait_for(timeout=30_000)
-        page.evaluate("() => { window.scrollTo(0, 0); document.querySelectorAll('*').forEach(e => { "
-                      "if (e.scrollTop) e.scrollTop = 0; }); }")
-        page.wait_for_timeout(500)
+        scroll_to_top(page)
         step = page.locator(".st-key-step").bounding_box()
         shown = page.locator(f".st-key-tool :is({output})").first.bounding_box()
         assert step and shown, f"{url} ({lang}): no step box or no tool output"
@@ -383,17 +389,14 @@ def test_the_step_and_its_tool_are_in_view_together(site, browser, url, lesson_i
 
 
 def lesson_parts(lesson_id: str) -> list[tuple[str, int | None, str | None]]:
-    """The lesson's one-part-at-a-time view in order, after the introduction: (what, step number or
-    None for the prediction, the tool part it is about)."""
+    """The lesson's one-part-at-a-time view in order, after the introduction (where `part_of` puts
+    each): (what, step number or None for the prediction, the tool part it is about)."""
     from glassbox.lessons import load_lessons
 
     lesson = next(le for le in load_lessons("en") if le.id == lesson_id)
-    shown: list[tuple[str, int | None, str | None]] = []
-    for i, step in enumerate(lesson.steps, start=1):
-        if lesson.predict and lesson.predict.before == i:
-            shown.append(("prediction", None, lesson.predict.focus))
-        shown.append((f"step {i}", i, step.focus))
-    return shown
+    shown = [(part_of(lesson_id, i), f"step {i}", i, step.focus) for i, step in enumerate(lesson.steps, start=1)]
+    shown.append((part_of(lesson_id, predict=True), "prediction", None, lesson.predict.focus))
+    return [(what, number, focus) for _, what, number, focus in sorted(shown, key=lambda s: s[0])]
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
@@ -412,9 +415,7 @@ def test_every_training_data_step_shows_the_part_it_is_about_beside_it(site, bro
             if number is not None:
                 page.locator(f".st-key-step {key_class(f'lesson.training_data.try{number}')} button").click()
                 settle(page)
-            page.evaluate("() => { window.scrollTo(0, 0); document.querySelectorAll('*').forEach(e => { "
-                          "if (e.scrollTop) e.scrollTop = 0; }); }")
-            page.wait_for_timeout(300)
+            scroll_to_top(page)
             step = page.locator(".st-key-step").bounding_box()
             assert step and step["y"] >= 0 and step["y"] < 900, f"{what} ({lang}): step box {step}"
             order = page.eval_on_selector_all(
@@ -422,13 +423,13 @@ def test_every_training_data_step_shows_the_part_it_is_about_beside_it(site, bro
                 "els => els.map(e => [...e.classList].find(c => c.startsWith('st-key-part-')))",
             )
             assert order, f"{what} ({lang}): the tool has no parts"
+            assert not visible_problems(page), f"{visible_problems(page)}; server: {server_errors(log)}"
             if focus is None:
                 continue
             assert order[0] == f"st-key-part-{focus}", f"{what} ({lang}): parts in order {order}"
             drawn = page.locator(f".st-key-tool .st-key-part-{focus}").bounding_box()
             if drawn and drawn["height"] > 0:
                 assert 0 <= drawn["y"] < 900, f"{what} ({lang}): part {focus} at {drawn}"
-            assert not visible_problems(page), f"{visible_problems(page)}; server: {server_errors(log)}"
     finally:
         try:
             page.screenshot(path=str(SHOTS / f"training-data-last-step-{lang}.png"))

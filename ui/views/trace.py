@@ -159,9 +159,13 @@ def show_documents(span) -> None:
         )
 
 
-def compare_next(ns: str, context: str) -> None:
-    """What the model expects after `context` beside what followed it in the training data."""
+def compare_next(ns: str, context: str | None) -> None:
+    """What the model expects after `context` beside what followed it in the training data; with
+    no context (nothing was traced), why there is nothing to compare."""
     st.subheader(ui.tr("trace.compare"))
+    if not context:
+        st.caption(ui.tr("trace.compare_none"))
+        return
     st.caption(ui.tr("trace.compare_text", context=ui_text.md_escape(context[-80:])))
     lm = ui.current_model()
     logits = ui.guarded(ui.next_logits, context) if lm is not None else None
