@@ -14,9 +14,11 @@ import ui
 from glassbox import site
 from glassbox.errors import GlassboxError
 from glassbox.model import checkpoints as training_history
+from ui import classroom as ui_classroom
 from ui import lesson as ui_lesson
 from ui import notebook as ui_notebook
 from ui import present as ui_present
+from ui import progress as ui_progress
 from ui import share as ui_share
 from ui import text as ui_text
 
@@ -147,6 +149,11 @@ def lesson_progress() -> None:
             score = scores.get(lesson.id)
             extra = " · " + ui.tr("frame.quiz_score", right=score[0], total=score[1]) if score else ""
             st.caption(f"{mark} {lesson.title}{extra}")
+        st.caption(ui_progress.status_text())
+        if st.button(ui.tr("progress.forget"), key="progress.forget", icon="🧹", help=ui.tr("progress.forget_help")):
+            ui_progress.forget()
+            st.toast(ui.tr("progress.forgotten"), icon="🧹")
+            st.rerun()
 
 
 def share_box(where) -> None:
@@ -167,19 +174,7 @@ def share_link() -> None:
         st.caption(ui.tr("share.no_url"))
         return
     st.code(link, language=None, wrap_lines=True)
-    st.image(qr_png(link), caption=ui.tr("share.qr"), width=220)
-
-
-@st.cache_data(show_spinner=False, max_entries=512)
-def qr_png(link: str) -> bytes:
-    """The QR code of a link as PNG (about 20 ms to draw, so drawn once per link)."""
-    import io
-
-    import qrcode
-
-    image = io.BytesIO()
-    qrcode.make(link, border=2).save(image)
-    return image.getvalue()
+    st.image(ui_share.qr_png(link), caption=ui.tr("share.qr"), width=220)
 
 
 def navigation(presenting: bool, menu):
@@ -210,17 +205,23 @@ def navigation(presenting: bool, menu):
 
 
 ui.begin_run()
+ui_progress.begin_run()
+ui_classroom.join_from_link()
 menu = st.sidebar.container(key="menu")  # first in the sidebar, filled once the pages are known
 language_switch()
 ui_share.begin_run()
 presenting = ui_present.frame()
+if presenting:
+    ui_classroom.banner()
 pg = navigation(presenting, menu)
 choose_model(needs_model=site.page_at(pg.url_path).runs_model)
 model_status()
 pg.run()
+ui_progress.save()
 ui_share.publish()
 ui_present.publish()
 share_box(st if presenting else st.sidebar)
 ui_notebook.sidebar()
+ui_classroom.join_box()
 lesson_progress()
 ui.warm_up(ui.default_source())

@@ -10,6 +10,7 @@ from glassbox import site
 from glassbox.model.next_token import guess_rank, next_token_choice
 from glassbox.model.sampling import Settings
 from glassbox.tokens import decode_bytes
+from ui import classroom as ui_classroom
 from ui import lesson as ui_lesson
 from ui import notebook as ui_notebook
 from ui import share as ui_share
@@ -76,7 +77,8 @@ def tool() -> None:
     found = guess_rank(lm, choice.probs, guess or "")
     highlight = view_next.show_guess(found, guess or "")
     cands = choice.candidates
-    view_next.show_bars(NS, cands, highlight, kept=(choice.kept, len(choice.probs)))
+    with ui_classroom.beside_bars(text):  # a teacher with a class: the class's guesses beside the bars
+        view_next.show_bars(NS, cands, highlight, kept=(choice.kept, len(choice.probs)))
     ui_notebook.note_next(text, settings, cands)
 
     view_next.continuation_builder(NS, cands, logits, settings, picked, KEY_SEED)

@@ -1,6 +1,7 @@
 """For teachers: the guide (class plan, presenter mode, shared links, running a workshop server,
 glossary) from docs/teacher-guide.md or docs/teacher-guide.ko.md, a printable handout per lesson,
-and the answer key, both made from the lesson files (`glassbox.lessons.handouts`)."""
+and the answer key, both made from the lesson files (`glassbox.lessons.handouts`), and the
+class controls (open a class for a live poll, with the teacher key: `ui.classroom`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import streamlit as st
 import ui
 from glassbox import paths
 from glassbox.lessons import handouts
+from ui import classroom as ui_classroom
 from ui import lesson as ui_lesson
 from ui import text as ui_text
 
@@ -17,8 +19,8 @@ ui.page_start()
 GUIDES = {"en": "teacher-guide.md", "ko": "teacher-guide.ko.md"}
 WORDS = ("minutes", "objectives", "steps", "predict", "quiz", "notes", "answer_key")
 
-guide_tab, handout_tab, key_tab = st.tabs([ui.tr("teachers.tab_guide"), ui.tr("teachers.tab_handouts"),
-                                           ui.tr("teachers.tab_key")])  # fmt: skip
+guide_tab, handout_tab, key_tab, class_tab = st.tabs([ui.tr("teachers.tab_guide"), ui.tr("teachers.tab_handouts"),
+                                                      ui.tr("teachers.tab_key"), ui.tr("classroom.tab")])  # fmt: skip
 with guide_tab:
     guide = paths.PROJECT_ROOT / "docs" / GUIDES.get(ui.lang(), GUIDES["en"])
     try:
@@ -43,3 +45,5 @@ with key_tab:
     st.download_button(ui.tr("teachers.download"), key_page, file_name=f"answer-key-{ui.lang()}.md",
                        mime="text/markdown", key="teachers.key_download")  # fmt: skip
     st.markdown(key_page)
+with class_tab:
+    ui_classroom.teacher_panel()

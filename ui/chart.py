@@ -20,7 +20,7 @@ ROWS_TWIN = {
 COLUMNS = (
     "rank", "token", "probability", "kept", "position", "experts", "probabilities", "layer", "expert", "share",
     "domain", "step", "train_loss", "heldout_loss", "checkpoint", "model_probability", "corpus_probability",
-    "name", "characters", "words", "tokens", "copies", "event",
+    "name", "characters", "words", "tokens", "copies", "event", "answer", "learners",
 )  # fmt: skip
 
 

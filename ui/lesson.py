@@ -136,6 +136,12 @@ def _presenting() -> bool:
     return ui_present.presenting()
 
 
+def _teaching() -> bool:
+    from ui import classroom as ui_classroom
+
+    return ui_classroom.teaching() is not None
+
+
 def _intro(lesson) -> None:
     st.markdown("**" + ui.tr("lesson.objectives") + "**")
     st.markdown("\n".join(f"- {o}" for o in lesson.objectives))
@@ -208,14 +214,22 @@ def _predict(lesson, key: str, ns: str, fields) -> None:
         persist_state="session",
         disabled=bool(st.session_state.get(revealed_key)),
     )
+    from ui import classroom as ui_classroom  # (imported here: it builds on this module)
+
+    ui_classroom.predict_guess(lesson.id, choice)
     if not st.session_state.get(revealed_key):
-        if st.button(ui.tr("lesson.reveal"), key=f"{key}.reveal", disabled=choice is None):
+        if ui_classroom.reveal_is_teachers(lesson.id):
+            ui_classroom.wait_for_reveal(lesson.id, revealed_key, lambda: apply_example(ns, predict.example, fields))
+        elif st.button(ui.tr("lesson.reveal"), key=f"{key}.reveal", disabled=choice is None and not _teaching()):
             st.session_state[revealed_key] = True
             apply_example(ns, predict.example, fields)
+            ui_classroom.teacher_reveals(lesson.id)
             st.rerun()
         if choice is None:
             st.caption(ui.tr("lesson.pick_first"))
+        ui_classroom.predict_chart(lesson.id, tuple(predict.choices), None)
         return
+    ui_classroom.predict_chart(lesson.id, tuple(predict.choices), predict.answer)
     if choice == predict.answer:
         st.success(ui.tr("lesson.guess_right"))
     else:

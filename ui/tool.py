@@ -15,6 +15,7 @@ from collections.abc import Callable
 import streamlit as st
 
 import ui
+from ui import progress as ui_progress
 from ui import share as ui_share
 from ui.runtime import rerun_of_fragment_alone
 
@@ -31,6 +32,7 @@ def tool(draw: Callable[[], None]) -> Callable[[], None]:
         draw()
         if alone:
             ui_share.publish(partial=True)
+            ui_progress.save()  # what the tool noted in the lab notebook
 
     # the fragment is known by its function's module and name: each page's tool its own
     run.__module__ = draw.__module__

@@ -30,6 +30,7 @@ from glassbox.charts.heatmaps import (
     token_path_rows,
 )
 from glassbox.charts.memorisation import memorisation_curve, memorisation_curve_rows
+from glassbox.charts.poll import CLASS_GUESS_LABELS, class_guesses, class_guesses_rows
 from glassbox.charts.style import (
     COMPARE_LABELS,
     COUNT_LABELS,
@@ -49,6 +50,9 @@ from glassbox.charts.style import (
 )
 
 __all__ = [
+    "CLASS_GUESS_LABELS",
+    "class_guesses",
+    "class_guesses_rows",
     "COMPARE_LABELS",
     "COUNT_LABELS",
     "DOMAIN_USAGE_LABELS",

@@ -23,7 +23,8 @@ NICK_WORDS = {
         "Otter Heron Badger Falcon Panda Lynx Koala Gecko Puffin Walrus Marten Beaver Crane Dolphin Fox Owl".split(),
     ),
     "ko": (
-        "씩씩한 차분한 용감한 부지런한 다정한 명랑한 날쌘 행운의 느긋한 재빠른 조용한 밝은 슬기로운 유쾌한 반짝이는 든든한".split(),
+        ("씩씩한 차분한 용감한 부지런한 다정한 명랑한 날쌘 행운의 "
+         "느긋한 재빠른 조용한 밝은 슬기로운 유쾌한 반짝이는 든든한").split(),
         "수달 왜가리 오소리 매 판다 스라소니 코알라 도마뱀 퍼핀 바다코끼리 담비 비버 두루미 돌고래 여우 부엉이".split(),
     ),
 }

@@ -84,7 +84,7 @@ class Store(Protocol):
 
 
 def valid_learner(learner: str | None) -> bool:
-    return bool(learner) and LEARNER_ID.fullmatch(learner) is not None
+    return isinstance(learner, str) and LEARNER_ID.fullmatch(learner) is not None
 
 
 def new_learner() -> str:
@@ -182,14 +182,16 @@ class SQLiteStore:
         """The class if it is open (not closed, not expired), else None."""
         with self._db() as db:
             row = db.execute(
-                "SELECT code, opened, expires, question, prompt FROM classes WHERE code = ? AND closed = 0 AND expires > ?",
+                "SELECT code, opened, expires, question, prompt FROM classes"
+                " WHERE code = ? AND closed = 0 AND expires > ?",
                 (normal_code(code), self.clock()),
             ).fetchone()
         return ClassRoom(*row) if row else None
 
     def ask(self, code: str, question: str | None, prompt: str | None = None) -> None:
         with self._db() as db:
-            db.execute("UPDATE classes SET question = ?, prompt = ? WHERE code = ?", (question, prompt, normal_code(code)))
+            db.execute("UPDATE classes SET question = ?, prompt = ? WHERE code = ?",
+                       (question, prompt, normal_code(code)))
 
     def join(self, code: str, learner: str, nickname: str) -> str | None:
         """The learner's nickname in the class (the one given on their first join), or None when
@@ -217,14 +219,16 @@ class SQLiteStore:
         now = self.clock()
         with self._db() as db:
             db.execute("BEGIN IMMEDIATE")  # the rate check and the write as one, across processes
-            row = db.execute("SELECT last_answer FROM members WHERE code = ? AND learner = ?", (code, learner)).fetchone()
+            row = db.execute("SELECT last_answer FROM members WHERE code = ? AND learner = ?",
+                             (code, learner)).fetchone()
             if row is None:
                 return Answered(False, "not_member")
             if now - row[0] < MIN_ANSWER_GAP_S:
                 return Answered(False, "too_fast")
             db.execute("UPDATE members SET last_answer = ? WHERE code = ? AND learner = ?", (now, code, learner))
             db.execute(
-                "INSERT INTO answers VALUES (?, ?, ?, ?, ?) ON CONFLICT(code, question, learner) DO UPDATE SET answer = ?, at = ?",
+                "INSERT INTO answers VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT(code, question, learner) DO UPDATE SET answer = ?, at = ?",
                 (code, question, learner, text, now, text, now),
             )
         return Answered(True)
