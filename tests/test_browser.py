@@ -45,7 +45,7 @@ class PageCheck:
     input_optional: bool = False  # the input is drawn only when what it needs exists (e.g. checkpoints)
 
 
-HTML = '[data-testid="stHtml"]'
+HTML = '[data-testid="stMain"] [data-testid="stHtml"]'  # the page's own (the sidebar's cookie script is one too)
 PAGES = (
     PageCheck("home", "", None, ('[data-testid="stMetric"]', '[data-testid="stPageLink"]')),
     PageCheck("tokens", "tokens", "tokens.text", (".gb-chips", CHART)),
