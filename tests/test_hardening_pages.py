@@ -40,6 +40,7 @@ from streamlit.testing.v1 import AppTest
 
 from glassbox.i18n import t
 from glassbox.model import checkpoints
+from ui import progress as ui_progress
 
 # --- pages ---------------------------------------------------------------------------------------
 
@@ -105,6 +106,10 @@ def rendered_problems(at: AppTest) -> list[str]:
         if proto is None or node.type in ("code", "text_area", "text_input"):
             continue
         if node.type == "html":
+            if proto.unsafe_allow_javascript:  # only the learner cookie may run script, and only as made here
+                if not ui_progress.learner_script(proto.body):
+                    found.append(f"html: a script that is not the learner cookie: {proto.body[:80]}")
+                continue
             parser = _Tags()
             parser.feed(proto.body)
             found += [f"html: {b}" for b in parser.bad]
@@ -345,7 +350,7 @@ def test_corrupt_model_folder_falls_back_on_every_page(site, corrupt_models):
         errors = [e.value.replace("\\", "") for e in at.sidebar.error]
         assert errors and message_pattern("model_unreadable", "ko").fullmatch(errors[0]), (kind, errors)
         assert t("frame.fallback", "ko") in " ".join(c.value for c in at.sidebar.caption), kind
-        assert at.html, kind  # the tokens page still shows chips, with the built-in model
+        assert at.main.html, kind  # the tokens page still shows chips, with the built-in model
     for page in ("home", "next_token", "experts", "training_data", "watch_it_learn", "playground", "about"):
         at.switch_page(f"pages/{page}.py").run()
         assert not at.exception, (page, [e.value for e in at.exception])
@@ -371,7 +376,7 @@ def test_missing_then_damaged_index(site, data_without_index, site_data_dir):
     assert not at.exception and not at.error
     at.switch_page("pages/playground.py").run()
     assert not at.exception and not at.error
-    assert any(w.value.startswith(index_note) for w in at.warning) and at.html  # tokens still shown
+    assert any(w.value.startswith(index_note) for w in at.warning) and at.main.html  # tokens still shown
     for page in ("tokens", "next_token", "experts", "about"):
         at.switch_page(f"pages/{page}.py").run()
         assert not at.exception and not at.error, page
@@ -395,7 +400,7 @@ def test_blank_and_long_inputs_reach_the_page_as_their_names_say(site):
     assert t("tokens.empty", "en") in [i.value for i in at.info]
     at.text_area(key="tokens.text").input(ALL["whitespace"]).run()
     assert t("tokens.empty", "en") not in [i.value for i in at.info]
-    chips = at.html[0].value
+    chips = at.main.html[0].value
     assert "␣" in chips and "↵" in chips  # spaces and newlines become visible tokens
     at.text_area(key="tokens.text").input(ALL["long_word"]).run()
     cut = t("common.cut", "en", limit=2000, length=len(ALL["long_word"]))

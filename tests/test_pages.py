@@ -85,14 +85,14 @@ def test_tokens(lang):
     assert t("tokens.title", lang) in texts(at)
     at.text_area(key="tokens.text").input("Four score 안녕 " + INJECTION).run()
     check(at)
-    chips = at.html[0].value
+    chips = at.main.html[0].value
     # tokens split "<script>" into pieces; each piece is escaped text, never markup
     assert "&lt;" in chips and "&gt;" in chips and "<script" not in chips and "<img" not in chips
     at.text_area(key="tokens.text").input(INJECTION).run()
-    pieces = re.findall(r'class="gb-chip"[^>]*>(.*?)<span', at.html[0].value)
+    pieces = re.findall(r'class="gb-chip"[^>]*>(.*?)<span', at.main.html[0].value)
     assert "".join(html.unescape(p) for p in pieces).replace("␣", " ") == INJECTION  # shown as text, exactly
     at.text_area(key="tokens.text").input("Four score 안녕").run()
-    chips = at.html[0].value  # the chips of the text just typed
+    chips = at.main.html[0].value  # the chips of the text just typed
     assert "gb-chip" in chips and "⟨" in chips  # Korean syllables split into byte pieces show their bytes
     assert "안" in chips  # ... and the character those bytes belong to
     assert [m.label for m in at.metric][:3] == [
@@ -101,7 +101,7 @@ def test_tokens(lang):
         t("tokens.tokens", lang),
     ]
     assert charts(at) == 1  # the English/Korean token-cost chart
-    assert len(at.html) == 1 + 2 * 4  # the input's chips and four sentence pairs
+    assert len(at.main.html) == 1 + 2 * 4  # the input's chips and four sentence pairs
     lesson_try(at, "tokens", 2)
     assert at.text_area(key="tokens.text").value == "unbelievable"
     assert "50279" in " ".join(str(df.value) for df in at.dataframe)  # the special tokens table
@@ -177,12 +177,12 @@ def test_training_data_with_index(lang):
     at = open_page("training_data", lang)
     at.text_area(key="trace.text").input("Light came to the valley, and the cat sat on the mat. " + INJECTION).run()
     check(at)
-    traced = at.html[0].value
+    traced = at.main.html[0].value
     assert "<mark" in traced and "&lt;script&gt;" in traced and "<script" not in traced
     assert re.search(r"<mark[^>]*>[^<]*valley", traced)
     assert at.selectbox(key="trace.span").options
     assert charts(at) == 1  # model vs training data
-    documents = [h.value for h in at.html[1:]]
+    documents = [h.value for h in at.main.html[1:]]
     assert any("<mark" in d for d in documents)
     assert t("trace.novelty", lang) in texts(at)
     at.text_input(key="trace.phrase").input("the valley").run()
@@ -267,14 +267,14 @@ def test_watch_it_learn_without_checkpoints(lang, tmp_path, monkeypatch):
 def test_watch_it_learn_with_checkpoints(lang, two_checkpoints):
     at = open_page("watch_it_learn", lang)
     assert charts(at) == 3  # the loss curve and one set of bars per checkpoint
-    assert len(at.html) == 2  # one seeded continuation per checkpoint
+    assert len(at.main.html) == 2  # one seeded continuation per checkpoint
     shown = [m.value for m in at.markdown]
     # a label the recipe names is translated; another stays as written
     assert f"**{t('checkpoint.very early', lang)}**" in shown and "**later**" in shown
-    first = [h.value for h in at.html]
+    first = [h.value for h in at.main.html]
     at.number_input(key="watch.seed").set_value(5).run()
     check(at)
-    assert [h.value for h in at.html] != first  # another seed, another continuation
+    assert [h.value for h in at.main.html] != first  # another seed, another continuation
     lesson_try(at, "watch_it_learn", 1)
     assert at.text_input(key="watch.prompt").value == "In the beginning"
     # the sidebar's model picker offers the checkpoints too
@@ -292,7 +292,7 @@ def test_playground(lang):
     at.text_area(key="playground.text").input("And the valley was glad " + INJECTION).run()
     check(at)
     assert charts(at) >= 5  # next-token bars, routing views, model vs training data
-    html = "".join(h.value for h in at.html)
+    html = "".join(h.value for h in at.main.html)
     assert "gb-chip" in html and "<mark" in html and "<script" not in html
     at.slider(key="playground.temperature").set_value(1.5).run()
     check(at)
@@ -306,7 +306,7 @@ def test_about(lang):
     at.text_input(key="about.query").input("cat").run()
     check(at)
     assert t("about.found", lang, n="2") in texts(at)  # two training documents mention a cat
-    assert "<mark" in at.html[0].value
+    assert "<mark" in at.main.html[0].value
     at.selectbox(key="about.domain").set_value("dictionary").run()
     assert t("about.found", lang, n="0") in texts(at)
 
@@ -320,7 +320,7 @@ def test_model_load_failure_falls_back(source):
     errors = [e.value for e in at.sidebar.error]
     assert errors and HANGUL.search(errors[0])  # the message is in the learner's language
     assert KO["frame.fallback"] in " ".join(c.value for c in at.sidebar.caption)
-    assert at.html  # the page still works on the built-in model
+    assert at.main.html  # the page still works on the built-in model
     at.text_area(key="tokens.text").input("still works").run()
     assert not at.exception
 

@@ -88,7 +88,7 @@ def test_recite_a_passage(lang, recite_data, lm):
     count = index.count_ids(index.tokenize(probe.text))
     assert count == probe.copies == 1
     assert t("recite.count_once", lang) in texts(at)
-    shown_html = "".join(h.value for h in at.html)  # the prompt and both columns, escaped
+    shown_html = "".join(h.value for h in at.main.html)  # the prompt and both columns, escaped
     assert all(html.escape(part) in shown_html for part in (expected.prompt, expected.generated, expected.expected))
 
 

@@ -66,14 +66,24 @@ def replica() -> str:
     return os.environ.get("GLASSBOX_REPLICA", "")
 
 
+def cookie_script(who: str) -> str:
+    """The page's only script: it keeps the learner's id (made here, never taken from input)."""
+    age = COOKIE_DAYS * 86400
+    return f'<script>document.cookie = "{COOKIE}={who}; Max-Age={age}; Path=/; SameSite=Lax";</script>'
+
+
+def learner_script(body: str) -> bool:
+    """Whether `body` is exactly the script `cookie_script` makes, for a well-formed learner id."""
+    who = body.partition(f"{COOKIE}=")[2].partition(";")[0]
+    return workshop_store.valid_learner(who) and body == cookie_script(who)
+
+
 def begin_run() -> None:
     """On a session's first run, take back what this learner did before; every full run makes
     sure the browser keeps the learner's cookie."""
     who = learner()
     if st.context.cookies.get(COOKIE) != who:
-        age = COOKIE_DAYS * 86400
-        st.sidebar.html(f'<script>document.cookie = "{COOKIE}={who}; Max-Age={age}; Path=/; SameSite=Lax";</script>',
-                        unsafe_allow_javascript=True)  # fmt: skip
+        st.sidebar.html(cookie_script(who), unsafe_allow_javascript=True)
     if st.session_state.get(KEY_LOADED):
         return
     st.session_state[KEY_LOADED] = True
