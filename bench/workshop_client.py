@@ -7,7 +7,9 @@ keeps between runs: the query string the app set, the pages' script hashes (from
 the widget ids (from the elements' `id`, which ends with the widget's user key), the fragment
 each widget was drawn in, and the values this learner gave its widgets, which go back with every
 rerun of that page. A change to a widget drawn in a fragment asks for a rerun of that fragment
-alone, as a browser does.
+alone, as a browser does. Fragments the server asked to rerun on a timer (`st.fragment(run_every=)`)
+are rerun by `tick()`, as a browser's timer would. Cookies (the nginx route, the learner id) go with
+the websocket handshake, and the replica nginx chose is read from its `X-Glassbox-Replica` header.
 
 Unlike a browser it sends no cached-message hashes (so the server sends every message in full)
 and draws nothing: the latency measured is the server's and the transport's, not rendering.
@@ -25,7 +27,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 from websockets.asyncio.client import ClientConnection, connect
 
-WidgetValue = str | float | bool
+WidgetValue = str | float | bool  # a radio or selectbox takes the option's label (a str)
 
 
 @dataclass
@@ -34,8 +36,10 @@ class RunResult:
 
     seconds: float
     problems: list[str] = field(default_factory=list)  # exception boxes, error alerts, page not found
+    notices: list[str] = field(default_factory=list)  # success, info and warning boxes, toasts ("kind: text")
     messages: int = 0
     bytes: int = 0
+    reran_page: bool = False  # the run ended in st.rerun(), so the whole page ran again
 
 
 class SessionError(Exception):
@@ -56,10 +60,14 @@ def _widget_state(widget_id: str, value: WidgetValue) -> WidgetState:
 class Session:
     """One learner's websocket session against a running Streamlit server."""
 
-    def __init__(self, port: int, timeout: float = 30.0) -> None:
+    def __init__(self, port: int, timeout: float = 30.0, cookies: dict[str, str] | None = None,
+                 query_string: str = "") -> None:
         self.url = f"ws://127.0.0.1:{port}/_stcore/stream"
         self.timeout = timeout
-        self.query_string = ""
+        self.cookies = dict(cookies or {})
+        self.query_string = query_string  # as in the address bar; the app may change it
+        self.replica = ""  # the replica nginx sent this session to ("" without nginx)
+        self.auto_reruns: dict[str, float] = {}  # fragment id → seconds between its timed reruns
         self.pages: dict[str, str] = {}  # url_pathname → page_script_hash
         self.widget_ids: dict[str, str] = {}  # user key → widget id
         self.widget_fragments: dict[str, str] = {}  # user key → id of the fragment it is drawn in
@@ -77,9 +85,12 @@ class Session:
                     proxy=None,
                     open_timeout=self.timeout,
                     ping_interval=None,  # a browser sends no pings of its own (it answers the server's)
+                    additional_headers={"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+                    if self.cookies else None,
                 ),
                 self.timeout,
             )
+            self.replica = self._ws.response.headers.get("X-Glassbox-Replica", "") if self._ws.response else ""
         except Exception as err:  # noqa: BLE001 - refused, timed out, handshake rejected: all a failed join
             raise SessionError(f"connect: {type(err).__name__}: {err}") from err
 
@@ -101,6 +112,30 @@ class Session:
         self.values.setdefault(self.page, {})[key] = value
         return await self._rerun(self.widget_fragments.get(key, ""))
 
+    async def idle(self, seconds: float) -> None:
+        """Wait `seconds` as a learner reading the page does; a connection that drops meanwhile is
+        noticed at once (SessionError), as a browser notices it."""
+        if self._ws is None:
+            raise SessionError("not connected")
+        try:
+            await asyncio.wait_for(asyncio.shield(self._ws.wait_closed()), seconds)
+        except TimeoutError:
+            return
+        raise SessionError("connection: closed by the server while the learner was reading")
+
+    async def tick(self) -> list[RunResult]:
+        """Rerun every fragment that the server asked to rerun on a timer (one tick of each). A tick
+        that reran the whole page (st.rerun) ends the round: the page's timed fragments are new then,
+        and the old ids would name fragments the server no longer has."""
+        results = []
+        for fragment in list(self.auto_reruns):
+            if fragment not in self.auto_reruns:
+                continue
+            results.append(await self._rerun(fragment))
+            if results[-1].reran_page:
+                break
+        return results
+
     async def _rerun(self, fragment_id: str = "") -> RunResult:
         if self._ws is None:
             raise SessionError("not connected")
@@ -117,6 +152,8 @@ class Session:
             state.widget_states.widgets.append(_widget_state(self.widget_ids[key], value))
         if fragment_id:
             state.fragment_id = fragment_id
+        else:
+            self.auto_reruns.clear()  # a full run registers its timed fragments again
         state.context_info.timezone = "UTC"
         state.context_info.locale = "en-US"
         result = RunResult(0.0)
@@ -149,6 +186,11 @@ class Session:
                 self._read_delta(msg, result)
             elif kind == "navigation":
                 self.pages = {p.url_pathname: p.page_script_hash for p in msg.navigation.app_pages}
+            elif kind == "auto_rerun":
+                self.auto_reruns[msg.auto_rerun.fragment_id] = msg.auto_rerun.interval
+            elif kind == "stop_auto_rerun":
+                for fragment in msg.stop_auto_rerun.fragment_ids:
+                    self.auto_reruns.pop(fragment, None)
             elif kind == "page_info_changed":
                 self.query_string = msg.page_info_changed.query_string
             elif kind == "page_not_found":
@@ -160,6 +202,8 @@ class Session:
                     result.problems.append("script finished with a compile error")
                 if msg.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
                     return
+                self.auto_reruns.clear()  # st.rerun(): the whole page runs again (this site reruns no fragment alone)
+                result.reran_page = True
 
     def _read_delta(self, msg: ForwardMsg, result: RunResult) -> None:
         if msg.delta.WhichOneof("type") != "new_element":
@@ -170,6 +214,10 @@ class Session:
             result.problems.append(f"exception: {element.exception.type}: {element.exception.message[:200]}")
         elif kind == "alert" and element.alert.format == Alert.ERROR:
             result.problems.append(f"error shown: {element.alert.body[:200]}")
+        elif kind == "alert":
+            result.notices.append(f"{Alert.Format.Name(element.alert.format).lower()}: {element.alert.body[:200]}")
+        elif kind == "toast":
+            result.notices.append(f"toast: {element.toast.body[:200]}")
         elif kind is not None:
             widget_id = getattr(getattr(element, kind), "id", "")
             if isinstance(widget_id, str) and widget_id.startswith("$$ID-"):
