@@ -4,6 +4,7 @@ holding exactly the registered pages, and the site's helpers in ui/."""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 from glassbox import site
@@ -63,3 +64,20 @@ def test_pages_holds_exactly_the_registered_pages():
     files = sorted(p.name for p in (ROOT / "pages").iterdir() if p.name != "__pycache__")
     assert files == sorted(Path(page.file).name for page in site.PAGES)
     assert (ROOT / "ui" / "__init__.py").is_file() and (ROOT / "ui" / "views").is_dir()
+
+
+def markdown_links(path: Path) -> list[str]:
+    """The relative link targets of a Markdown file (web addresses and in-page anchors left out)."""
+    targets = re.findall(r"\]\(([^)\s]+)\)", path.read_text(encoding="utf-8"))
+    return [t.split("#")[0] for t in targets if not re.match(r"[a-z]+:|#", t)]
+
+
+def test_the_docs_link_only_to_files_that_exist_and_come_in_both_languages():
+    docs = sorted((ROOT / "docs").glob("*.md"))
+    broken = [f"{path.name}: {target}" for path in [ROOT / "README.md", *docs] for target in markdown_links(path)
+              if not (path.parent / target).exists()]
+    assert not broken, broken
+    english = {p.name for p in docs if not p.name.endswith(".ko.md")}
+    assert {p.name for p in docs} == english | {name.replace(".md", ".ko.md") for name in english}
+    assert "docs/workshop-at-scale.md" in markdown_links(ROOT / "README.md")  # the check reads real links
+    assert "workshop-at-scale.ko.md" in markdown_links(ROOT / "docs" / "workshop-at-scale.md")
