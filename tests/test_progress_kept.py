@@ -1,6 +1,7 @@
 """Progress kept in the workshop store through the real site (AppTest): what one session did
 (a lesson done, a quiz answer, a notebook entry) comes back in a new session of the same learner,
-"Forget me" deletes it, and a broken store leaves the site working with a message. The cookie
+"Forget me" deletes it, a learner whose replica died is told they moved (and only then), and a
+broken store leaves the site working with a message. The cookie
 that carries the learner id in a real browser is checked in tests/test_browser.py."""
 
 from __future__ import annotations
@@ -16,11 +17,18 @@ pytestmark = pytest.mark.usefixtures("site")
 LESSON = "tokens"
 
 
-def same_learner(learner: str, page: str, lang: str) -> AppTest:
+def arrives(learner: str, lang: str) -> AppTest:
+    """A new session of `learner` after its first run (on the home page)."""
     at = AppTest.from_file(str(APP), default_timeout=90)
     at.query_params["lang"] = lang
     at.session_state["progress.learner"] = learner  # what the browser's cookie gives a new session
     at.run()
+    check(at)
+    return at
+
+
+def same_learner(learner: str, page: str, lang: str) -> AppTest:
+    at = arrives(learner, lang)
     at.switch_page(f"pages/{page}.py").run()
     check(at)
     return at
@@ -65,3 +73,22 @@ def test_a_store_that_cannot_be_opened_leaves_the_site_working(tmp_path, monkeyp
     check(at)
     assert at.session_state["progress.done"] == {LESSON}  # kept in the tab
     assert t("progress.store_down", "en") in [c.value for c in at.sidebar.caption]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_learner_whose_replica_died_is_told_they_moved_and_keeps_their_progress(lang, monkeypatch):
+    monkeypatch.setenv("GLASSBOX_REPLICA", "0")
+    at = open_page(LESSON, lang)
+    show_part(at, LESSON, part_of(LESSON, finish=True))
+    at.button(key=f"lesson.{LESSON}.done").click().run()
+    check(at)
+    learner = at.session_state["progress.learner"]
+    assert open_store().load_progress(learner)["replica"] == "0"
+
+    back_on_same = arrives(learner, lang)  # a plain reload: no notice
+    assert t("progress.moved", lang) not in [toast.value for toast in back_on_same.toast]
+
+    monkeypatch.setenv("GLASSBOX_REPLICA", "1")  # replica 0 died; nginx sends the next load to replica 1
+    moved = arrives(learner, lang)
+    assert [toast.value for toast in moved.toast] == [t("progress.moved", lang)]
+    assert moved.session_state["progress.done"] == {LESSON}
