@@ -8,7 +8,6 @@ import streamlit as st
 import ui
 from glassbox import site
 from ui import lesson as ui_lesson
-from ui import share as ui_share
 from ui import tool as ui_tool
 from ui.views import recite as view_recite
 from ui.views import trace as view_trace
@@ -17,7 +16,6 @@ ui.page_start()
 
 NS = "trace"
 CONTROLS = site.PAGE_CONTROLS["training_data"]
-KEY_TEXT, KEY_PROMPT, KEY_MAX, KEY_SEED = f"{NS}.text", f"{NS}.prompt", f"{NS}.max_new_tokens", f"{NS}.seed"
 
 
 def prompt_field(value) -> str:
@@ -39,16 +37,10 @@ tool_area = ui_lesson.render("training_data", NS, {"prompt": prompt_field, "pass
 def tool() -> None:
     st.header(ui.tr("trace.title"))
     index = view_trace.open_or_explain(NS)
-    ui.state_default(KEY_PROMPT, "In the beginning")
-    ui.state_default(KEY_MAX, site.MAX_NEW.default)
-    ui.state_default(KEY_SEED, 0)
-    ui.state_default(KEY_TEXT, "")
-    for name, key in (("prompt", KEY_PROMPT), ("max_new_tokens", KEY_MAX), ("seed", KEY_SEED), ("text", KEY_TEXT)):
-        ui_share.control(CONTROLS[name], key)
     # the part the lesson's step is about goes on top; the parts are filled in the order they need
     part = ui_tool.parts(site.TOOL_SECTIONS["training_data"], ui_lesson.focus("training_data"))
     with part["write"]:
-        text = view_trace.write_box(NS, CONTROLS["prompt"])
+        text = view_trace.write_box(NS, CONTROLS, prompt="In the beginning")
     if index is None:
         with part["recite"]:
             view_recite.section(NS, index)

@@ -172,10 +172,12 @@ def test_loss_curve_marks_checkpoints():
     events = [(1, 10, "warmup"), (20, 20, "restart")]
     fig = charts.loss_curve(steps, train, held_steps, held, (), None, events)
     band, restart = fig.layout.shapes
-    assert (band.type, band.x0, band.x1, band.label.text) == ("rect", 1, 10, "Warm-up: the learning rate rises")
+    assert (band.type, band.x0, band.x1, band.label.text) == ("rect", 1, 10, None)  # named in the legend instead
+    assert [t.name for t in fig.data][-1] == "Warm-up"
+    assert fig.data[-1].marker.color == band.fillcolor
     assert (restart.type, restart.x0, restart.label.text) == ("line", 20, "New stage: fresh optimizer and schedule")
     rows = charts.loss_curve_rows(steps, train, held_steps, held, (), None, events)
-    warm, new = "Warm-up: the learning rate rises", "New stage: fresh optimizer and schedule"
+    warm, new = "Warm-up", "New stage: fresh optimizer and schedule"
     assert [r["event"] for r in rows] == [None, warm, new, None]
 
 

@@ -106,6 +106,9 @@ def next_token_rows(
     ]
 
 
+WARMUP_FILL = "rgba(153, 153, 153, 0.35)"  # the warm-up band and its legend square
+
+
 def loss_curve(
     steps: Sequence[int],
     train_loss: Sequence[float],
@@ -133,17 +136,23 @@ def loss_curve(
          "line": {"color": "#555555", "dash": "dot", "width": 2}}
         for step in checkpoint_steps
     ]
+    warmups = [(first, last) for first, last, kind in events if kind == "warmup"]
+    if warmups:  # named in the legend: a band of a few dozen steps is too narrow to carry its own label
+        traces.append({"type": "scatter", "x": [None], "y": [None], "mode": "markers", "name": lab["warmup"],
+                       "marker": {"symbol": "square", "size": 14, "color": WARMUP_FILL}})
     for first, last, kind in events:
         if kind == "warmup":
             marks.append({"type": "rect", "x0": first, "x1": last, "xref": "x", "y0": 0, "y1": 1, "yref": "y domain",
-                          "fillcolor": "#999999", "opacity": 0.25, "line": {"width": 0}, "layer": "below",
-                          "label": {"text": lab["warmup"], "textposition": "top left", "font": {"size": 11}}})
+                          "fillcolor": WARMUP_FILL, "line": {"width": 0}, "layer": "below"})
         else:
             marks.append({"type": "line", "x0": first, "x1": first, "xref": "x", "y0": 0, "y1": 1, "yref": "y domain",
                           "line": {"color": "#b00020", "width": 2},
                           "label": {"text": lab["restart"], "textangle": -90, "font": {"size": 11}}})
-    return new_figure(lab["title"], height=420, data=traces, xaxis={"title": {"text": lab["x"]}},
-                      yaxis={"title": {"text": lab["y"]}}, **({"shapes": marks} if marks else {}))
+    # four legend entries do not fit in one row above the plot: two columns below it
+    legend = {"orientation": "h", "yanchor": "top", "y": -0.3, "xanchor": "left", "x": 0.0,
+              "entrywidth": 0.5, "entrywidthmode": "fraction"}
+    return new_figure(lab["title"], height=460, data=traces, xaxis={"title": {"text": lab["x"]}},
+                      yaxis={"title": {"text": lab["y"]}}, legend=legend, **({"shapes": marks} if marks else {}))
 
 
 def loss_curve_rows(

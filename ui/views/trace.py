@@ -9,6 +9,8 @@ keeps working. Corpus text is shown only through `ui_text.highlight_html` (escap
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import streamlit as st
 
 import ui
@@ -51,9 +53,18 @@ def generate_now_key(ns: str) -> str:
     return f"{ns}.generate_now"
 
 
-def write_box(ns: str, prompt_control) -> str:
-    """The box that lets the model write after a prompt, then the text to trace, returned (cut
-    to the page limit). Widgets are keyed `<ns>.prompt`, `.max_new_tokens`, `.seed`, `.text`."""
+WRITE_FIELDS = ("prompt", "max_new_tokens", "seed", "text")  # the box's widgets: keyed `<ns>.<field>`
+
+
+def write_box(ns: str, controls: Mapping[str, site.Control], prompt: str) -> str:
+    """The box that lets the model write after a prompt (`prompt` at first), then the text to
+    trace, returned (cut to the page limit). Its widgets, keyed `<ns>.<field>` for each of
+    WRITE_FIELDS, are kept in the URL under the names of `controls`."""
+    defaults = {"prompt": prompt, "max_new_tokens": site.MAX_NEW.default, "seed": 0, "text": ""}
+    for field in WRITE_FIELDS:
+        ui.state_default(f"{ns}.{field}", defaults[field])
+        ui_share.control(controls[field], f"{ns}.{field}")
+    prompt_control = controls["prompt"]
     with st.container(border=True):
         st.markdown("**" + ui.tr("trace.generate_title") + "**")
         left, middle, right = st.columns([3, 1, 1])
