@@ -19,17 +19,16 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
+from workshop_helpers import free_port, start_workshop
 
 from glassbox.workshop import serve
 
-ROOT = Path(__file__).resolve().parent.parent
 NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
@@ -37,12 +36,6 @@ def nginx_binary() -> str:
     found = serve.find_nginx()
     assert found, "nginx is not installed: apt-get install -y nginx (`./run tests` installs it)"
     return found
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_config_passes_nginx_t(tmp_path):
@@ -132,34 +125,11 @@ def replicas_file(folder: Path) -> list[dict]:
 @pytest.mark.timeout(240)
 def test_workshop_run(tiny_model_dir, site_data_dir, tmp_path):
     nginx_binary()
-    data = tmp_path / "data"  # the test site data, shared, plus this run's own workshop/ folder
-    data.mkdir()
-    for entry in site_data_dir.iterdir():
-        (data / entry.name).symlink_to(entry)
-    folder = data / "workshop"
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "GLASSBOX_MODEL": str(tiny_model_dir), "GLASSBOX_DATA": str(data), "HF_HUB_OFFLINE": "1",
-           "GLASSBOX_TEACHER_KEY": "test-teacher-key",
-           "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
-    log = tmp_path / "serve.log"
-    cmd = [sys.executable, "-m", "glassbox.workshop.serve", "--replicas", "2", "--port", str(port),
-           "--host", "127.0.0.1"]
-    supervisor = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
-                                  start_new_session=True)
+    workshop = start_workshop(tiny_model_dir, site_data_dir, tmp_path)
+    supervisor, port, folder, log, base = (workshop.supervisor, workshop.port, workshop.folder, workshop.log,
+                                           workshop.base)
     seen_pids: set[int] = set()
     try:
-        started = time.monotonic()
-        while True:  # up through nginx, and the banner printed
-            assert supervisor.poll() is None, f"the supervisor exited with {supervisor.returncode}:\n{log.read_text()}"
-            assert time.monotonic() - started < 90, f"no health answer through nginx in 90 s:\n{log.read_text()}"
-            try:
-                if get(f"{base}/_stcore/health")[0] == 200 and "Ctrl-C stops" in log.read_text():
-                    break
-            except OSError:
-                pass
-            time.sleep(0.3)
-        print(f"up through nginx after {time.monotonic() - started:.1f} s")
         out = log.read_text()
         assert "test-teacher-key" in out and base in out, out
         rows = replicas_file(folder)
