@@ -28,9 +28,10 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from test_browser import CHROMIUM, LAUNCH_ARGS, free_port, settle, start_site, wait_healthy  # noqa: E402
+from browser_helpers import free_port, start_site  # noqa: E402
 
 from glassbox import paths  # noqa: E402
+from ui.browser import CHROMIUM, LAUNCH_ARGS, settle, wait_healthy  # noqa: E402
 
 COLD_TARGET_S = 10.0
 P95_TARGET_MS = 300.0

@@ -46,7 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "bench")]
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from test_browser import server_errors  # noqa: E402
+from browser_helpers import server_errors  # noqa: E402
 from workshop_client import RunResult, Session, SessionError  # noqa: E402
 from workshop_farm import Direct, Farm, RssSampler, tree_cpu_seconds, tree_rss_mb  # noqa: E402
 

@@ -47,7 +47,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "bench")]
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from bench_workshop import ACTIONS, RUN_TIMEOUT_S, learner_cookies, percentile, warm_up, widget_value  # noqa: E402
-from test_browser import server_errors  # noqa: E402
+from browser_helpers import server_errors  # noqa: E402
 from workshop_client import RunResult, Session, SessionError  # noqa: E402
 from workshop_farm import Farm, RssSampler  # noqa: E402
 

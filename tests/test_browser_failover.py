@@ -12,7 +12,7 @@ import sqlite3
 import time
 
 import pytest
-from test_browser import visible_problems
+from browser_helpers import visible_problems
 from workshop_helpers import start_workshop, stop_workshop
 
 from glassbox.i18n import t

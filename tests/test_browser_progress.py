@@ -8,7 +8,7 @@ from __future__ import annotations
 import subprocess
 
 import pytest
-from test_browser import SHOTS, free_port, snapshot_site, start_site, visible_problems
+from browser_helpers import SHOTS, free_port, snapshot_site, start_site, visible_problems
 
 from glassbox.i18n import t
 from glassbox.lessons import load_lessons

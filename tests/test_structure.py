@@ -81,3 +81,15 @@ def test_the_docs_link_only_to_files_that_exist_and_come_in_both_languages():
     assert {p.name for p in docs} == english | {name.replace(".md", ".ko.md") for name in english}
     assert "docs/workshop-at-scale.md" in markdown_links(ROOT / "README.md")  # the check reads real links
     assert "workshop-at-scale.ko.md" in markdown_links(ROOT / "docs" / "workshop-at-scale.md")
+
+
+def test_no_test_file_or_bench_imports_a_test_file():
+    importers = [*sorted((ROOT / "tests").glob("*.py")), *sorted((ROOT / "bench").glob("*.py"))]
+    found = []
+    for path in importers:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else (
+                [alias.name for alias in node.names] if isinstance(node, ast.Import) else [])
+            found += [f"{path.name}: {name}" for name in names if name.split(".")[0].startswith("test_")]
+    assert not found, "shared helpers go in conftest.py or a *_helpers module: " + ", ".join(found)
+    assert any(p.name == "browser_helpers.py" for p in importers)  # the check reads the real folders

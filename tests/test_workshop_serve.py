@@ -25,7 +25,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from workshop_helpers import free_port, start_workshop
+from browser_helpers import free_port
+from workshop_helpers import start_workshop
 
 from glassbox.workshop import serve
 
