@@ -46,7 +46,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "bench")]
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from browser_helpers import server_errors  # noqa: E402
 from workshop_client import RunResult, Session, SessionError  # noqa: E402
 from workshop_farm import Direct, Farm, RssSampler, tree_cpu_seconds, tree_rss_mb  # noqa: E402
 
@@ -230,8 +229,7 @@ def run_level(replicas: int, learners: int, seconds: float, seed: int, think: tu
         except (RuntimeError, SessionError, TimeoutError) as err:  # no server, or no warm-up: no level
             level.errors.append(f"could not start: {type(err).__name__}: {str(err)[-500:]}")
         finally:
-            found = [server_errors(log) for log in server.logs()] if level.errors else []
-            level.server_log = next((t[:300] for t in found if "Error" in t or "Exception" in t), "")
+            level.server_log = server.last_error(300) if level.errors else ""
             if sampler is not None:
                 sampler.done.set()
                 sampler.join(timeout=5)

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import contextlib
 import json
 import os
@@ -47,7 +48,6 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "bench")]
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from bench_workshop import ACTIONS, RUN_TIMEOUT_S, learner_cookies, percentile, warm_up, widget_value  # noqa: E402
-from browser_helpers import server_errors  # noqa: E402
 from workshop_client import RunResult, Session, SessionError  # noqa: E402
 from workshop_farm import Farm, RssSampler  # noqa: E402
 
@@ -105,7 +105,7 @@ class FaultRun:
     latencies: list[float] = field(default_factory=list)
     killed_at: float | None = None
 
-    def record(self, learner: int, result: RunResult, session: Session) -> None:
+    def record(self, learner: int, result: RunResult) -> None:
         self.latencies.append(result.seconds)
         self.errors.setdefault(learner, []).extend(result.problems)
         if self.killed_at is not None and learner in self.broken_at and learner not in self.back_after:
@@ -115,24 +115,25 @@ class FaultRun:
                 self.moved_notice.add(learner)
 
 
-async def fault_learner(index: int, farm: Farm, code: str, seed: int, deadline: float, run: FaultRun) -> None:
+async def fault_learner(index: int, farm: Farm, code: str, seed: int, deadline: float, run: FaultRun,
+                        path: list[Prediction]) -> None:
     rng = random.Random(f"fault/{seed}/{index}")
     cookies = learner_cookies(seed, "fault", index)
-    path, step, lesson_at = predictions(), 0, 0
+    step, lesson_at = 0, 0
     await asyncio.sleep(10.0 * index / run.learners)
     while time.monotonic() < deadline:
         session = Session(farm.port, RUN_TIMEOUT_S, cookies, query_string=f"class={code}")
         try:
             await session.open()
             run.current[index] = session.replica
-            run.record(index, await session.visit(""), session)
+            run.record(index, await session.visit(""))
             while time.monotonic() < deadline:
                 here = path[lesson_at % len(path)]
                 session.query_string = f"step={here.section}"  # opens the lesson at its prediction
-                run.record(index, await session.visit(here.url), session)
+                run.record(index, await session.visit(here.url))
                 await session.idle(rng.uniform(2, 5))
                 result = await session.set_widget(here.key, rng.choice(here.choices))
-                run.record(index, result, session)
+                run.record(index, result)
                 if not result.problems and not any(REFUSED in n for n in result.notices):
                     run.acked.add((classroom.predict_question(here.lesson), cookies["glassbox_learner"]))
                 for _ in range(rng.randint(1, 2)):
@@ -142,7 +143,7 @@ async def fault_learner(index: int, farm: Farm, code: str, seed: int, deadline: 
                     await session.idle(rng.uniform(2, 5))
                     name, _, key = rng.choice(tools)
                     step += 1
-                    run.record(index, await session.set_widget(key, widget_value(rng, index, step, key)), session)
+                    run.record(index, await session.set_widget(key, widget_value(rng, index, step, key)))
                 lesson_at += 1
                 await session.idle(rng.uniform(2, 5))
         except SessionError as err:
@@ -158,11 +159,11 @@ async def fault_learner(index: int, farm: Farm, code: str, seed: int, deadline: 
 async def drive_faults(farm: Farm, code: str, args, run: FaultRun) -> dict:
     start = time.monotonic()
     deadline = start + args.seconds
-    tasks = [asyncio.create_task(fault_learner(i, farm, code, args.seed, deadline, run)) for i in range(run.learners)]
+    path = predictions()
+    tasks = [asyncio.create_task(fault_learner(i, farm, code, args.seed, deadline, run, path))
+             for i in range(run.learners)]
     await asyncio.sleep(args.kill_at)
-    counts: dict[str, int] = {}
-    for replica in run.current.values():
-        counts[replica] = counts.get(replica, 0) + 1
+    counts = dict(collections.Counter(run.current.values()))
     victim = max(counts, key=counts.get)
     before = answers_in(farm.store_path, code)
     run.replica_at_kill = dict(run.current)
@@ -198,7 +199,7 @@ def fault_run(args, work: Path) -> dict:
     with class_farm(work) as (farm, code, sampler):
         facts = asyncio.run(drive_faults(farm, code, args, run))
         after = answers_in(farm.store_path, code)
-        facts["server_log"] = last_server_error(farm)
+        facts["server_log"] = farm.last_error()
     on_victim = sorted(i for i, r in run.replica_at_kill.items() if r == facts["victim"])
     others = sorted(i for i in run.replica_at_kill if i not in on_victim)
     outside_errors = [f"learner {i}: {e}" for i in others for e in run.errors.get(i, [])]
@@ -226,12 +227,6 @@ def fault_run(args, work: Path) -> dict:
         "p95_s": percentile(run.latencies, 0.95), "peak_rss_mb": round(sampler.peak, 1), "pass": bool(ok),
         "server_log_error": facts["server_log"],
     }
-
-
-def last_server_error(farm: Farm) -> str:
-    """The last error any replica logged ("" when none did)."""
-    found = [server_errors(log) for log in farm.logs()]
-    return next((t[:400] for t in found if "Error" in t or "Exception" in t), "")
 
 
 class _Sink:
@@ -312,7 +307,7 @@ def poll_run(args, work: Path) -> dict:
                  "seen_after_s": []}
     with class_farm(work) as (farm, code, sampler):
         asyncio.run(drive_poll(farm, code, args, out))
-        out["server_log"] = last_server_error(farm)
+        out["server_log"] = farm.last_error()
         kept = {learner for question, learner in answers_in(farm.store_path, code) if question == out["question"]}
     answer_s, seen = out["answer_s"], out["seen_after_s"]
     lost = out["taken"] - kept

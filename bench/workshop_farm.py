@@ -23,6 +23,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Self
 
+from browser_helpers import server_errors  # the bench scripts put tests/ on sys.path
+
 ROOT = Path(__file__).resolve().parent.parent
 NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 TEACHER_KEY = "bench-teacher-key-0123"  # the run's own; printed nowhere else
@@ -143,6 +145,14 @@ class _Server:
 
     def supervisor_log(self) -> str:
         return self.log.read_text(errors="replace")
+
+    def logs(self) -> list[Path]:
+        raise NotImplementedError
+
+    def last_error(self, limit: int = 400) -> str:
+        """The last error any of its Streamlit processes logged ("" when none did)."""
+        found = [server_errors(log) for log in self.logs()]
+        return next((text[:limit] for text in found if "Error" in text or "Exception" in text), "")
 
     def stop(self) -> None:
         if self.process is not None:
