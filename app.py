@@ -64,13 +64,11 @@ def wanted_source() -> str:
     for choice, ckpt in checkpoints.items():
         names[choice] = ui.tr("frame.model_checkpoint", name=ui.checkpoint_label(ckpt.label), step=ckpt.step)
 
-    shareable = [option for option in options if option != OTHER]
-    # the built-in model is the default and a typed model id is not shared: links carry checkpoints only
-    ui_share.field(
-        "checkpoint", KEY_CHOICE, ui_share.choice(shareable), write=lambda v: None if v in (OTHER, EMBEDDED) else v
-    )
+    # the built-in model is the default, so links carry a checkpoint (never a typed model id)
+    ui_share.field(KEY_CHOICE, ui_share.choice([names[option] for option in options]))
     choice = st.sidebar.selectbox(
-        ui.tr("frame.model"), options, format_func=names.get, key=KEY_CHOICE, persist_state="session"
+        ui.tr("frame.model"), options, format_func=names.get, key=KEY_CHOICE, persist_state="session",
+        bind=ui_share.BIND,
     )
     if choice == OTHER:
         typed = st.sidebar.text_input(
@@ -218,7 +216,6 @@ choose_model(needs_model=site.page_at(pg.url_path).runs_model)
 model_status()
 pg.run()
 ui_progress.save()
-ui_share.publish()
 ui_present.publish()
 share_box(st if presenting else st.sidebar)
 ui_notebook.sidebar()

@@ -27,7 +27,8 @@ def tool() -> None:
     ui.state_default(KEY_PROMPT, "In the beginning God created the heaven and the earth.")
     ui_share.control(site.PROMPT, KEY_PROMPT)
     prompt = st.text_area(
-        ui.tr("common.prompt"), key=KEY_PROMPT, height=80, persist_state="session", disabled=ui.locked("prompt")
+        ui.tr("common.prompt"), key=KEY_PROMPT, height=80, persist_state="session", bind=ui_share.BIND,
+        disabled=ui.locked("prompt")
     )
     prompt = ui.limit_text(prompt or "")
     if prompt.strip():

@@ -37,7 +37,8 @@ def tool() -> None:
     ui_share.control(site.SEED, KEY_SEED)
     prompt = ui.limit_text(
         st.text_area(
-            ui.tr("common.prompt"), key=KEY_PROMPT, height=80, persist_state="session", disabled=ui.locked("prompt")
+            ui.tr("common.prompt"), key=KEY_PROMPT, height=80, persist_state="session", bind=ui_share.BIND,
+        disabled=ui.locked("prompt")
         )
         or ""
     )

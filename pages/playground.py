@@ -28,7 +28,8 @@ def tool() -> None:
     ui.state_default(KEY_TEXT, "It is a truth universally acknowledged, that a single man")
     ui_share.control(site.TEXT, KEY_TEXT)
     text = st.text_area(
-        ui.tr("common.text"), key=KEY_TEXT, height=100, persist_state="session", disabled=ui.locked("text")
+        ui.tr("common.text"), key=KEY_TEXT, height=100, persist_state="session", bind=ui_share.BIND,
+        disabled=ui.locked("text")
     )
     text = ui.limit_text(text or "")
 

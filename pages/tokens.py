@@ -26,7 +26,8 @@ def tool() -> None:
     ui.state_default(KEY_TEXT, ui.tr("tokens.default_text"))
     ui_share.control(site.TEXT, KEY_TEXT)
     text = st.text_area(
-        ui.tr("tokens.input"), key=KEY_TEXT, height=120, persist_state="session", disabled=ui.locked("text")
+        ui.tr("tokens.input"), key=KEY_TEXT, height=120, persist_state="session", bind=ui_share.BIND,
+        disabled=ui.locked("text")
     )
     view_tokens.show_tokens(ui.limit_text(text or ""))
 

@@ -43,6 +43,7 @@ def tool() -> None:
         key=KEY_PROMPT,
         max_chars=PROMPT.max_chars,
         persist_state="session",
+        bind=ui_share.BIND,
         disabled=ui.locked("prompt"),
     )
     seed = ui.seed_input(right, KEY_SEED)

@@ -191,7 +191,7 @@ def test_shared_link_opens_presenter_view_without_running_injected_markup(site, 
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     try:
-        page.goto(f"{base}/next-token?lang=en&present=1&temperature=0.3&prompt={quote(prompt)}&lock=prompt")
+        page.goto(f"{base}/next-token?lang=en&present=1&next.temperature=0.3&next.prompt={quote(prompt)}&lock=prompt")
         page.wait_for_selector('[data-testid="stMain"]', timeout=60_000)
         settle(page)
         box = page.locator(f"{key_class('next.prompt')} textarea")
@@ -200,13 +200,64 @@ def test_shared_link_opens_presenter_view_without_running_injected_markup(site, 
         assert page.locator(key_class("frame.present_exit")).is_visible()
         assert page.evaluate("() => window.__injected") is None
         assert page.locator('img[src="x"]').count() == 0
-        assert "step=1" in page.url and "temperature=0.3" in page.url
+        assert "step=1" in page.url and "next.temperature=0.3" in page.url
         assert not visible_problems(page), f"{visible_problems(page)}; server: {server_errors(log)}"
     finally:
         try:
             screenshot(page, SHOTS / "presenter-link.png")
         finally:
             context.close()
+
+
+def test_the_url_follows_the_widgets_and_the_share_link_opens_the_same_view(site, browser):
+    """The widgets are bound to the URL: a link sets them, a bad value in it is refused with a
+    message, a slider moved writes the URL, the share link carries what is shown, and that link
+    opens the same view in a new session; another page leaves this page's settings behind."""
+    base, log = site
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+
+    def thumb(key: str):
+        return page.locator(f"{key_class(key)} input[type=range]")
+
+    try:
+        page.goto(f"{base}/next-token?lang=en&next.temperature=0.4&next.top_k=5&next.top_p=wide")
+        page.wait_for_selector('[data-testid="stMain"]', timeout=60_000)
+        settle(page)
+        assert thumb("next.temperature").input_value() == "0.4" and thumb("next.top_k").input_value() == "5"
+        alert = page.locator('[data-testid="stAlert"]').filter(has_text="next.top_p")
+        assert alert.count() == 1 and "wide" in alert.inner_text()  # refused, saying which and why
+        assert thumb("next.top_p").input_value() == "1"
+        page.wait_for_function("() => !location.search.includes('top_p')", timeout=30_000)
+
+        thumb("next.temperature").focus()
+        for _ in range(4):
+            page.keyboard.press("ArrowRight")  # 0.4 -> 0.6 in steps of 0.05
+        page.wait_for_function("() => location.search.includes('next.temperature=0.6')", timeout=30_000)
+        settle(page)
+        sidebar = page.locator('[data-testid="stSidebar"]')
+        sidebar.get_by_text("Share this view").click()
+        page.locator(f"{key_class('share.make')} button").click()
+        settle(page)
+        link = sidebar.locator('[data-testid="stCode"]').inner_text().strip()
+        assert "next.temperature=0.6" in link and "next.top_k=5" in link and "top_p" not in link, link
+
+        other = context.new_page()  # the link in a new session
+        other.goto(link)
+        other.wait_for_selector('[data-testid="stMain"]', timeout=60_000)
+        settle(other)
+        assert other.locator(f"{key_class('next.temperature')} input[type=range]").input_value() == "0.6"
+        assert other.locator(f"{key_class('next.top_k')} input[type=range]").input_value() == "5"
+        assert not other.locator('[data-testid="stAlert"]').filter(has_text="link").count()
+        other.close()
+
+        sidebar.get_by_role("link", name="Tokens", exact=True).click()
+        page.wait_for_function("() => location.pathname.endsWith('/tokens')", timeout=30_000)
+        settle(page)
+        assert "next." not in page.url and "lang=en" in page.url, page.url
+        assert not visible_problems(page), f"{visible_problems(page)}; server: {server_errors(log)}"
+    finally:
+        context.close()
 
 
 def test_a_tool_rerun_keeps_the_link_the_language_and_the_notebook_current(site, browser):

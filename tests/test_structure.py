@@ -93,3 +93,22 @@ def test_no_test_file_or_bench_imports_a_test_file():
             found += [f"{path.name}: {name}" for name in names if name.split(".")[0].startswith("test_")]
     assert not found, "shared helpers go in conftest.py or a *_helpers module: " + ", ".join(found)
     assert any(p.name == "browser_helpers.py" for p in importers)  # the check reads the real folders
+
+
+def test_the_url_is_kept_by_streamlits_binding_not_by_hand():
+    """The shareable widgets are bound to the URL (`bind=`), at least one per kind of control
+    (text, slider, number, choice); only the frame's own parameters (language, presenter mode,
+    step, locks, class code) are written to `st.query_params` by hand."""
+    site_files = [ROOT / "app.py", *(ROOT / "pages").glob("*.py"), *(ROOT / "ui").rglob("*.py")]
+    bound, written = [], []
+    for path in site_files:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                if any(k.arg == "bind" for k in node.keywords):
+                    bound.append(node.func.attr)
+            if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store | ast.Del):
+                if ast.unparse(node.value) == "st.query_params":
+                    written.append(ast.unparse(node.slice))
+    assert len(bound) >= 5, bound
+    assert {"text_area", "text_input", "slider", "number_input", "selectbox", "select_slider"} <= set(bound), bound
+    assert set(written) <= {"'lang'", "'present'", "'step'", "'lock'", "'class'", "name"}, written

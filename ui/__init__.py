@@ -289,7 +289,8 @@ def seed_input(where: Any, key: str) -> int:
     from glassbox.site import SEED
 
     value = where.number_input(
-        tr("common.seed"), SEED.low, SEED.high, step=1, key=key, persist_state="session", disabled=locked(SEED.name)
+        tr("common.seed"), SEED.low, SEED.high, step=1, key=key, persist_state="session", bind="query-params",
+        disabled=locked(SEED.name),
     )
     return int(value)
 

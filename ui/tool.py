@@ -3,9 +3,9 @@
 When a learner types a prompt or moves a slider, only the tool runs again: not the frame
 (language, model picker, navigation, progress), not the lesson above it, not the sidebar. That
 is most of what a page run costs, and on a workshop server it is the difference between a
-prompt answered at once and one kept waiting (bench/bench_workshop.py). After such a rerun the
-tool's own fields go to the URL and the URL's other parameters stay as they are. Anything that
-changes more than the tool (a lesson's "Try this", a picked token) asks for a full rerun.
+prompt answered at once and one kept waiting (bench/bench_workshop.py). The tool's widgets write
+the URL themselves (`ui.share`). Anything that changes more than the tool (a lesson's "Try this",
+a picked token) asks for a full rerun.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from ui.runtime import rerun_of_fragment_alone
 
 
 def tool(draw: Callable[[], None]) -> Callable[[], None]:
-    """`draw` as a fragment that keeps the URL in step when it reruns alone."""
+    """`draw` as a fragment that saves what it noted when it reruns alone."""
 
     def run() -> None:
         alone = rerun_of_fragment_alone()
@@ -31,7 +31,6 @@ def tool(draw: Callable[[], None]) -> Callable[[], None]:
             ui_share.begin_fragment()
         draw()
         if alone:
-            ui_share.publish(partial=True)
             ui_progress.save()  # what the tool noted in the lab notebook
 
     # the fragment is known by its function's module and name: each page's tool its own

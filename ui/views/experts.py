@@ -37,20 +37,21 @@ def show_experts(ns: str, text: str, compare: bool = True) -> None:
     labels = [t.text for t in tokens]
     layers = list(range(routing.layers))
     positions = list(range(len(tokens)))
-    ui_share.field("layer", f"{ns}.layer", ui_share.choice(layers))
-    ui_share.field("token", f"{ns}.token", ui_share.choice(positions))
+    names = {i: f"{i}: {t}" for i, t in enumerate(labels)}
+    ui_share.field(f"{ns}.layer", ui_share.choice(layers))
+    ui_share.field(f"{ns}.token", ui_share.choice(list(names.values())))
     _clamp(f"{ns}.layer", layers)
     _clamp(f"{ns}.token", positions)
     ui.state_default(f"{ns}.layer", 0)
     ui.state_default(f"{ns}.token", len(tokens) - 1)
     left, right = st.columns(2)
     layer = left.select_slider(
-        ui.tr("experts.layer"), layers, key=f"{ns}.layer", persist_state="session", disabled=ui.locked("layer")
+        ui.tr("experts.layer"), layers, key=f"{ns}.layer", persist_state="session", bind=ui_share.BIND,
+        disabled=ui.locked("layer"),
     )
-    names = {i: f"{i}: {t}" for i, t in enumerate(labels)}
     token = right.selectbox(
         ui.tr("experts.token"), positions, format_func=names.get, key=f"{ns}.token", persist_state="session",
-        disabled=ui.locked("token"),
+        bind=ui_share.BIND, disabled=ui.locked("token"),
     )
     st.caption(ui.tr("experts.shape", layers=info.layers, experts=info.experts, k=info.experts_per_token))
 
@@ -104,13 +105,13 @@ def switch_off(ns: str, text: str, normal) -> None:
     st.subheader(ui.tr("experts.switch_off"))
     st.caption(ui.tr("experts.switch_off_text"))
     options = [None, *range(experts)]
-    ui_share.field(site.EXPERT_OFF.name, f"{ns}.expert_off", ui_share.choice(options))
+    names = {e: ui.tr("experts.none") if e is None else ui.tr("experts.expert", e=e) for e in options}
+    ui_share.field(f"{ns}.expert_off", ui_share.choice(list(names.values())))
     _clamp(f"{ns}.expert_off", options)
     ui.state_default(f"{ns}.expert_off", None)
-    names = {e: ui.tr("experts.none") if e is None else ui.tr("experts.expert", e=e) for e in options}
     off = st.selectbox(
         ui.tr("experts.which"), options, format_func=names.get, key=f"{ns}.expert_off", persist_state="session",
-        disabled=ui.locked(site.EXPERT_OFF.name),
+        bind=ui_share.BIND, disabled=ui.locked(site.EXPERT_OFF.name),
     )
     lm = ui.current_model()
     if lm is None:

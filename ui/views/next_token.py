@@ -32,7 +32,7 @@ def settings_controls(ns: str) -> Settings:
         low, high = (spec.low, spec.high) if spec.kind == "float" else (int(spec.low), int(spec.high))
         values[spec.name] = column.slider(
             ui.tr(f"next.{spec.name}"), low, high, step=step, key=key, help=ui.tr(f"next.{spec.name}_help"),
-            persist_state="session", disabled=ui.locked(spec.name),
+            persist_state="session", bind=ui_share.BIND, disabled=ui.locked(spec.name),
         )
     return Settings(temperature=float(values["temperature"]), top_k=int(values["top_k"]), top_p=float(values["top_p"]))
 
