@@ -22,7 +22,6 @@ from ui import progress as ui_progress
 from ui import share as ui_share
 from ui import text as ui_text
 
-ui.page_start()
 st.set_page_config(page_title="Glass Box", page_icon="🔍", layout="wide")
 
 KEY_CHOICE = "frame.model_choice"

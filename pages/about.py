@@ -13,8 +13,6 @@ from glassbox.model import checkpoints
 from ui import text as ui_text
 from ui.views import trace as view_trace
 
-ui.page_start()
-
 NS = "about"
 PER_PAGE = 20
 SHOW_TOKENS = 5_000  # longest part of a document shown at once (about 20,000 characters)

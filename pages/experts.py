@@ -12,8 +12,6 @@ from ui import share as ui_share
 from ui import tool as ui_tool
 from ui.views import experts as view_experts
 
-ui.page_start()
-
 NS = "experts"
 KEY_PROMPT = f"{NS}.prompt"
 

@@ -10,8 +10,6 @@ from glassbox.model import checkpoints
 from ui import lesson as ui_lesson
 from ui import text as ui_text
 
-ui.page_start()
-
 st.title("🔍 Glass Box")
 st.markdown(ui.tr("home.intro"))
 

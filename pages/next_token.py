@@ -17,8 +17,6 @@ from ui import share as ui_share
 from ui import tool as ui_tool
 from ui.views import next_token as view_next
 
-ui.page_start()
-
 NS = "next"
 KEY_PROMPT, KEY_SEED, KEY_GUESS = f"{NS}.prompt", f"{NS}.seed", f"{NS}.guess"
 KEY_GUESS_FIRST, KEY_REVEALED = f"{NS}.guess_first", f"{NS}.revealed"

@@ -13,8 +13,6 @@ from ui.views import next_token as view_next
 from ui.views import tokens as view_tokens
 from ui.views import trace as view_trace
 
-ui.page_start()
-
 NS = "playground"
 KEY_TEXT = f"{NS}.text"
 

@@ -14,8 +14,6 @@ from ui import classroom as ui_classroom
 from ui import lesson as ui_lesson
 from ui import text as ui_text
 
-ui.page_start()
-
 GUIDES = {"en": "teacher-guide.md", "ko": "teacher-guide.ko.md"}
 WORDS = ("minutes", "objectives", "steps", "predict", "quiz", "notes", "answer_key")
 

@@ -12,8 +12,6 @@ from ui import share as ui_share
 from ui import tool as ui_tool
 from ui.views import tokens as view_tokens
 
-ui.page_start()
-
 NS = "tokens"
 KEY_TEXT = f"{NS}.text"
 

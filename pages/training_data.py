@@ -12,8 +12,6 @@ from ui import tool as ui_tool
 from ui.views import recite as view_recite
 from ui.views import trace as view_trace
 
-ui.page_start()
-
 NS = "trace"
 CONTROLS = site.PAGE_CONTROLS["training_data"]
 

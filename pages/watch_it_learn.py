@@ -13,8 +13,6 @@ from ui import share as ui_share
 from ui import tool as ui_tool
 from ui.views import history as view_history
 
-ui.page_start()
-
 NS = "watch"
 PROMPT = site.PAGE_CONTROLS["watch_it_learn"]["prompt"]
 KEY_PROMPT, KEY_SEED = f"{NS}.prompt", f"{NS}.seed"

@@ -326,17 +326,25 @@ def test_model_load_failure_falls_back(source):
 
 
 def test_deep_link_before_first_navigation_still_gets_the_frame(monkeypatch):
-    """Without the AppTest workaround every run starts in Streamlit's old pages-folder mode, like
-    a fresh server's first visit; `ui.page_start` must still bring in the frame and the right page."""
+    """A fresh server's first visit is a deep link: Streamlit's old pages-folder mode is on (the
+    real PagesManager, its mode not yet decided), so the page file runs without app.py, and `ui`
+    is not yet imported. The page's first `import ui` (`ui.runtime.page_start`) must switch the
+    mode off and start again with the frame and the right page. (AppTest decides the mode afresh
+    before every run, so only this first run is a real server's.)"""
+    import sys
+
     monkeypatch.setattr(app_test_module, "PagesManager", PagesManager)
+    monkeypatch.setattr(PagesManager, "uses_pages_directory", None)
+    for name in [m for m in sys.modules if m == "ui" or m.startswith("ui.")]:
+        monkeypatch.delitem(sys.modules, name)  # put back as they were after the test
     at = AppTest.from_file(str(APP), default_timeout=90)
     at.query_params["lang"] = "ko"
-    at.run()
-    at.switch_page("pages/experts.py").run()
+    at.switch_page("pages/experts.py").run()  # the process's first run: the deep link
     check(at)
     assert at.sidebar.radio(key="frame.lang").value == "ko"
     assert KO["experts.title"] in texts(at)
     assert EN["experts.title"] not in texts(at)
+    assert PagesManager.uses_pages_directory is False  # switched off by the first import
 
 
 @pytest.mark.parametrize("lang", LANGS)

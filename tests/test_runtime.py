@@ -49,6 +49,22 @@ def test_page_start_does_nothing_once_the_mode_is_off(monkeypatch):
     assert PagesManager.uses_pages_directory is False
 
 
+def test_page_start_outside_a_script_run_leaves_the_mode_to_the_first_run(monkeypatch):
+    """`import ui` in a test, a bench or the launcher must neither rerun nor decide the mode."""
+    monkeypatch.setattr(PagesManager, "uses_pages_directory", True)
+    runtime.page_start()
+    assert PagesManager.uses_pages_directory is True
+
+
+def test_app_and_pages_leave_page_start_to_the_import_of_ui():
+    """One call, in ui/__init__.py: no page (nor app.py) calls it again."""
+    files = [ROOT / "app.py", *(ROOT / "pages").glob("*.py")]
+    assert not [f.name for f in files if "page_start" in f.read_text(encoding="utf-8")]
+    call = re.compile(r"^\s*page_start\(\)", re.MULTILINE)
+    calls = [f.relative_to(ROOT).as_posix() for f in (ROOT / "ui").rglob("*.py") if call.search(f.read_text("utf-8"))]
+    assert calls == ["ui/__init__.py"]
+
+
 def test_outside_a_script_run_nothing_is_a_fragment_rerun():
     assert runtime.rerun_of_fragment_alone() is False
 

@@ -22,8 +22,12 @@ from glassbox import paths
 from glassbox.errors import GlassboxError
 from glassbox.i18n import t
 from glassbox.site import MAX_TEXT_CHARS
-from ui.runtime import page_start  # noqa: F401 - every page calls ui.page_start() first
+from ui.runtime import page_start
 from ui.text import md_escape
+
+# The one call: app.py and every page import `ui` first, so the first script run in a process
+# (the only one that can start in Streamlit's old pages-folder mode) comes through here.
+page_start()
 
 KEY_LANG = "frame.lang"
 KEY_LANG_KEPT = "frame.lang_kept"  # a plain copy: widget state can be dropped on a page change

@@ -3,7 +3,8 @@
 Streamlit treats a folder named `pages/` as an old-style multipage app until `st.navigation`
 has run once in the process, so the very first visitor who opens a deep link (a shared link
 or QR code to a page other than Home) would get a "Page not found" dialog. Switching that mode
-off before the server starts avoids it; `ui.runtime.page_start` still covers `streamlit run app.py`.
+off before the server starts avoids it; `ui.runtime.page_start` (run by `import ui`) still covers
+`streamlit run app.py`.
 It also makes and prints the teacher key for the class controls (`glassbox.workshop.classroom`).
 """
 

@@ -4,7 +4,8 @@ Streamlit 1.67 has no public way for these, so they live here, together, with a 
 (tests/test_runtime.py) that fails when Streamlit changes underneath them:
 - `leave_pages_directory_mode()`: before the server starts (`ui.launch`), so a folder named
   `pages/` is not taken for an old-style multipage app;
-- `page_start()`: the same from inside a script run, for `streamlit run app.py`;
+- `page_start()`: the same from inside a script run, for `streamlit run app.py`; called once,
+  when `ui` is first imported (app.py and every page import it first);
 - `rerun_of_fragment_alone()`: whether this run reruns fragments only.
 """
 
@@ -22,19 +23,21 @@ def leave_pages_directory_mode() -> None:
 
 
 def page_start() -> None:
-    """Call first in app.py and in every page.
+    """Run by `import ui` (its first import in a process is in the first script run).
 
     Until `st.navigation` has run once in a process, Streamlit treats a folder named `pages/`
     as an old-style multipage app: it runs app.py as a page of its own (or, for a deep link,
     a page file without app.py), and widgets made in that run get other ids than in later
     runs, so a first visitor's choices would reset. Such a run switches that mode off and
-    starts again at once, before any widget exists.
+    starts again at once, before any widget exists: the rerun is raised out of the import, so
+    `ui` is imported afresh in the new run. Outside a script run (a test, a bench, the launcher)
+    it does nothing.
     """
-    if not PagesManager.uses_pages_directory:
+    ctx = get_script_run_ctx()
+    if not PagesManager.uses_pages_directory or ctx is None:
         return
     PagesManager.uses_pages_directory = False
-    ctx = get_script_run_ctx()
-    if ctx is None or ctx.script_requests is None:
+    if ctx.script_requests is None:
         st.rerun()
     # Start again on the page that was asked for (by hash or by URL name), not the one the
     # old-style lookup fell back to.
