@@ -22,10 +22,10 @@ tool_area = ui_lesson.render("experts", NS)
 @ui_tool.tool
 def tool() -> None:
     st.header(ui.tr("experts.title"))
-    ui.state_default(KEY_PROMPT, "In the beginning God created the heaven and the earth.")
+    default = ui.state_default(KEY_PROMPT, "In the beginning God created the heaven and the earth.")
     ui_share.control(site.PROMPT, KEY_PROMPT)
     prompt = st.text_area(
-        ui.tr("common.prompt"), key=KEY_PROMPT, height=80, persist_state="session", bind=ui_share.BIND,
+        ui.tr("common.prompt"), default, key=KEY_PROMPT, height=80, persist_state="session", bind=ui_share.BIND,
         disabled=ui.locked("prompt")
     )
     prompt = ui.limit_text(prompt or "")

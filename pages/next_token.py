@@ -28,14 +28,14 @@ tool_area = ui_lesson.render("next_token", NS)
 @ui_tool.tool
 def tool() -> None:
     st.header(ui.tr("next.title"))
-    ui.state_default(KEY_PROMPT, "Four score and seven years ago")
+    default = ui.state_default(KEY_PROMPT, "Four score and seven years ago")
     ui.state_default(KEY_SEED, site.SEED.default)
     ui.state_default(KEY_GUESS_FIRST, True)
     ui_share.control(site.PROMPT, KEY_PROMPT)
     ui_share.control(site.SEED, KEY_SEED)
     prompt = ui.limit_text(
         st.text_area(
-            ui.tr("common.prompt"), key=KEY_PROMPT, height=80, persist_state="session", bind=ui_share.BIND,
+            ui.tr("common.prompt"), default, key=KEY_PROMPT, height=80, persist_state="session", bind=ui_share.BIND,
         disabled=ui.locked("prompt")
         )
         or ""

@@ -23,10 +23,10 @@ st.markdown(ui.tr("play.intro"))
 @ui_tool.tool
 def tool() -> None:
     """The text and its four views: reruns on its own when the text or a setting changes."""
-    ui.state_default(KEY_TEXT, "It is a truth universally acknowledged, that a single man")
+    default = ui.state_default(KEY_TEXT, "It is a truth universally acknowledged, that a single man")
     ui_share.control(site.TEXT, KEY_TEXT)
     text = st.text_area(
-        ui.tr("common.text"), key=KEY_TEXT, height=100, persist_state="session", bind=ui_share.BIND,
+        ui.tr("common.text"), default, key=KEY_TEXT, height=100, persist_state="session", bind=ui_share.BIND,
         disabled=ui.locked("text")
     )
     text = ui.limit_text(text or "")

@@ -21,10 +21,10 @@ tool_area = ui_lesson.render("tokens", NS, {"text": str})
 @ui_tool.tool
 def tool() -> None:
     st.header(ui.tr("tokens.title"))
-    ui.state_default(KEY_TEXT, ui.tr("tokens.default_text"))
+    default = ui.state_default(KEY_TEXT, ui.tr("tokens.default_text"))
     ui_share.control(site.TEXT, KEY_TEXT)
     text = st.text_area(
-        ui.tr("tokens.input"), key=KEY_TEXT, height=120, persist_state="session", bind=ui_share.BIND,
+        ui.tr("tokens.input"), default, key=KEY_TEXT, height=120, persist_state="session", bind=ui_share.BIND,
         disabled=ui.locked("text")
     )
     view_tokens.show_tokens(ui.limit_text(text or ""))

@@ -31,20 +31,21 @@ def tool() -> None:
     if not found:
         st.info(ui.tr("watch.none"), icon="⏳")
         return
-    ui.state_default(KEY_PROMPT, "In the beginning")
+    default = ui.state_default(KEY_PROMPT, "In the beginning")
     ui.state_default(KEY_SEED, 1)
     ui_share.control(PROMPT, KEY_PROMPT)
     ui_share.control(site.SEED, KEY_SEED)
     left, right = st.columns([4, 1])
     prompt = left.text_input(
         ui.tr("common.prompt"),
+        default,
         key=KEY_PROMPT,
         max_chars=PROMPT.max_chars,
         persist_state="session",
         bind=ui_share.BIND,
         disabled=ui.locked("prompt"),
     )
-    seed = ui.seed_input(right, KEY_SEED)
+    seed = ui.seed_input(right, KEY_SEED, default=1)
     if not prompt or not prompt.strip():
         st.info(ui.tr("next.empty"))
         return

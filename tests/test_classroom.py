@@ -54,6 +54,16 @@ def test_a_link_opens_the_same_view():
     assert at.slider(key="next.temperature").value == pytest.approx(1.5)
 
 
+def test_a_link_keeps_a_setting_at_the_low_end_of_its_range():
+    """Greedy (temperature 0) is the slider's lowest value, not the page's default (1): a link
+    to it must open at 0, not be taken for the default and dropped."""
+    at = open_link("next_token", "next", lang="en", temperature="0", top_p="0.05")
+    check(at)
+    assert at.slider(key="next.temperature").value == 0.0
+    assert at.slider(key="next.top_p").value == pytest.approx(0.05)
+    assert not link_warnings(at)
+
+
 def test_experts_link_keeps_layer_token_and_switched_off_expert():
     prompt = "The king spoke to the people"
     token = open_link("experts", "experts", lang="en", prompt=prompt).selectbox(key="experts.token").options[2]

@@ -288,21 +288,25 @@ def checkpoint_label(label: str) -> str:
         return label
 
 
-def seed_input(where: Any, key: str) -> int:
+def seed_input(where: Any, key: str, default: int = 0) -> int:
     """The seed box in `where` (a column), with the range of `glassbox.site.SEED`; read-only when locked."""
     from glassbox.site import SEED
 
     value = where.number_input(
-        tr("common.seed"), SEED.low, SEED.high, step=1, key=key, persist_state="session", bind="query-params",
-        disabled=locked(SEED.name),
+        tr("common.seed"), SEED.low, SEED.high, value=default, step=1, key=key, persist_state="session",
+        bind="query-params", disabled=locked(SEED.name),
     )
     return int(value)
 
 
-def state_default(key: str, value: Any) -> None:
-    """Give a widget its first value through session state (so lessons can set it later)."""
-    if key not in st.session_state:
+def state_default(key: str, value: Any) -> Any:
+    """Give a widget its first value through session state (so lessons can set it later), unless
+    the URL carries one for it (a bound widget takes that itself: a link opened, or a page
+    reopened on another server). Returns `value`, which a bound widget also gets as `value=`, so
+    that the URL leaves out what the page shows by default and keeps everything else."""
+    if key not in st.session_state and key not in st.query_params:
         st.session_state[key] = value
+    return value
 
 
 # --- the training-data index ----------------------------------------------------------------

@@ -43,14 +43,14 @@ def show_experts(ns: str, text: str, compare: bool = True) -> None:
     _clamp(f"{ns}.layer", layers)
     _clamp(f"{ns}.token", positions)
     ui.state_default(f"{ns}.layer", 0)
-    ui.state_default(f"{ns}.token", len(tokens) - 1)
+    last = ui.state_default(f"{ns}.token", len(tokens) - 1)
     left, right = st.columns(2)
     layer = left.select_slider(
-        ui.tr("experts.layer"), layers, key=f"{ns}.layer", persist_state="session", bind=ui_share.BIND,
+        ui.tr("experts.layer"), layers, 0, key=f"{ns}.layer", persist_state="session", bind=ui_share.BIND,
         disabled=ui.locked("layer"),
     )
     token = right.selectbox(
-        ui.tr("experts.token"), positions, format_func=names.get, key=f"{ns}.token", persist_state="session",
+        ui.tr("experts.token"), positions, last, format_func=names.get, key=f"{ns}.token", persist_state="session",
         bind=ui_share.BIND, disabled=ui.locked("token"),
     )
     st.caption(ui.tr("experts.shape", layers=info.layers, experts=info.experts, k=info.experts_per_token))

@@ -26,13 +26,14 @@ def settings_controls(ns: str) -> Settings:
     values = {}
     for column, spec in zip(st.columns(3), (site.TEMPERATURE, site.TOP_K, site.TOP_P), strict=True):
         key = f"{ns}.{spec.name}"
-        ui.state_default(key, spec.default)
+        default = ui.state_default(key, spec.convert(spec.default))
         ui_share.control(spec, key)
         step = spec.step if spec.kind == "float" else int(spec.step)
         low, high = (spec.low, spec.high) if spec.kind == "float" else (int(spec.low), int(spec.high))
         values[spec.name] = column.slider(
-            ui.tr(f"next.{spec.name}"), low, high, step=step, key=key, help=ui.tr(f"next.{spec.name}_help"),
-            persist_state="session", bind=ui_share.BIND, disabled=ui.locked(spec.name),
+            ui.tr(f"next.{spec.name}"), low, high, default, step=step, key=key,
+            help=ui.tr(f"next.{spec.name}_help"), persist_state="session", bind=ui_share.BIND,
+            disabled=ui.locked(spec.name),
         )
     return Settings(temperature=float(values["temperature"]), top_k=int(values["top_k"]), top_p=float(values["top_p"]))
 

@@ -69,13 +69,12 @@ def write_box(ns: str, controls: Mapping[str, site.Control], prompt: str) -> str
         st.markdown("**" + ui.tr("trace.generate_title") + "**")
         left, middle, right = st.columns([3, 1, 1])
         prompt = left.text_input(
-            ui.tr("common.prompt"), key=f"{ns}.prompt", max_chars=prompt_control.max_chars,
-            persist_state="session", bind=ui_share.BIND,
-        disabled=ui.locked("prompt"),
+            ui.tr("common.prompt"), defaults["prompt"], key=f"{ns}.prompt", max_chars=prompt_control.max_chars,
+            persist_state="session", bind=ui_share.BIND, disabled=ui.locked("prompt"),
         )
         max_new = middle.number_input(
-            ui.tr("trace.max_new"), site.MAX_NEW.low, site.MAX_NEW.high, key=f"{ns}.max_new_tokens",
-            persist_state="session", bind=ui_share.BIND,
+            ui.tr("trace.max_new"), site.MAX_NEW.low, site.MAX_NEW.high, site.MAX_NEW.default,
+            key=f"{ns}.max_new_tokens", persist_state="session", bind=ui_share.BIND,
         )
         seed = ui.seed_input(right, f"{ns}.seed")
         clicked = st.button(ui.tr("trace.generate"), key=f"{ns}.generate", icon="✍️")
@@ -84,7 +83,7 @@ def write_box(ns: str, controls: Mapping[str, site.Control], prompt: str) -> str
             if written is not None:
                 st.session_state[f"{ns}.text"] = written.full_text  # before the text area below is drawn
     text = st.text_area(
-        ui.tr("trace.text"), key=f"{ns}.text", height=120, persist_state="session", bind=ui_share.BIND,
+        ui.tr("trace.text"), "", key=f"{ns}.text", height=120, persist_state="session", bind=ui_share.BIND,
         disabled=ui.locked("text")
     )
     return ui.limit_text(text or "")
@@ -134,9 +133,12 @@ def show_trace(ns: str, index, text: str) -> str | None:
     }
     key = f"{ns}.span"
     ui_share.field(key, ui_share.choice(list(names.values())))
-    if st.session_state.get(key) not in names:
-        st.session_state[key] = max(names, key=lambda i: spans[i].distinctiveness)
-    chosen = st.selectbox(ui.tr("trace.pick_span"), list(names), format_func=names.get, key=key, bind=ui_share.BIND)
+    most = max(names, key=lambda i: spans[i].distinctiveness)
+    if st.session_state.get(key) not in names and key not in st.query_params:
+        st.session_state[key] = most
+    chosen = st.selectbox(
+        ui.tr("trace.pick_span"), list(names), most, format_func=names.get, key=key, bind=ui_share.BIND
+    )
     span = spans[chosen]
     st.markdown(ui.tr("trace.span_info", count=span.count, tokens=span.length_tokens, docs=len(span.docs)))
     show_documents(span)
