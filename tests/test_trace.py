@@ -87,6 +87,38 @@ def test_span_budget_and_distinctiveness_order(index, mixed):
         assert s.distinctiveness > 0
 
 
+def test_every_maximal_match_is_kept_with_its_true_count(index, mixed, train_tokens):
+    ids, toks = index.tokenize(MIXED), _toks(index, MIXED)
+    everything = gt.find_spans(index, mixed.text, toks, ids)
+    assert [(m.first_token, m.first_token + m.length_tokens) for m in mixed.matches] == everything
+    assert [m for m in mixed.matches if m.distinctive] == list(mixed.spans)
+    for m in mixed.matches:
+        assert MIXED[m.start : m.end] == m.text
+        assert m.count == naive_count(train_tokens, ids[m.first_token : m.first_token + m.length_tokens]) >= 1
+        assert bool(m.docs) == m.distinctive  # documents are read for the distinctive ones only
+    # a phrase of the data, inside the text, that is not among the distinctive spans
+    gate = next(m for m in mixed.matches if m.text == "the old gate")
+    assert not gate.distinctive and gate.count == gn.count(index, "the old gate") == 1
+    assert mixed.to_json()["match_count"] == len(mixed.matches) > len(mixed.spans)
+
+
+def test_documents_of_any_match_on_request(index, mixed):
+    gate = next(m for m in mixed.matches if m.text == "the old gate")
+    got = gt.with_documents(index, mixed, gate)
+    assert got.docs and got.documents == len(got.docs) == 1  # one occurrence, all read
+    assert {d.doc_id for d in got.docs} == {d[0] for d in DOCS if d[2] == "train" and "the old gate" in d[3]}
+    for doc in got.docs:
+        assert doc.snippet[doc.match_start : doc.match_end] == "the old gate"
+        assert doc.relevance in {"high", "medium", "low"}
+    assert gt.with_documents(index, mixed, mixed.spans[0]) is mixed.spans[0]  # read already
+
+
+def test_documents_held_is_counted_only_when_every_occurrence_was_read(mixed):
+    for span in mixed.spans:
+        assert len(span.docs) <= span.count  # an occurrence per document at least
+        assert span.documents is None or len(span.docs) == min(span.documents, 10) and span.documents <= span.count
+
+
 def _toks(index, text):
     from glassbox.tokens import tokenize
 
@@ -190,7 +222,10 @@ def test_novelty(index):
 
 def test_cli_prints_the_same_json(index, capsys):
     assert cli.main(["trace", MIXED, "--json", "--index", str(index.folder)]) == 0
-    assert json.loads(capsys.readouterr().out) == json.loads(json.dumps(gt.trace(index, MIXED).to_json()))
+    printed = json.loads(capsys.readouterr().out)
+    assert printed == json.loads(json.dumps(gt.trace(index, MIXED).to_json()))
+    assert {m["text"]: m["count"] for m in printed["matches"]}["the old gate"] == 1  # not a distinctive one
+    assert printed["match_count"] == len(printed["matches"]) > len(printed["spans"])
     assert cli.main(["count", "the old gate", "--json", "--index", str(index.folder)]) == 0
     assert json.loads(capsys.readouterr().out)["count"] == 1
     assert cli.main(["ngram", "carry our", "--json", "--index", str(index.folder)]) == 0

@@ -1,6 +1,7 @@
 """Command line for the corpus index and tracing: `glassbox trace|count|ngram|novelty`.
 
-Each command prints a short report, or one JSON object with --json. `count` and `ngram` can ask the
+Each command prints a short report, or one JSON object with --json. `trace` reports every maximal
+match with its count and the documents of the most distinctive ones (not of the others). `count` and `ngram` can ask the
 hosted infini-gram service instead (--hosted), for the full-size OLMoE's training data.
 """
 
@@ -22,11 +23,16 @@ def cmd_trace(args: argparse.Namespace) -> int:
     from glassbox.index.trace import trace
 
     result = trace(_open(args), read_text(args), max_docs=args.max_docs)
-    lines = [f"{len(result.spans)} spans found in the training data ({result.tokens} tokens):"]
+    found = len(result.matches)
+    lines = [f"{found} stretch{'es' * (found != 1)} found in the training data ({result.tokens} tokens); "
+             f"the {len(result.spans)} most distinctive, with documents:"]  # fmt: skip
     for span in result.spans:
         lines.append(f"  [{span.start}:{span.end}] {span.text!r}  ×{span.count}  distinct {span.distinctiveness:.1f}")
         for doc in span.docs[:3]:
             lines.append(f"      {doc.relevance:<6} {doc.doc_id} ({doc.domain}) {doc.title}")
+    if found > len(result.spans):
+        lines.append("All matches (* most distinctive):")
+        lines += [f"  {'*' if m.distinctive else ' '} {m.text!r}  ×{m.count}" for m in result.matches]
     emit(result.to_json(), args.json, "\n".join(lines))
     return 0
 

@@ -3,20 +3,23 @@
 `trace` finds, for every position of the text's tokens that starts a word, the longest run of tokens
 found verbatim in the corpus (infini-gram's longest-prefix search), shortened so it neither crosses
 a sentence end (". ", "! ", "? ") or a newline nor cuts a word. Spans inside an earlier span are
-dropped; the most distinctive ones (lowest product of the tokens' corpus unigram probabilities)
-are kept, ⌈5% of the tokens⌉ of them but at least 3. Each kept span lists up to `max_docs`
-documents with the match in context, reranked by BM25 (bm25s) relevance to the whole text.
-Relevance is "high" for a score at least 2/3 of the best score in the trace, "medium" from 1/3,
-else "low". Offsets are character offsets into the NFC form of the text (what was tokenized).
-Counts, ∞-grams and novelty are `glassbox.index.ngrams`.
-Left out: sampling of documents is spread over the suffix-array range, not random.
+dropped; what is left are the text's maximal matches, all kept in `Trace.matches` with their counts.
+The most distinctive of them (lowest product of the tokens' corpus unigram probabilities), ⌈5% of
+the tokens⌉ but at least 3, are `Trace.spans`, the ones a reader is shown first; each of those lists
+up to `max_docs` documents with the match in context, reranked by BM25 (bm25s) relevance to the
+whole text. The other matches get their documents on request (`with_documents`): reading them for
+every match would make a trace about three times slower. Relevance is "high" for a score at least 2/3 of the best score
+in the trace, "medium" from 1/3, else "low". Offsets are character offsets into the NFC form of the
+text (what was tokenized). Counts, ∞-grams and novelty are `glassbox.index.ngrams`.
+Left out: sampling of documents is spread over the suffix-array range, not random, and the number of
+documents holding a match is known only when all its occurrences were read (`Span.documents`).
 """
 
 from __future__ import annotations
 
 import math
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
@@ -64,6 +67,9 @@ class Span:
     length_tokens: int
     distinctiveness: float  # -log10 of the product of its tokens' unigram probabilities
     docs: tuple[DocMatch, ...]
+    distinctive: bool = True  # among the trace's most distinctive spans (`Trace.spans`)
+    documents: int | None = None  # how many documents hold it, when every occurrence was read
+    first_token: int = 0  # its first token's position among the traced text's tokens
 
     def to_json(self) -> dict:
         out = {k: v for k, v in self.__dict__.items() if k != "docs"}
@@ -72,18 +78,23 @@ class Span:
 
 @dataclass(frozen=True)
 class Trace:
-    """A traced text: its spans and the merged ranges to highlight, each with a relevance level."""
+    """A traced text: its most distinctive spans and the merged ranges to highlight them, each with a
+    relevance level, and every maximal match (the spans among them), in text order."""
 
     text: str
     spans: tuple[Span, ...]
     highlights: tuple[tuple[int, int, str], ...]
     tokens: int
+    matches: tuple[Span, ...] = ()
+    best_score: float = 0.0  # the best BM25 score among the spans' documents: the scale of relevance
 
     def to_json(self) -> dict:
         return {
             "text": self.text,
             "tokens": self.tokens,
+            "match_count": len(self.matches),
             "spans": [s.to_json() for s in self.spans],
+            "matches": [s.to_json() for s in self.matches],
             "highlights": [{"start": a, "end": b, "level": lvl} for a, b, lvl in self.highlights],
         }
 
@@ -185,41 +196,73 @@ def _level(score: float, best: float) -> str:
     return LEVELS[min(2, int(3 * score / best))]
 
 
+def _read_documents(index: CorpusIndex, ids: list[int], bounds: list[tuple[int, int]], max_docs: int) -> list:
+    """For each [i, j): its count, its documents (first occurrence in each, up to 2·max_docs of them
+    read) and the number of documents holding it when every occurrence was read (else None)."""
+    limit = CANDIDATE_FACTOR * max_docs
+    finds = [index.find(ids[i:j]) for i, j in bounds]
+    docs_at = index.documents_at([(ids[i:j], f[1]) for (i, j), f in zip(bounds, finds, strict=True)], limit,
+                                 CONTEXT_TOKENS)  # fmt: skip
+    out = []
+    for (count, _), docs in zip(finds, docs_at, strict=True):
+        unique = list({d["doc_ix"]: d for d in reversed(docs)}.values())[::-1]  # first occurrence per document
+        out.append((count, unique, len(unique) if count <= limit else None))
+    return out
+
+
+def _doc_matches(index: CorpusIndex, docs: list, needle_len: int, scores: dict, best: float, max_docs: int):
+    docs = sorted(docs, key=lambda d: (-scores[d["doc_ix"]], d["doc_ix"]))[:max_docs]
+    shown = []
+    for d in docs:
+        snippet, ms, me = _snippet(index, d, needle_len)
+        meta, score = d["meta"], scores[d["doc_ix"]]
+        shown.append(
+            DocMatch(str(meta.get("id", d["doc_ix"])), meta.get("source", ""), meta.get("domain", ""),
+                     meta.get("title", ""), snippet, ms, me, _level(score, best), round(score, 4))  # fmt: skip
+        )
+    return tuple(shown)
+
+
 def trace(index: CorpusIndex, text: str, max_docs: int = 10) -> Trace:
-    """Spans of `text` found verbatim in the training corpus, with the documents that hold them."""
+    """Every maximal span of `text` found verbatim in the training corpus, with its count; the most
+    distinctive of them also with the documents that hold them."""
     text, toks = text_tokens(index, text)
     ids = [t.id for t in toks]
     found = find_spans(index, text, toks, ids)
     logp = index.unigram_logprob
     scored = sorted(found, key=lambda s: float(logp[ids[s[0] : s[1]]].sum()))
-    keep = max(math.ceil(SPAN_SHARE * len(ids)), MIN_SPANS)
-    chosen = sorted(scored[:keep])
-    finds = [index.find(ids[i:j]) for i, j in chosen]
-    found = index.documents_at([(ids[i:j], f[1]) for (i, j), f in zip(chosen, finds, strict=True)],
-                               CANDIDATE_FACTOR * max_docs, CONTEXT_TOKENS)  # fmt: skip
-    raw = []
-    for (i, j), (count, _), docs in zip(chosen, finds, found, strict=True):
-        unique = list({d["doc_ix"]: d for d in reversed(docs)}.values())[::-1]  # first occurrence per document
-        raw.append((i, j, count, unique))
-    doc_ixs = sorted({d["doc_ix"] for *_, docs in raw for d in docs})
+    chosen = sorted(scored[: max(math.ceil(SPAN_SHARE * len(ids)), MIN_SPANS)])
+    read = dict(zip(chosen, _read_documents(index, ids, chosen, max_docs), strict=True))
+    doc_ixs = sorted({d["doc_ix"] for _, docs, _ in read.values() for d in docs})
     scores = dict(zip(doc_ixs, index.bm25_scores(text, doc_ixs).tolist(), strict=True))
     best = max(scores.values(), default=0.0)
-    spans = []
-    for i, j, count, docs in raw:
-        docs = sorted(docs, key=lambda d: (-scores[d["doc_ix"]], d["doc_ix"]))[:max_docs]
-        matches = []
-        for d in docs:
-            snippet, ms, me = _snippet(index, d, j - i)
-            meta, score = d["meta"], scores[d["doc_ix"]]
-            matches.append(
-                DocMatch(str(meta.get("id", d["doc_ix"])), meta.get("source", ""), meta.get("domain", ""),
-                         meta.get("title", ""), snippet, ms, me, _level(score, best), round(score, 4))  # fmt: skip
-            )
+    matches = []
+    for i, j in found:
+        if (i, j) in read:
+            count, docs, holding = read[(i, j)]
+            shown = _doc_matches(index, docs, j - i, scores, best, max_docs)
+        else:
+            count, shown, holding = index.count_ids(ids[i:j]), (), None
         a, b = toks[i].start, toks[j - 1].end
         a += len(text[a:b]) - len(text[a:b].lstrip())
         distinct = -float(logp[ids[i:j]].sum()) / math.log(10)
-        spans.append(Span(a, b, text[a:b], count, j - i, round(distinct, 3), tuple(matches)))
-    return Trace(text, tuple(spans), merge_highlights(spans), len(ids))
+        matches.append(Span(a, b, text[a:b], count, j - i, round(distinct, 3), shown, (i, j) in read, holding, i))
+    spans = [s for s in matches if s.distinctive]
+    return Trace(text, tuple(spans), merge_highlights(spans), len(ids), tuple(matches), best)
+
+
+def with_documents(index: CorpusIndex, traced: Trace, span: Span, max_docs: int = 10) -> Span:
+    """`span` (one of `traced.matches`) with its documents, their relevance on the trace's scale."""
+    if span.docs:
+        return span
+    ids = [t.id for t in text_tokens(index, traced.text)[1]]
+    bounds = (span.first_token, span.first_token + span.length_tokens)
+    ((_, docs, holding),) = _read_documents(index, ids, [bounds], max_docs)
+    doc_ixs = [d["doc_ix"] for d in docs]
+    scores = dict(zip(doc_ixs, index.bm25_scores(traced.text, doc_ixs).tolist(), strict=True))
+    best = max(traced.best_score, *scores.values(), 0.0)
+    shown = _doc_matches(index, docs, span.length_tokens, scores, best, max_docs)
+    return replace(span, docs=shown, documents=holding)
 
 
 def merge_highlights(spans: list[Span]) -> tuple[tuple[int, int, str], ...]:
