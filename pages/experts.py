@@ -8,6 +8,7 @@ import streamlit as st
 import ui
 from glassbox import site
 from ui import lesson as ui_lesson
+from ui import planted as ui_planted
 from ui import share as ui_share
 from ui import tool as ui_tool
 from ui.views import experts as view_experts
@@ -29,6 +30,7 @@ def tool() -> None:
         disabled=ui.locked("prompt")
     )
     prompt = ui.limit_text(prompt or "")
+    ui_planted.badge(prompt, NS)
     if prompt.strip():
         view_experts.show_experts(NS, prompt)
     else:

@@ -13,6 +13,7 @@ from glassbox.tokens import decode_bytes
 from ui import classroom as ui_classroom
 from ui import lesson as ui_lesson
 from ui import notebook as ui_notebook
+from ui import planted as ui_planted
 from ui import share as ui_share
 from ui import tool as ui_tool
 from ui.views import next_token as view_next
@@ -55,6 +56,7 @@ def tool() -> None:
         return
 
     text = prompt + decode_bytes([lm.token_bytes(i) for i in picked])
+    ui_planted.badge(text, NS)
     view_next.show_continuation(NS, lm, prompt, picked)
 
     logits = ui.guarded(ui.next_logits, text)  # the bars need the last position only

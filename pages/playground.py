@@ -6,6 +6,7 @@ import streamlit as st
 
 import ui
 from glassbox import site
+from ui import planted as ui_planted
 from ui import share as ui_share
 from ui import tool as ui_tool
 from ui.views import experts as view_experts
@@ -30,6 +31,7 @@ def tool() -> None:
         disabled=ui.locked("text")
     )
     text = ui.limit_text(text or "")
+    ui_planted.badge(text, NS)
 
     if not text.strip():
         st.info(ui.tr("play.empty"))

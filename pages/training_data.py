@@ -8,6 +8,7 @@ import streamlit as st
 import ui
 from glassbox import site
 from ui import lesson as ui_lesson
+from ui import planted as ui_planted
 from ui import tool as ui_tool
 from ui.views import recite as view_recite
 from ui.views import trace as view_trace
@@ -39,6 +40,7 @@ def tool() -> None:
     part = ui_tool.parts(site.TOOL_SECTIONS["training_data"], ui_lesson.focus("training_data"))
     with part["write"]:
         text = view_trace.write_box(NS, CONTROLS, prompt="In the beginning")
+        ui_planted.badge(text, NS)
     if index is None:
         with part["recite"]:
             view_recite.section(NS, index)

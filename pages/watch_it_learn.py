@@ -9,6 +9,7 @@ import ui
 from glassbox import site
 from glassbox.model import checkpoints
 from ui import lesson as ui_lesson
+from ui import planted as ui_planted
 from ui import share as ui_share
 from ui import tool as ui_tool
 from ui.views import history as view_history
@@ -49,6 +50,8 @@ def tool() -> None:
     if not prompt or not prompt.strip():
         st.info(ui.tr("next.empty"))
         return
+    if ui_planted.badge(prompt, NS):
+        st.caption(ui.tr("planted.ends"))
     st.caption(ui.tr("watch.how", n=NEW_TOKENS))
     columns = st.columns(min(3, len(found)))
     for i, ckpt in enumerate(found):

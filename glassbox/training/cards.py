@@ -64,7 +64,7 @@ def model_card(log: dict, evaluation: dict | None, model_dir: Path) -> str:
                    [[i] + [f"{100 * x:.1f}%" for x in row] for i, row in enumerate(ev["expert_load"])]),
             "",
             f"Memorisation probe: greedy decoding reproduced the next 8 tokens of {ev['memorised']} of "
-            f"{len(ev['memorisation'])} famous openings found in the corpus.",
+            f"{len(ev['memorisation'])} famous openings found in the corpus. {_planted(ev['memorisation'])}",
             "",
             _table(["opening", "reproduced", "model wrote", "corpus has"],
                    [[p["name"], "yes" if p["reproduced"] else f"no ({p['matched_tokens']}/8)",
@@ -82,6 +82,18 @@ def model_card(log: dict, evaluation: dict | None, model_dir: Path) -> str:
         "",
     ]
     return "\n".join(parts)
+
+
+def _planted(openings: list[dict]) -> str:
+    """Which of the probed openings the anthology planted in the training data, and how often."""
+    from glassbox.corpus.planted import planted_in
+
+    copies = [found[0].copies for p in openings if (found := planted_in(p["prompt"]))]
+    if not copies:
+        return "None of them was planted: each occurs in the corpus as its source has it."
+    many = f"{min(copies)} times" if min(copies) == max(copies) else f"{min(copies)} to {max(copies)} times"
+    return (f"{len(copies)} of them were planted there on purpose, {many} each, by the anthology (below): "
+            "recital of these shows what many copies do, not what one reading of a book does.")
 
 
 def _memorisation(ev: dict) -> list[str]:
