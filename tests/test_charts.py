@@ -50,16 +50,49 @@ def test_next_token_bars_order_colours_and_highlight():
     # most likely on top: the category order is by probability and the axis runs top-down
     assert list(fig.layout.yaxis.categoryarray) == ["␣cat", "⟨EC 95⟩", "␣dog", "␣the"]
     assert fig.layout.yaxis.autorange == "reversed" and fig.layout.yaxis.type == "category"
-    assert fig.layout.xaxis.tickformat == ".2~p" and kept.texttemplate == "%{x:.3~p}"  # % to significant digits
+    assert fig.layout.xaxis.tickformat == ".2~p" and list(kept.text) == ["60%", "10%"]  # % to significant digits
     # a fixed 0-100% axis: a flat distribution's bars are short, a sure one's long
     flat = charts.next_token_bars([("␣a", 0.02, True), ("␣b", 0.01, True)])
     assert tuple(fig.layout.xaxis.range) == tuple(flat.layout.xaxis.range) == (0, 1)
     assert charts.next_token_rows(candidates) == [
-        {"rank": 1, "token": "␣cat", "probability": 0.6, "kept": True},
-        {"rank": 2, "token": "⟨EC 95⟩", "probability": 0.25, "kept": True},
-        {"rank": 3, "token": "␣dog", "probability": 0.1, "kept": True},
-        {"rank": 4, "token": "␣the", "probability": 0.05, "kept": False},
+        {"rank": 1, "token": "␣cat", "probability": "60%", "kept": True},
+        {"rank": 2, "token": "⟨EC 95⟩", "probability": "25%", "kept": True},
+        {"rank": 3, "token": "␣dog", "probability": "10%", "kept": True},
+        {"rank": 4, "token": "␣the", "probability": "5%", "kept": False},
     ]
+
+
+def test_next_token_bars_read_tiny_probabilities_and_leave_zeros_out():
+    """What a learner saw at temperature 1.6 ("0.0000000000000000000997 %") and at temperature 0
+    (eleven runs of spaces at 0% squashing the plot), on the real model's own candidates."""
+    from glassbox.model.inspection import next_token_logits
+    from glassbox.model.loading import load_model
+    from glassbox.model.next_token import next_token_choice
+    from glassbox.model.sampling import Settings
+    from glassbox.paths import EMBEDDED_MODEL_DIR
+
+    lm = load_model(EMBEDDED_MODEL_DIR)
+    logits = next_token_logits(lm, "The old man")
+    cold = [(c.text, c.prob, c.kept) for c in next_token_choice(lm, logits, Settings(0.3, 0, 1.0)).candidates]
+    assert min(p for _, p, _ in cold) < 1e-4  # the real distribution has tokens below 0.01%
+    fig = charts.next_token_bars(cold)
+    shown = [t for bar in fig.data for t in bar.text]
+    assert len(shown) == len(cold) and all(t.endswith("%") and len(t) <= 8 for t in shown)
+    assert "< 0.01%" in shown and all("%{x" not in bar.hovertemplate for bar in fig.data)
+    assert "< 0.01%" in [row["probability"] for row in charts.next_token_rows(cold)]
+    assert charts.style.percent(9.97e-24) == "< 0.01%" and charts.style.percent(1.2e-4) == "0.012%"
+
+    greedy = [(c.text, c.prob, c.kept) for c in next_token_choice(lm, logits, Settings(0.0, 0, 1.0)).candidates]
+    zeros = sum(p == 0 for _, p, _ in greedy)
+    assert zeros >= 1 and len(greedy) == 12
+    fig = charts.next_token_bars(greedy)
+    drawn = [y for bar in fig.data for y in bar.y]
+    assert drawn == [greedy[0][0]] and list(fig.layout.yaxis.categoryarray) == drawn
+    assert fig.layout.title.subtitle.text.startswith(f"{zeros} more tokens at exactly 0%")
+    assert len(charts.next_token_rows(greedy)) == 12  # the table keeps every candidate
+    picked = charts.next_token_bars(greedy, highlight=len(greedy) - 1)  # a picked token at 0% stays drawn
+    assert len([y for bar in picked.data for y in bar.y]) == 2 and str(zeros - 1) in picked.layout.title.subtitle.text
+    assert not charts.next_token_bars(cold).layout.title.subtitle.text  # nothing left out, nothing said
 
 
 def test_next_token_bars_duplicates_markup_and_labels():
@@ -236,7 +269,7 @@ def test_token_counts():
 
 def test_percent_keeps_small_probabilities_visible():
     assert charts.style.percent(0.0213) == "2.13%" and charts.style.percent(0.5) == "50%"
-    assert charts.style.percent(2e-5) == "0.002%" and charts.style.percent(1e-9) == "<0.001%"
+    assert charts.style.percent(2e-4) == "0.02%" and charts.style.percent(1e-9) == "< 0.01%"
     assert charts.style.percent(0) == "0%" and charts.style.percent(1.0) == "100%"
     probs = np.full((2, 4), 0.25)
     assert "25%" in charts.routing_heatmap(probs, np.array([[0], [1]]), ["a", "b"]).data[0].hovertext[0][0]

@@ -1,7 +1,10 @@
 """Bar and line charts: next-token candidates, model vs. corpus, token counts, the loss curve.
 
 Each builder has a `*_rows` twin with the same numbers for a table. Probabilities stay fractions
-in the traces and show as %. Axis and legend text comes from `labels` (see `style`).
+in the traces and show as % (`style.percent`: "< 0.01%" for the tiny ones, never twenty decimals).
+The next-token bars leave out candidates at exactly 0% (greedy choice puts all but one there) and
+say how many in the subtitle; the table twin keeps them. Axis and legend text comes from `labels`
+(see `style`).
 """
 
 from __future__ import annotations
@@ -17,7 +20,6 @@ from glassbox.charts.style import (
     LOSS_LABELS,
     NEXT_TOKEN_LABELS,
     PALETTE,
-    TEXT_PERCENT,
     TICK_PERCENT,
     display_label,
     merge_labels,
@@ -56,10 +58,14 @@ def next_token_bars(
     """Horizontal bars of (token, probability, kept), most likely on top.
 
     Kept tokens are blue, cut-off ones grey and hatched, `highlight` (an index into `candidates`,
-    e.g. the token that was picked) orange with a black outline.
+    e.g. the token that was picked) orange with a black outline. Candidates at exactly 0% (all but
+    the top one at temperature 0) are left out, except the highlighted one, and the subtitle
+    (`labels["zeros"]`, with `{n}`) says how many; their labels would only squash the plot.
     """
-    lab = merge_labels(NEXT_TOKEN_LABELS, labels)
     ranked = _ranked(candidates)
+    zeros = sum(1 for i, c in ranked if float(c[1]) <= 0 and i != highlight)
+    ranked = [(i, c) for i, c in ranked if float(c[1]) > 0 or i == highlight]
+    lab = merge_labels(NEXT_TOKEN_LABELS, labels, n=zeros)
     names = [display_label(x) for x in unique_labels([c[0] for _, c in ranked], start=1)]
     groups = (("kept", PALETTE[0], ""), ("cut", CUT_GREY, "/"), ("picked", PALETTE[1], ""))
     traces = []
@@ -82,26 +88,27 @@ def next_token_bars(
                 "pattern": {"shape": hatch},
                 "line": {"color": "black", "width": 3 if group == "picked" else 0},
             },
-            "texttemplate": f"%{{x:{TEXT_PERCENT}}}",
+            "text": [percent(c[1]) for _, c in rows],
             "textposition": "outside",
             "cliponaxis": False,
-            "hovertemplate": f"%{{y}}: %{{x:{TEXT_PERCENT}}}<extra></extra>",
+            "hovertemplate": "%{y}: %{text}<extra></extra>",
         })
-    return new_figure(
-        lab["title"],
-        height=max(240, 32 * len(ranked) + 100),
-        data=traces,
-        barmode="overlay",
-        **_probability_frame(lab, names),
-    )
+    frame = _probability_frame(lab, names)
+    if zeros:  # room under the title for the subtitle that says what was left out
+        frame["margin"] = {**frame["margin"], "t": frame["margin"]["t"] + 30}
+    fig = new_figure(lab["title"], height=max(240, 32 * len(ranked) + 100), data=traces, barmode="overlay", **frame)
+    if zeros:
+        fig.layout.title.subtitle.text = display_label(lab["zeros"])
+    return fig
 
 
 def next_token_rows(
     candidates: Sequence[tuple[str, float, bool]], labels: Mapping[str, str] | None = None, highlight: int | None = None
 ) -> list[dict]:
-    """rank (1 = most likely), token, probability (0-1), kept."""
+    """rank (1 = most likely), token, probability (as % text, "< 0.01%" for tiny ones), kept; every
+    candidate, those at 0% too."""
     return [
-        {"rank": r, "token": c[0], "probability": float(c[1]), "kept": bool(c[2])}
+        {"rank": r, "token": c[0], "probability": percent(c[1]), "kept": bool(c[2])}
         for r, (_, c) in enumerate(_ranked(candidates), start=1)
     ]
 
@@ -210,7 +217,7 @@ def compare_distributions(
             "text": [percent(m[side]) if m[side] is not None else display_label(lab["missing"]) for m in merged],
             "textposition": "outside",
             "cliponaxis": False,
-            "hovertemplate": f"{display_label(lab[key])} · %{{y}}: %{{x:{TEXT_PERCENT}}}<extra></extra>",
+            "hovertemplate": f"{display_label(lab[key])} · %{{y}}: %{{text}}<extra></extra>",
         }
         for side, key, colour, hatch in ((1, "model", PALETTE[0], ""), (2, "corpus", PALETTE[1], "."))
     ]

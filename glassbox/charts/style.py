@@ -50,18 +50,20 @@ COMPARE_LABELS = chart_labels("compare")
 COUNT_LABELS = chart_labels("count")
 
 
-# d3 formats: percentages to significant digits, so an untrained model's 0.002% does not read "0%".
+# d3 formats: percentages to significant digits, for axis ticks and shares that are never tiny.
+# Text beside a bar or in a table goes through `percent` instead, which stops at SMALLEST_PERCENT.
 TICK_PERCENT = ".2~p"
-TEXT_PERCENT = ".3~p"
+SMALLEST_PERCENT = 0.01  # below this a share reads "< 0.01%", not "0.0000000000000000000997%"
 
 
 def percent(share: float) -> str:
-    """A share as a percentage to three significant digits (0.0213 → "2.13%", 2e-5 → "0.002%")."""
+    """A share as a percentage to three significant digits (0.0213 → "2.13%", 0.00012 → "0.012%");
+    a share above 0 but below 0.01% reads "< 0.01%", and only an exact 0 reads "0%"."""
     value = float(share) * 100
     if value == 0:
         return "0%"
-    if abs(value) < 0.001:
-        return "<0.001%"
+    if abs(value) < SMALLEST_PERCENT:
+        return f"< {SMALLEST_PERCENT:g}%"
     return f"{value:.3g}%"
 
 
