@@ -21,6 +21,15 @@ MANIFEST_NAME = "manifest.json"
 
 
 @dataclass(frozen=True)
+class Piece:
+    """A raw document as a source reads it, before clean-up (`glassbox.corpus.sources`)."""
+
+    id: str
+    title: str
+    text: str
+
+
+@dataclass(frozen=True)
 class Document:
     """One corpus document (one JSONL line)."""
 

@@ -17,17 +17,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from glassbox.corpus.documents import Piece
 from glassbox.corpus.fetch import Package
 from glassbox.corpus.text import slug, strip_markdown, unwrap
-
-
-@dataclass(frozen=True)
-class Piece:
-    """A raw document as a source reads it, before clean-up."""
-
-    id: str
-    title: str
-    text: str
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from glassbox.corpus.sources import Piece
+from glassbox.corpus.documents import Piece
 
 # WordNet's lexicographer files, by the two-digit number each data line carries
 LEXNAMES = (
