@@ -1,5 +1,5 @@
-"""Next token page: guess first, then see every candidate's probability; reshape the
-distribution with temperature, top-k and top-p; build a continuation one token at a time."""
+"""Next token page: guess first (once per prompt), then see every candidate's probability; reshape
+the distribution with temperature, top-k and top-p; build a continuation one token at a time."""
 
 from __future__ import annotations
 
@@ -19,9 +19,7 @@ from ui import tool as ui_tool
 from ui.views import next_token as view_next
 
 NS = "next"
-KEY_PROMPT, KEY_SEED, KEY_GUESS = f"{NS}.prompt", f"{NS}.seed", f"{NS}.guess"
-KEY_GUESS_FIRST, KEY_REVEALED = f"{NS}.guess_first", f"{NS}.revealed"
-KEY_PICKED, KEY_PICKED_FOR = f"{NS}.picked", f"{NS}.picked_for"
+KEY_PROMPT, KEY_SEED, KEY_GUESS_FIRST = f"{NS}.prompt", f"{NS}.seed", f"{NS}.guess_first"
 
 tool_area = ui_lesson.render("next_token", NS)
 
@@ -43,11 +41,7 @@ def tool() -> None:
     )
     settings: Settings = view_next.settings_controls(NS)
 
-    # The continuation built so far belongs to this prompt; a new prompt starts it afresh.
-    if st.session_state.get(KEY_PICKED_FOR) != prompt:
-        st.session_state[KEY_PICKED_FOR] = prompt
-        st.session_state[KEY_PICKED] = []
-    picked: list[int] = st.session_state[KEY_PICKED]
+    picked = view_next.continuation_for(NS, prompt)  # a new prompt: no tokens added, an empty guess box
 
     lm = ui.current_model()
     if lm is None or not prompt.strip():
@@ -63,20 +57,13 @@ def tool() -> None:
     if logits is None:
         return
 
-    # Predict, then reveal: the bars stay hidden until the learner has guessed.
-    guess_first = st.toggle(ui.tr("next.guess_first"), key=KEY_GUESS_FIRST, persist_state="session")
-    revealed = not guess_first or st.session_state.get(KEY_REVEALED) == text
-    guess = st.text_input(ui.tr("next.guess"), key=KEY_GUESS, max_chars=40, disabled=revealed and guess_first)
-    if not revealed:
-        st.caption(ui.tr("next.guess_hint"))
-        if st.button(ui.tr("next.reveal"), key=f"{NS}.reveal_button", type="primary"):
-            st.session_state[KEY_REVEALED] = text
-            st.rerun()
+    guess = view_next.guess_gate(NS, prompt)  # once per prompt: None while the bars wait for the reveal
+    if guess is None:
         return
 
     choice = next_token_choice(lm, logits, settings)  # temperature applied once, for the bars and the guess
-    found = guess_rank(lm, choice.probs, guess or "")
-    highlight = view_next.show_guess(found, guess or "")
+    # the guess was for the word after the prompt, so it is ranked only while nothing has been added
+    highlight = None if picked else view_next.show_guess(guess_rank(lm, choice.probs, guess), guess)
     cands = choice.candidates
     with ui_classroom.beside_bars(text):  # a teacher with a class: the class's guesses beside the bars
         view_next.show_bars(NS, cands, highlight, kept=(choice.kept, len(choice.probs)))

@@ -128,16 +128,20 @@ def test_next_token(lang):
     assert len(picks) == 3  # top-k 3: only the kept tokens can be picked
     picks[0].click().run()
     assert len(at.session_state["next.picked"]) == 1
-    at.toggle(key="next.guess_first").set_value(False).run()
+    # guess first stays on: building a continuation neither asks again nor hides the bars
+    assert at.toggle(key="next.guess_first").value is True
+    assert charts(at) == 1 and not [b for b in at.button if b.key == "next.reveal_button"]
     at.button(key="next.sample").click().run()
     check(at)
     picked = list(at.session_state["next.picked"])
     assert len(picked) == 2 and charts(at) == 1
+    assert at.text_input(key="next.guess").value == "years"  # the guess stays with its prompt
     at.button(key="next.undo").click().run()
-    assert list(at.session_state["next.picked"]) == picked[:1]
+    assert list(at.session_state["next.picked"]) == picked[:1] and charts(at) == 1
+    step = next(le for le in load_lessons(lang) if le.id == "next_token").steps[1].values
     lesson_try(at, "next_token", 2)
-    assert at.slider(key="next.temperature").value == pytest.approx(0.3)
-    assert at.text_area(key="next.prompt").value == "To be, or not to be"
+    assert at.slider(key="next.temperature").value == pytest.approx(step["temperature"])
+    assert at.text_area(key="next.prompt").value == step["prompt"]
     # predict, then reveal: the reveal button waits for a choice
     show_part(at, "next_token", part_of("next_token", predict=True))
     assert at.button(key="lesson.next_token.reveal").disabled
@@ -147,6 +151,40 @@ def test_next_token(lang):
     assert at.success or at.warning  # right or wrong, the learner is told
     assert at.session_state["lesson.next_token.revealed"] is True
     assert at.slider(key="next.temperature").value == pytest.approx(0.2)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_next_token_asks_for_a_guess_once_per_prompt(lang):
+    """A new prompt, typed or set by a lesson's Try this, empties the guess box and hides the bars
+    until the learner reveals again; the same prompt with other settings does not ask again."""
+    lesson = next(le for le in load_lessons(lang) if le.id == "next_token")
+    at = open_page("next_token", lang)
+    at.text_area(key="next.prompt").input("Four score and seven").run()
+    at.text_input(key="next.guess").input("years").run()
+    at.button(key="next.reveal_button").click().run()
+    assert charts(at) == 1
+    at.slider(key="next.temperature").set_value(1.5).run()  # settings are not a new prompt
+    assert charts(at) == 1 and at.text_input(key="next.guess").value == "years"
+    at.text_area(key="next.prompt").input("It was the best of").run()  # typed: a new prompt
+    check(at)
+    assert charts(at) == 0 and at.text_input(key="next.guess").value == ""
+    assert at.button(key="next.reveal_button")
+    at.button(key="next.reveal_button").click().run()  # an empty guess is allowed
+    assert charts(at) == 1
+    first, second = (s.values["prompt"] for s in lesson.steps[:2])
+    assert first != second
+    lesson_try(at, "next_token", 1)  # a lesson's new prompt asks again too
+    assert at.text_area(key="next.prompt").value == first and charts(at) == 0
+    at.text_input(key="next.guess").input("good").run()
+    at.button(key="next.reveal_button").click().run()
+    assert charts(at) == 1
+    lesson_try(at, "next_token", 2)
+    assert charts(at) == 0 and at.text_input(key="next.guess").value == ""
+    at.button(key="next.reveal_button").click().run()
+    same = [i for i, s in enumerate(lesson.steps[2:], 3) if s.values.get("prompt") == second]
+    assert same, "the temperature steps compare one prompt at two temperatures"
+    lesson_try(at, "next_token", same[0])  # the same prompt at another temperature: no new guess
+    assert charts(at) == 1
 
 
 @pytest.mark.parametrize("lang", LANGS)

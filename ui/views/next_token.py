@@ -1,6 +1,7 @@
 """The next-token view: probability bars reshaped by temperature, top-k and top-p (cut-off
-tokens greyed), from the cached logits of one forward pass. Shared by Next token, Experts and
-the Playground. Moving a slider never runs the model again.
+tokens greyed), from the cached logits of one forward pass, and the Next token page's guess gate
+(one guess per prompt) and continuation builder. Shared by Next token, Experts and the
+Playground. Moving a slider never runs the model again. Leaves out the class poll (`ui.classroom`).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import streamlit as st
 
 import ui
 from glassbox import site
+from glassbox.charts.style import percent
 from glassbox.model.next_token import BARS, Candidate, GuessRank, next_token_choice
 from glassbox.model.sampling import Sampler, Settings, sampling_distribution
 from ui import chart as ui_chart
@@ -93,6 +95,35 @@ def show_continuation(ns: str, lm, prompt: str, picked: list[int]) -> None:
         st.rerun()
 
 
+def continuation_for(ns: str, prompt: str) -> list[int]:
+    """The tokens added to `prompt` so far (`<ns>.picked`, the list the builder appends to). A new
+    prompt starts afresh: nothing added, and the guess box emptied, since the old guess was about
+    another text."""
+    if st.session_state.get(f"{ns}.picked_for") != prompt:
+        st.session_state[f"{ns}.picked_for"] = prompt
+        st.session_state[f"{ns}.picked"] = []
+        st.session_state[f"{ns}.guess"] = ""  # before the box is drawn in this run
+    return st.session_state[f"{ns}.picked"]
+
+
+def guess_gate(ns: str, prompt: str) -> str | None:
+    """Guess first, once per prompt: the toggle (`<ns>.guess_first`), the guess box (`<ns>.guess`)
+    and, until the learner reveals for this prompt, the Reveal button. Returns the guess ("" for
+    none) once the bars may show, else None. Reveal is remembered for the learner's prompt, not for
+    the prompt plus picked tokens, so picking or sampling a continuation never hides the bars
+    again; a new prompt (typed, or set by a lesson) asks again."""
+    guess_first = st.toggle(ui.tr("next.guess_first"), key=f"{ns}.guess_first", persist_state="session")
+    revealed = not guess_first or st.session_state.get(f"{ns}.revealed") == prompt
+    guess = st.text_input(ui.tr("next.guess"), key=f"{ns}.guess", max_chars=40) or ""
+    if revealed:
+        return guess
+    st.caption(ui.tr("next.guess_hint"))
+    if st.button(ui.tr("next.reveal"), key=f"{ns}.reveal_button", type="primary"):
+        st.session_state[f"{ns}.revealed"] = prompt
+        st.rerun()
+    return None
+
+
 def show_guess(found: GuessRank | None, guess: str) -> int | None:
     """Where the learner's guessed word ranks; returns its token id to mark in the bars."""
     if found is None:
@@ -100,7 +131,7 @@ def show_guess(found: GuessRank | None, guess: str) -> int | None:
     st.info(
         ui.tr(
             "next.guess_result", guess=ui_text.md_escape(guess), token=ui_text.md_escape(found.text),
-            prob=f"{found.prob:.2%}", rank=f"{found.rank:,}",
+            prob=percent(found.prob), rank=f"{found.rank:,}",
         ),
         icon="🎯",
     )
