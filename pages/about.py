@@ -10,6 +10,7 @@ import streamlit as st
 import ui
 from glassbox.index import search
 from glassbox.model import checkpoints
+from ui import domains as ui_domains
 from ui import text as ui_text
 from ui.views import trace as view_trace
 
@@ -36,7 +37,7 @@ def browser() -> None:
     left, right = st.columns([3, 1])
     query = left.text_input(ui.tr("about.search"), key=f"{NS}.query", max_chars=100, persist_state="session")
     kinds = ["", *(ui.guarded(search.domains, index) or ())]
-    names = {d: (ui.tr("about.all_domains") if not d else d) for d in kinds}
+    names = {d: (ui.tr("about.all_domains") if not d else ui_domains.name(d)) for d in kinds}
     domain = right.selectbox(ui.tr("col.domain"), kinds, format_func=names.get, key=f"{NS}.domain")
     found = ui.guarded(search.search_documents, index, query or "", domain or "")
     if found is None:
@@ -51,7 +52,7 @@ def browser() -> None:
         [
             {
                 ui.tr("trace.col_title"): h.title,
-                ui.tr("col.domain"): h.domain,
+                ui.tr("col.domain"): ui_domains.name(h.domain),
                 ui.tr("trace.col_source"): h.source,
                 ui.tr("col.tokens"): h.tokens,
             }
@@ -59,7 +60,7 @@ def browser() -> None:
         ],
         hide_index=True,
     )
-    titles = {h.doc_ix: f"{h.title} ({h.domain})" for h in shown}
+    titles = {h.doc_ix: f"{h.title} ({ui_domains.name(h.domain)})" for h in shown}
     chosen = st.selectbox(ui.tr("about.open"), list(titles), format_func=titles.get, key=f"{NS}.doc")
     entry = next((h for h in shown if h.doc_ix == chosen), None)
     text = ui.guarded(search.document_text, index, chosen, SHOW_TOKENS) if entry is not None else None

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import plotly.graph_objects as go
 import pytest
 
 from glassbox import charts
-from glassbox.charts.style import CUT_GREY
+from glassbox.charts.style import CUT_GREY, percent
 from glassbox.errors import GlassboxError
 from glassbox.tokens import TokenBytes, tokenize
 
@@ -132,7 +133,9 @@ def test_routing_heatmap_marks_exactly_the_chosen_cells(real_tokens):
     table = charts.routing_rows(probs, chosen, real_tokens)
     assert [r["token"] for r in table] == real_tokens
     assert table[3]["experts"] == chosen[3].tolist()
-    assert table[3]["probabilities"] == pytest.approx(probs[3, chosen[3]].tolist())
+    # percentages as the hover text writes them, not 16-digit floats
+    assert table[3]["probabilities"] == [percent(p) for p in probs[3, chosen[3]]]
+    assert all(re.fullmatch(r"(< )?\d+(\.\d+)?%", p) for row in table for p in row["probabilities"])
 
 
 def test_routing_heatmap_hand_made_and_numeric_tokens():
@@ -158,9 +161,9 @@ def test_token_path_follows_the_layers():
     assert sorted(zip(dots.y, dots.x, strict=True)) == [(0, 0), (0, 1), (1, 2), (1, 3), (2, 0), (2, 2)]
     assert fig.layout.title.text == "␣&lt;cat&gt; 경로"
     assert charts.token_path_rows(probs, chosen, "␣cat") == [
-        {"layer": 0, "token": "␣cat", "experts": [0, 1], "probabilities": [0.6, 0.3]},
-        {"layer": 1, "token": "␣cat", "experts": [3, 2], "probabilities": [0.4, 0.3]},
-        {"layer": 2, "token": "␣cat", "experts": [2, 0], "probabilities": [0.4, 0.25]},
+        {"layer": 0, "token": "␣cat", "experts": [0, 1], "probabilities": ["60%", "30%"]},
+        {"layer": 1, "token": "␣cat", "experts": [3, 2], "probabilities": ["40%", "30%"]},
+        {"layer": 2, "token": "␣cat", "experts": [2, 0], "probabilities": ["40%", "25%"]},
     ]
 
 
@@ -173,14 +176,14 @@ def test_expert_load_and_domain_usage():
     assert list(fig.data[0].x) == list(range(6)) and list(fig.data[0].y) == [0, 1, 2]
     assert "even share: 16.7%" in fig.data[0].hovertext[0][0]
     rows = charts.expert_load_rows(load)
-    assert len(rows) == 18 and rows[7] == {"layer": 1, "expert": 1, "share": pytest.approx(load[1, 1])}
+    assert len(rows) == 18 and rows[7] == {"layer": 1, "expert": 1, "share": percent(load[1, 1])}
 
     usage = {"code": rng.dirichlet(np.ones(6), size=3), "한국어": rng.dirichlet(np.ones(6), size=3)}
     fig = charts.domain_usage(usage, layer=2, labels={"title": "층 {layer}"})
     np.testing.assert_allclose(np.asarray(fig.data[0].z), np.stack([usage["code"][2], usage["한국어"][2]]))
     assert list(fig.data[0].y) == ["code", "한국어"] and fig.layout.title.text == "층 2"
     table = charts.domain_usage_rows(usage, 2)
-    assert table[6] == {"domain": "한국어", "expert": 0, "share": pytest.approx(usage["한국어"][2, 0])}
+    assert table[6] == {"domain": "한국어", "expert": 0, "share": percent(usage["한국어"][2, 0])}
     with pytest.raises(GlassboxError) as err:
         charts.domain_usage(usage, layer=3)
     assert "0" in err.value.message("ko") and "2" in err.value.message("ko")

@@ -100,6 +100,17 @@ def test_korean_strings_are_korean():
     assert len(same) <= 3, same
 
 
+def test_every_kind_of_training_text_has_a_name_in_both_languages():
+    """Charts, tables and document cards show a corpus domain by `domain.<name>`: in Korean
+    pages, ‘scripture’ reads 성경, not the English name."""
+    from glassbox.corpus import DOMAINS
+
+    for domain in DOMAINS:
+        assert EN[f"domain.{domain}"] == domain
+        assert HANGUL.search(KO[f"domain.{domain}"]), domain
+    assert len({KO[f"domain.{d}"] for d in DOMAINS}) == len(DOMAINS)
+
+
 def test_t_fills_placeholders_and_falls_back_to_english():
     assert t("frame.progress_text", "en", done=2, total=6) == "2 of 6 lessons done"
     assert t("frame.progress_text", "ko", done=2, total=6) == "수업 6개 중 2개 완료"

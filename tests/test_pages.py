@@ -207,6 +207,18 @@ def test_experts(lang):
 
 
 @pytest.mark.parametrize("lang", LANGS)
+def test_experts_tables_read_as_percentages(lang):
+    """The router table (behind "Show as a table") writes probabilities as the charts do, not as
+    16-digit floats."""
+    at = open_page("experts", lang)
+    at.toggle(key="experts.heatmap.as_table").set_value(True).run()
+    check(at)
+    (table,) = [d.value for d in at.dataframe]
+    cells = [p for row in table[t("col.probabilities", lang)] for p in row]
+    assert cells and all(re.fullmatch(r"(< )?\d+(\.\d+)?%", p) for p in cells), cells
+
+
+@pytest.mark.parametrize("lang", LANGS)
 def test_training_data_with_index(lang):
     from glassbox.index.engine import open_index
     from glassbox.index.ngrams import count, phrase_count
@@ -222,6 +234,8 @@ def test_training_data_with_index(lang):
     assert charts(at) == 1  # model vs training data
     documents = [h.value for h in at.main.html[1:]]
     assert any("<mark" in d for d in documents)
+    cards = " ".join(m.value for m in at.main.markdown)  # each card names its kind of text in the page's language
+    assert f"· {t('domain.scripture', lang)} ·" in cards
     assert t("trace.novelty", lang) in texts(at)
     at.text_input(key="trace.phrase").input("the valley").run()
     check(at)

@@ -2,7 +2,8 @@
 
 Rows are tokens, layers or domains; columns are experts (0-based, as in the model). Chosen top-k
 cells carry a white dot with a black ring, visible on both ends of cividis. Each builder has a
-`*_rows` twin with the same numbers for a table.
+`*_rows` twin with the same numbers for a table, probabilities and shares written as percentages
+the way the charts' hover text writes them (a table of 16-digit floats is not readable).
 """
 
 from __future__ import annotations
@@ -113,14 +114,14 @@ def routing_heatmap(
 def routing_rows(
     probs: np.ndarray, chosen: np.ndarray, token_labels: Sequence[str], labels: Mapping[str, str] | None = None
 ) -> list[dict]:
-    """One row per token: position, token, chosen experts, their probabilities."""
+    """One row per token: position, token, chosen experts, their probabilities (as percentages)."""
     probs, chosen = _check_choice(probs, chosen, len(token_labels))
     return [
         {
             "position": t,
             "token": str(label),
             "experts": [int(e) for e in chosen[t]],
-            "probabilities": [float(probs[t, e]) for e in chosen[t]],
+            "probabilities": [percent(probs[t, e]) for e in chosen[t]],
         }
         for t, label in enumerate(token_labels)
     ]
@@ -148,14 +149,14 @@ def token_path(
 def token_path_rows(
     probs: np.ndarray, chosen: np.ndarray, token_label: str, labels: Mapping[str, str] | None = None
 ) -> list[dict]:
-    """One row per layer: layer, token, chosen experts, their probabilities."""
+    """One row per layer: layer, token, chosen experts, their probabilities (as percentages)."""
     probs, chosen = _check_choice(probs, chosen, len(np.asarray(probs)))
     return [
         {
             "layer": layer,
             "token": str(token_label),
             "experts": [int(e) for e in chosen[layer]],
-            "probabilities": [float(probs[layer, e]) for e in chosen[layer]],
+            "probabilities": [percent(probs[layer, e]) for e in chosen[layer]],
         }
         for layer in range(len(probs))
     ]
@@ -186,10 +187,10 @@ def expert_load(load: np.ndarray, labels: Mapping[str, str] | None = None) -> go
 
 
 def expert_load_rows(load: np.ndarray, labels: Mapping[str, str] | None = None) -> list[dict]:
-    """One row per layer and expert: layer, expert, share."""
+    """One row per layer and expert: layer, expert, share (as a percentage)."""
     load = np.asarray(load, dtype=float)
     return [
-        {"layer": layer, "expert": e, "share": float(load[layer, e])}
+        {"layer": layer, "expert": e, "share": percent(load[layer, e])}
         for layer in range(load.shape[0])
         for e in range(load.shape[1])
     ]
@@ -213,10 +214,10 @@ def domain_usage(usage: Mapping[str, np.ndarray], layer: int, labels: Mapping[st
 def domain_usage_rows(
     usage: Mapping[str, np.ndarray], layer: int, labels: Mapping[str, str] | None = None
 ) -> list[dict]:
-    """One row per domain and expert in `layer`: domain, expert, share."""
+    """One row per domain and expert in `layer`: domain, expert, share (as a percentage)."""
     domains, share = _usage_at(usage, layer)
     return [
-        {"domain": d, "expert": e, "share": float(share[i, e])}
+        {"domain": d, "expert": e, "share": percent(share[i, e])}
         for i, d in enumerate(domains)
         for e in range(share.shape[1])
     ]

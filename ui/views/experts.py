@@ -17,6 +17,7 @@ from glassbox.model import checkpoints
 from glassbox.model.next_token import distribution_shift, next_token_choice
 from glassbox.model.sampling import Settings
 from ui import chart as ui_chart
+from ui import domains as ui_domains
 from ui import notebook as ui_notebook
 from ui import share as ui_share
 from ui.views import next_token as view_next
@@ -91,7 +92,7 @@ def domain_usage(ns: str, layer: int) -> None:
     if not usage:
         st.info(ui.tr("experts.domains_missing"))
         return
-    arrays = {domain: np.asarray(share, dtype=float) for domain, share in usage.items()}
+    arrays = {ui_domains.name(domain): np.asarray(share, dtype=float) for domain, share in usage.items()}
     if any(a.ndim != 2 or layer >= a.shape[0] for a in arrays.values()):
         st.info(ui.tr("experts.domains_missing"))
         return

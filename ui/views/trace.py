@@ -18,6 +18,7 @@ from glassbox import paths, site
 from glassbox.errors import GlassboxError
 from glassbox.index import build, ngrams, trace
 from ui import chart as ui_chart
+from ui import domains as ui_domains
 from ui import notebook as ui_notebook
 from ui import share as ui_share
 from ui import text as ui_text
@@ -154,8 +155,9 @@ def show_documents(span) -> None:
         level = relevance.get(doc.relevance, 0)
         with st.container(border=True):
             st.markdown(
-                f"**{ui_text.md_escape(doc.title or doc.doc_id)}** · {ui_text.md_escape(doc.domain)} · "
-                f"{ui_text.md_escape(doc.source)} · {ui.tr('trace.relevance')}: {ui.tr(LEVEL_NAMES[level])}"
+                f"**{ui_text.md_escape(doc.title or doc.doc_id)}** · "
+                f"{ui_text.md_escape(ui_domains.name(doc.domain))} · {ui_text.md_escape(doc.source)} · "
+                f"{ui.tr('trace.relevance')}: {ui.tr(LEVEL_NAMES[level])}"
             )
             st.html(ui_text.highlight_html(doc.snippet, [(doc.match_start, doc.match_end, LEVEL_COLOURS[2])]))
     with st.expander(ui.tr("common.as_table")):
@@ -163,7 +165,7 @@ def show_documents(span) -> None:
             [
                 {
                     ui.tr("trace.col_title"): d.title,
-                    ui.tr("col.domain"): d.domain,
+                    ui.tr("col.domain"): ui_domains.name(d.domain),
                     ui.tr("trace.col_source"): d.source,
                     ui.tr("trace.relevance"): d.relevance,
                     ui.tr("trace.col_snippet"): d.snippet,
