@@ -85,7 +85,7 @@ def render(page: str, ns: str, overrides: Mapping[str, Callable[[Any], Any]] | N
         return st.container(key="tool")
     fields = {name: spec.convert for name, spec in PAGE_CONTROLS.get(page, {}).items()} | dict(overrides or {})
     key = f"lesson.{lesson.id}"
-    title, switch = st.columns([5, 2], vertical_alignment="bottom")
+    title, switch = st.container(key="lesson_head").columns([5, 2], vertical_alignment="bottom")
     title.header(lesson.title)
     badge = " ✅" if lesson.id in done() else ""
     title.caption(ui.tr("lesson.minutes", minutes=lesson.minutes) + badge)
@@ -173,7 +173,7 @@ def _one_section(lesson, key: str, ns: str, fields) -> None:
     st.caption(ui.tr("present.step", n=current, total=len(sections)))
     draw, st.session_state[f"{key}.focus"] = sections[current - 1]
     draw()
-    left, right = st.columns(2)
+    left, right = st.container(key="step_nav").columns(2)  # pinned at the box's bottom in presenter mode
     if left.button(ui.tr("present.previous"), key=f"{key}.prev", icon="⬅️", disabled=current == 1,
                    width="stretch"):
         st.session_state[slide_key] = current - 1

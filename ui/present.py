@@ -1,5 +1,8 @@
 """Presenter mode, for a projector: large type, no sidebar (pages are listed along the top),
-the lesson one step at a time, and the controls a teacher locked shown read-only.
+the lesson one step at a time in a column that stays in view beside the tool (its Next button
+always on screen), and the controls a teacher locked shown read-only. Charts keep their own sizes
+(their fonts are set for a projector already); narrower windows than 1400x900 are not laid out
+for here.
 
 Presenter mode and the locks are kept in the URL (`present=1`, `lock=prompt,temperature`), so
 the same link opens the same projected view; learners opening a link with locks get them too.
@@ -18,14 +21,31 @@ KEY_PRESENT = "frame.present"
 KEY_PRESENT_KEPT = "frame.present_kept"  # a plain copy: widget state can be dropped on a page change
 KEY_LOCKS_WIDGET = "frame.locks_widget"
 
-# Our own style for the projector: everything larger, the sidebar and the toolbar out of sight.
+# Our own style for the projector, at 1400x900 and up. Type is larger through the root font size
+# (Streamlit sizes text, spacing and widgets in rem), not CSS zoom: a zoomed page measures its charts
+# and the window in unzoomed pixels, so plotly drew past the column's edge and the bottom of the
+# page could not be scrolled to. The lesson is a column that stays in view while the tool beside it
+# scrolls; a long part scrolls inside its box, whose Previous/Next row stays pinned at the box's
+# bottom. The exit button sits in the top bar and headings in the tool are a size smaller, so the
+# tool's first chart starts on the first screen beside the step.
+SCALE = 1.3  # root font size, times the browser's 16 px
 STYLE = """<style>
-[data-testid="stAppViewContainer"] { zoom: 1.35; }
 section[data-testid="stSidebar"], div[data-testid="stSidebarCollapsedControl"],
 button[data-testid="stExpandSidebarButton"], [data-testid="stMainMenu"],
 [data-testid="stToolbarActions"], [data-testid="stAppDeployButton"] { display: none !important; }
-div[data-testid="stMainBlockContainer"] { max-width: 100%; padding-left: 3rem; padding-right: 3rem; }
-</style>"""
+html { font-size: calc(16px * SCALE); }
+div[data-testid="stMainBlockContainer"] { max-width: 100%; padding: 4rem 2.5rem 1rem 2.5rem; }
+.st-key-frame-present_exit { position: fixed; top: 0.7rem; right: 1.5rem; width: auto; z-index: 999991; }
+.st-key-lesson_head h2 { font-size: 1.9rem; padding: 0.25rem 0 0 0; }
+.st-key-lesson_head [data-testid="stCaptionContainer"] { margin-top: -0.5rem; }
+[data-testid="stColumn"]:has(.st-key-step) { position: sticky; top: 3.75rem; align-self: flex-start; }
+.st-key-step { max-height: calc(100vh - 9rem); overflow-y: auto; overscroll-behavior: contain;
+  padding-bottom: 0; }
+.st-key-step > div:has(> .st-key-step_nav) { position: sticky; bottom: 0; z-index: 2; background: #ffffff;
+  padding: 0.5rem 0 1rem 0; box-shadow: 0 -0.6rem 0.6rem -0.6rem rgba(0, 0, 0, 0.25); }
+.st-key-tool h2 { font-size: 1.6rem; padding-top: 0; }
+.st-key-tool h3 { font-size: 1.3rem; padding-top: 0.25rem; }
+</style>""".replace("SCALE", f"{SCALE}")
 
 
 def presenting() -> bool:
