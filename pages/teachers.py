@@ -38,10 +38,11 @@ with handout_tab:
         st.download_button(ui.tr("teachers.download"), page, file_name=f"handout-{chosen}-{ui.lang()}.md",
                            mime="text/markdown", key="teachers.handout_download")  # fmt: skip
         st.markdown(page)
-with key_tab:
-    key_page = handouts.answer_key(lessons, words)
-    st.download_button(ui.tr("teachers.download"), key_page, file_name=f"answer-key-{ui.lang()}.md",
-                       mime="text/markdown", key="teachers.key_download")  # fmt: skip
-    st.markdown(key_page)
+with key_tab:  # behind the teacher key, as the class controls are
+    if ui_classroom.unlocked("answer_key", no_key="teachers.key_no_key", unlock="teachers.key_unlock"):
+        key_page = handouts.answer_key(lessons, words)
+        st.download_button(ui.tr("teachers.download"), key_page, file_name=f"answer-key-{ui.lang()}.md",
+                           mime="text/markdown", key="teachers.key_download")  # fmt: skip
+        st.markdown(key_page)
 with class_tab:
     ui_classroom.teacher_panel()

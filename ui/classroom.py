@@ -3,6 +3,8 @@ and QR code; learners join with the code; at a predict-then-reveal moment each l
 kept in the workshop store, and the projector shows the class's guesses beside the model's, updated
 every two seconds (`st.fragment(run_every=...)`). The teacher can also ask the class what comes
 next after the Next token page's text. Answers are shown as text only (`ui.text`, escaped labels).
+The same teacher key opens the answer key (For teachers page). Under generated text, a small note
+says where the classroom word list (`glassbox.model.classroom_safe`) kept a word out.
 """
 
 from __future__ import annotations
@@ -53,13 +55,22 @@ def joined():
 # --- the teacher ---------------------------------------------------------------------------------
 
 
+def unlocked(where: str = "", no_key: str = "classroom.no_key", unlock: str = "classroom.unlock") -> bool:
+    """Whether this session gave the server's teacher key. If not, says why (`no_key`: the server
+    has none) or asks for it with a form of its own (`where` tells apart the forms of one page,
+    `unlock` labels its button); one right key unlocks every teacher control of the session."""
+    if classroom.teacher_key() is None:
+        st.info(ui.tr(no_key))
+        return False
+    if not st.session_state.get(KEY_TEACHER):
+        _key_form(where, unlock)
+        return False
+    return True
+
+
 def teacher_panel() -> None:
     """The teacher's class controls (For teachers page): the key, then open / show / close a class."""
-    if classroom.teacher_key() is None:
-        st.info(ui.tr("classroom.no_key"))
-        return
-    if not st.session_state.get(KEY_TEACHER):
-        _key_form()
+    if not unlocked():
         return
     room = teaching()
     if room is None:
@@ -82,13 +93,14 @@ def teacher_panel() -> None:
         st.rerun()
 
 
-def _key_form() -> None:
+def _key_form(where: str = "", unlock: str = "classroom.unlock") -> None:
     tries, last = st.session_state.get(KEY_TRIES, (0, 0.0))
     waiting = tries >= MAX_KEY_TRIES and time.time() - last < KEY_PAUSE_S
-    with st.form("classroom.key_form"):
-        typed = st.text_input(ui.tr("classroom.key"), type="password", key="classroom.key", max_chars=64,
+    suffix = f".{where}" if where else ""
+    with st.form(f"classroom.key_form{suffix}"):
+        typed = st.text_input(ui.tr("classroom.key"), type="password", key=f"classroom.key{suffix}", max_chars=64,
                               help=ui.tr("classroom.key_help"))  # fmt: skip
-        sent = st.form_submit_button(ui.tr("classroom.unlock"), disabled=waiting)
+        sent = st.form_submit_button(ui.tr(unlock), disabled=waiting)
     if waiting:
         st.warning(ui.tr("classroom.key_wait", seconds=int(KEY_PAUSE_S)))
     elif sent and classroom.is_teacher(typed):
@@ -277,3 +289,34 @@ def next_chart(question: str) -> None:
     room = teaching()
     if room is not None:
         _chart(tuple(_store().tally(room.code, question).items()), None, key="classroom.next_chart")
+
+
+# --- the classroom word list (glassbox.model.classroom_safe) ----------------------------------------
+
+SKIP_CONTEXT = 24  # characters of the text before a skipped word shown in the note
+
+
+def skipped_note(written) -> None:
+    """Under a generation: where a word on the classroom list was skipped, if it was."""
+    if written is None or not getattr(written, "skipped", ()):
+        return
+    places = []
+    for i in written.skipped[:3]:
+        start = written.steps[i].token.start
+        places.append("…" + written.full_text[max(0, start - SKIP_CONTEXT):start].replace("\n", " ") + "▯")
+    st.caption(ui.tr("classroom.safe_skipped", n=len(written.skipped),
+                     places=", ".join(f"“{ui_text.md_escape(p)}”" for p in places)),
+               help=ui.tr("classroom.safe_help"))  # fmt: skip
+
+
+def remember_skips(ns: str, written) -> None:
+    """Keep a generation's note for the text box it was written into (shown by `skips_for`)."""
+    if written is not None:
+        st.session_state[f"{ns}.safe_note"] = written if written.skipped else None
+
+
+def skips_for(ns: str, text: str) -> None:
+    """The note of the generation kept by `remember_skips`, while the box still holds its text."""
+    written = st.session_state.get(f"{ns}.safe_note")
+    if written is not None and written.full_text == text:
+        skipped_note(written)

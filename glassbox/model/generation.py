@@ -2,7 +2,9 @@
 
 Sampling is seeded (same seed and settings, same text) and runs on the CPU with a torch
 generator of its own, so results do not depend on the device or on other sessions.
-A KV cache keeps each step to one token's work.
+A KV cache keeps each step to one token's work. With the classroom setting on
+(`glassbox.model.classroom_safe`) no token that would write a listed word is drawn, and the
+result lists the steps where one was skipped.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import torch
 
 from glassbox.errors import GlassboxError
 from glassbox.limits import check_new_tokens
-from glassbox.model import olmoe
+from glassbox.model import classroom_safe, olmoe
 from glassbox.model.inspection import Routing, TokenProb, check_text, routing_from_capture, top_tokens
 from glassbox.model.loading import LoadedModel
 from glassbox.model.sampling import Sampler, Settings, distribution_t
@@ -27,14 +29,14 @@ class Step:
     token: Token  # offsets into Generation.full_text
     prob: float  # its probability in the distribution it was drawn from
     top: tuple[TokenProb, ...]  # that distribution's most likely tokens (after the cut-offs)
-    routing: Routing  # (layers, 1, ...) the routing of this token
+    routing: Routing | None  # (layers, 1, ...) the routing of this token (None: not captured)
 
     def to_json(self) -> dict:
         return {
             "token": self.token.to_json(),
             "prob": self.prob,
             "top": [t.to_json() for t in self.top],
-            "routing": [r[0] for r in self.routing.to_json()],
+            "routing": None if self.routing is None else [r[0] for r in self.routing.to_json()],
         }
 
 
@@ -46,6 +48,8 @@ class Generation:
     settings: Settings
     seed: int
     stopped: str  # "length" or "end_of_text"
+    skipped: tuple[int, ...] = ()  # steps where a word on the classroom list was skipped (classroom_safe)
+    classroom_safe: bool = False  # whether the classroom list was kept out of this text
 
     @property
     def full_text(self) -> str:
@@ -58,6 +62,8 @@ class Generation:
             "seed": self.seed,
             "settings": vars(self.settings),
             "stopped": self.stopped,
+            "classroom_safe": self.classroom_safe,
+            "skipped": list(self.skipped),
             "steps": [s.to_json() for s in self.steps],
         }
 
@@ -71,10 +77,12 @@ def generate(
     top_n: int = 10,
     capture: bool = True,
     stop_at_eos: bool = True,
+    safe: bool | None = None,
 ) -> Generation:
     """Generate up to `max_new_tokens` tokens after `prompt`, recording every step.
 
     The model reads `lm.document_start` before the prompt, as it read a document start in training.
+    `safe` keeps the classroom word list out of the text (None: as `GLASSBOX_CLASSROOM_SAFE` says).
     """
     settings = (settings or Settings()).check()
     max_new_tokens = check_new_tokens(max_new_tokens)  # at most GLASSBOX_MAX_NEW_TOKENS (glassbox.limits)
@@ -91,6 +99,10 @@ def generate(
     pieces: list[bytes] = []
     steps: list[Step] = []
     stopped = "length"
+    safe = classroom_safe.enabled() if safe is None else bool(safe)
+    blocks = classroom_safe.blocklist(lm) if safe else None
+    context = [*lm.document_start, *ids]
+    skipped: list[int] = []
     prompt_bytes = len(prompt.encode("utf-8"))
     for _ in range(max_new_tokens):
         if capture:
@@ -98,8 +110,16 @@ def generate(
                 logits, cache = olmoe.forward(lm.model, step_input, cache=cache, last_only=True)
         else:
             logits, cache = olmoe.forward(lm.model, step_input, cache=cache, last_only=True)
-        _, drawn_from = distribution_t(logits[0, -1, :vocab].cpu(), settings)
-        token_id = sampler.draw(drawn_from, settings)
+        scores = logits[0, -1, :vocab].cpu()
+        if blocks is None:
+            _, drawn_from = distribution_t(scores, settings)
+            token_id = sampler.draw(drawn_from, settings)
+        else:
+            got = sampler.draw_avoiding(scores, settings, blocks.blocked_after(context))
+            token_id, drawn_from = got.token, got.drawn_from
+            if got.skipped is not None:
+                skipped.append(len(steps))
+            context.append(token_id)
         routing = routing_from_capture(cap, slice(-1, None)) if capture else None
         pieces.append(lm.token_bytes(token_id))
         steps.append((token_id, float(drawn_from[token_id]), top_tokens(lm, drawn_from, top_n), routing))
@@ -115,6 +135,8 @@ def generate(
         settings=settings,
         seed=seed,
         stopped=stopped,
+        skipped=tuple(skipped),
+        classroom_safe=safe,
     )
 
 

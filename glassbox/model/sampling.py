@@ -4,11 +4,14 @@ Temperature divides the logits; top-k keeps the k most likely tokens; top-p keep
 smallest set whose probability reaches p. Tokens cut off stay in the result (flagged), so a
 page can grey them out instead of hiding them. The work is done with torch on the CPU (fast
 top-k/sort over a 50k vocabulary); NumPy versions serve pages and tests. `Sampler` is the one
-seeded stream every token is drawn from, by generation and by the Next-token page alike.
+seeded stream every token is drawn from, by generation and by the Next-token page alike;
+`Sampler.draw_avoiding` is its one hook for the classroom setting (`glassbox.model.classroom_safe`):
+a draw that would give a blocked token is drawn again without the blocked tokens.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -121,3 +124,41 @@ class Sampler:
         if settings.greedy:
             return int(torch.argmax(probs))
         return int(torch.multinomial(probs, 1, generator=self._rng))
+
+    def draw_avoiding(self, logits: torch.Tensor | np.ndarray, settings: Settings,
+                      blocked: Collection[int] = ()) -> Draw:
+        """A token id drawn from `logits` under `settings`, never one of `blocked`.
+
+        The draw is made as `draw` makes it; only when it gives a blocked token is it made again,
+        with the same random numbers, from the kept tokens less the blocked ones, renormalised
+        (so every other token keeps its odds relative to the rest). When nothing but blocked
+        tokens was kept (greedy, a tight top-k or top-p), the cut-offs are applied anew with the
+        blocked tokens taken out. Without blocked tokens this is `draw`, draw for draw.
+        """
+        scores = _tensor(logits) if isinstance(logits, np.ndarray) else logits
+        _, kept = distribution_t(scores, settings)
+        state = self._rng.get_state()
+        token = self.draw(kept, settings)
+        if token not in blocked:
+            return Draw(token, kept, None)
+        self._rng.set_state(state)
+        out = torch.tensor(sorted(blocked), dtype=torch.long)
+        allowed = kept.clone()
+        allowed[out] = 0.0
+        if float(allowed.sum()) > 0:
+            drawn_from = allowed / allowed.sum()
+        else:
+            masked = scores.double().clone()
+            masked[out] = float("-inf")
+            _, drawn_from = distribution_t(masked, settings)
+        return Draw(self.draw(drawn_from, settings), drawn_from, token)
+
+
+@dataclass(frozen=True, eq=False)
+class Draw:
+    """One draw of `Sampler.draw_avoiding`: the token, the distribution it was drawn from, and the
+    blocked token the same draw would have given without the block (None: nothing was skipped)."""
+
+    token: int
+    drawn_from: torch.Tensor
+    skipped: int | None

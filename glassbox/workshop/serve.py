@@ -2,7 +2,8 @@
 
 Starts N Streamlit servers on loopback ports and nginx in front of them (sticky per browser, see
 nginx.conf.template), restarts a replica that dies or stops answering, and stops everything on
-Ctrl-C or SIGTERM. Its files (config, logs, replicas.json) go in `<data folder>/workshop/`.
+Ctrl-C or SIGTERM. Replicas keep the classroom word list out of generated text unless the host
+says otherwise (`GLASSBOX_CLASSROOM_SAFE=0`). Its files (config, logs, replicas.json) go in `<data folder>/workshop/`.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from pathlib import Path
 
 import qrcode
 
+from glassbox.model import classroom_safe
 from glassbox.paths import PROJECT_ROOT, data_dir
 from glassbox.workshop import classroom
 
@@ -34,6 +36,16 @@ FAILS_BEFORE_RESTART = 3  # health checks failed in a row
 START_TIMEOUT_S = 120.0  # for a replica to answer its first health check
 STOP_TIMEOUT_S = 10.0  # after SIGTERM, before SIGKILL
 NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback never via a proxy
+
+
+def replica_env(key: str) -> dict[str, str]:
+    """The environment every replica runs in: the teacher key, the data folder, one cookie secret,
+    and the classroom word list on (`GLASSBOX_CLASSROOM_SAFE`, glassbox.model.classroom_safe) unless
+    the host set it, e.g. to 0."""
+    env = {**os.environ, classroom.ENV_KEY: key, "GLASSBOX_DATA": str(data_dir().absolute())}
+    env.setdefault("STREAMLIT_SERVER_COOKIE_SECRET", secrets.token_hex(32))  # one for all replicas
+    env.setdefault(classroom_safe.ENV, "1")
+    return env
 
 
 @dataclass
@@ -206,8 +218,7 @@ def serve(replicas: int, port: int, host: str) -> int:
         print(f"cannot listen on {host}:{port} ({e.strerror}); choose another port with --port", file=sys.stderr)
         return 1
     key = classroom.teacher_key() or classroom.new_teacher_key()  # one for all replicas
-    env = {**os.environ, classroom.ENV_KEY: key, "GLASSBOX_DATA": str(data_dir().absolute())}
-    env.setdefault("STREAMLIT_SERVER_COOKIE_SECRET", secrets.token_hex(32))  # one for all replicas
+    env = replica_env(key)
     with contextlib.ExitStack() as held:  # all bound at once, so the ports differ
         sockets = [held.enter_context(socket.socket()) for _ in range(replicas)]
         for s in sockets:

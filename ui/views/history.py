@@ -9,6 +9,7 @@ import ui
 from glassbox.model import checkpoints
 from glassbox.model.sampling import Settings
 from ui import chart as ui_chart
+from ui import classroom as ui_classroom
 from ui import text as ui_text
 from ui.views import next_token as view_next
 
@@ -53,3 +54,4 @@ def checkpoint_card(ns: str, ckpt, prompt: str, seed: int, new_tokens: int) -> N
             st.markdown("**" + ui.tr("watch.writes") + "**")
             marks = [(len(written.prompt), len(written.full_text), "#fde68a")]
             st.html(ui_text.highlight_html(written.full_text, marks))
+            ui_classroom.skipped_note(written)

@@ -18,6 +18,7 @@ from glassbox import paths, site
 from glassbox.errors import GlassboxError
 from glassbox.index import build, ngrams, trace
 from ui import chart as ui_chart
+from ui import classroom as ui_classroom
 from ui import domains as ui_domains
 from ui import notebook as ui_notebook
 from ui import share as ui_share
@@ -83,10 +84,12 @@ def write_box(ns: str, controls: Mapping[str, site.Control], prompt: str) -> str
             written = ui.guarded(ui.generate, prompt, int(max_new), seed=int(seed))
             if written is not None:
                 st.session_state[f"{ns}.text"] = written.full_text  # before the text area below is drawn
+            ui_classroom.remember_skips(ns, written)
     text = st.text_area(
         ui.tr("trace.text"), "", key=f"{ns}.text", height=120, persist_state="session", bind=ui_share.BIND,
         disabled=ui.locked("text")
     )
+    ui_classroom.skips_for(ns, text or "")
     return ui.limit_text(text or "")
 
 
