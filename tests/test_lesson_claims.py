@@ -4,6 +4,7 @@ as `glassbox build corpus` builds it, in both languages."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import pytest
@@ -50,6 +51,61 @@ def test_every_claim_holds_on_the_shipped_model(measurer, lang, lesson_id):
     failed = [c.describe() for c in checks if not c.holds]
     assert not failed, "\n".join(failed)
     assert len(checks) == sum(len(s.expect) for s in lesson.steps) + len(lesson.predict.expect)
+
+
+def test_the_bias_quiz_quotes_what_the_shipped_model_gives():
+    """The Next token quiz quotes the shipped model's ' he' and ' she' after 'The engineer said that'
+    ("about 26%", "less than 1%"); quiz items carry no claims, so the numbers are read from the
+    question in each language and measured here (the model alone, no index)."""
+    from glassbox.model.loading import load_model
+    from glassbox.paths import EMBEDDED_MODEL_DIR
+
+    prompt = "The engineer said that"
+    measurer = Measurer(load_model(EMBEDDED_MODEL_DIR, device="cpu"), index=None)
+    measured = measurer.measure("next_token", "probability_of", {"prompt": prompt}, ((" he", None), (" she", None)))
+    for lang in MANIFEST.languages:
+        lesson = next(le for le in load_lessons(lang) if le.page == "next_token")
+        question = next(q.question for q in lesson.quiz if prompt in q.question)
+        about_he, below_she = (int(n) for n in re.findall(r"(\d+)\s*%", question))
+        assert round(measured[" he"] * 100) == about_he, (lang, measured)
+        assert measured[" she"] * 100 < below_she, (lang, measured)
+
+
+def test_temperature_change_and_rank_claims_measure_what_the_page_shows():
+    """`top_probability_change` and `rank_of` (Next token) agree with the page's own functions (the
+    bars at two temperatures, the guess box's rank), hold for the lesson's steps, and a wrong range
+    is reported. Needs only the shipped model, so it runs with the fast tests."""
+    from glassbox.model.inspection import next_token_logits
+    from glassbox.model.loading import load_model
+    from glassbox.model.next_token import guess_rank, next_token_choice
+    from glassbox.model.sampling import Settings
+    from glassbox.paths import EMBEDDED_MODEL_DIR
+
+    lm = load_model(EMBEDDED_MODEL_DIR, device="cpu")
+    measurer = Measurer(lm, index=None)
+    for lang in MANIFEST.languages:
+        lesson = next(le for le in load_lessons(lang) if le.page == "next_token")
+        places = [s for s in lesson.steps if {c for c, _ in s.expect} & {"top_probability_change", "rank_of"}]
+        kinds = {c for s in places for c, _ in s.expect} | {c for c, _ in lesson.predict.expect}
+        assert {"top_probability_change", "rank_of"} <= kinds  # the temperature and bias steps say so
+        checks = check_lesson(replace(lesson, steps=tuple(places)), measurer)
+        assert all(c.holds for c in checks), [c.describe() for c in checks if not c.holds]
+    for step in places:
+        values, expect = step.values, dict(step.expect)
+        logits = next_token_logits(lm, values["prompt"])
+        if "top_probability_change" in expect:
+            at = next_token_choice(lm, logits, Settings(values["temperature"], 0, 1.0)).candidates[0].prob
+            at_one = next_token_choice(lm, logits, Settings(1.0, 0, 1.0)).candidates[0].prob
+            assert measurer.measure("next_token", "top_probability_change", values) == round(at - at_one, 4)
+            wrong = (("top_probability_change", (at - at_one + 0.1, None)),)
+            (check,) = check_lesson(replace(lesson, steps=(replace(step, expect=wrong),),
+                                            predict=replace(lesson.predict, expect=())), measurer)
+            assert not check.holds
+        if "rank_of" in expect:
+            probs = next_token_choice(lm, logits, Settings(1.0, 0, 1.0)).probs
+            ranks = measurer.measure("next_token", "rank_of", values, tuple(expect["rank_of"]))
+            for text, rank in ranks.items():
+                assert guess_rank(lm, probs, text.strip()).rank == rank
 
 
 @pytest.mark.slow

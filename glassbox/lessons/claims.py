@@ -7,6 +7,11 @@ loader checks the shapes, and `check_lesson` measures every claim with the same 
 page calls (so a claim holds exactly when the page shows it) and returns one `ClaimCheck` each.
 A range is `[low, high]`, both ends included, either end `null` for open.
 
+On the Next token page, `top_probability_change` is the top token's probability at the example's
+temperature minus its probability at temperature 1 (same prompt, top-k and top-p), so a step about
+temperature states how far the tallest bar moves; `rank_of` maps texts to the rank (1 = most likely)
+of their first token, as the guess box reports it.
+
 Leaves out: claims about Streamlit rendering (the page tests cover that) and about the hosted
 index of the full-size model (these claims are about the shipped model and its own corpus).
 """
@@ -21,13 +26,14 @@ from glassbox.errors import GlassboxError
 
 RANGE, TOKEN, FLAG = "range", "token", "flag"
 TOKENS_BY_LABEL, RANGES_BY_LABEL = "tokens by checkpoint", "ranges by checkpoint"
-RANGES_BY_TEXT = "ranges by next text"  # {" she": [0.1, 0.5]}: the first token of each text, its probability
+RANGES_BY_TEXT = "ranges by next text"  # {" she": [0.1, 0.5]}: the first token of each text, its probability (or rank)
 
 # page -> claim name -> shape of its value
 CLAIMS: dict[str, dict[str, str]] = {
     "home": {},
     "tokens": {"tokens": RANGE},
-    "next_token": {"top_token": TOKEN, "top_probability": RANGE, "kept": RANGE, "probability_of": RANGES_BY_TEXT},
+    "next_token": {"top_token": TOKEN, "top_probability": RANGE, "kept": RANGE, "probability_of": RANGES_BY_TEXT,
+                   "top_probability_change": RANGE, "rank_of": RANGES_BY_TEXT},
     "experts": {"top_token": TOKEN, "top_probability": RANGE, "shift": RANGE, "token_text": TOKEN,
                 "chosen_weight_sum": RANGE, "layers_that_change_experts": RANGE, "busiest_expert_share": RANGE,
                 "least_used_expert_share": RANGE},
@@ -188,7 +194,7 @@ class Measurer:
 
     def measure(self, page: str, claim: str, values: dict, expected: Any = None) -> Any:
         """The value of `claim` for an example with these values on this page (`expected` names
-        the texts a `probability_of` claim is about)."""
+        the texts a `probability_of` or `rank_of` claim is about)."""
         from glassbox.index import ngrams
 
         if claim == "tokens":
@@ -196,11 +202,16 @@ class Measurer:
         if claim in ("recited", "copies"):
             recital, count = self.recital(values["passage"])
             return recital.recited if claim == "recited" else count
-        if claim == "probability_of":
+        if claim in ("probability_of", "rank_of"):
             probs = self.choice(values).probs
             texts = [text for text, _ in (expected or ())]
             first = {text: self.lm.tokenizer(text, add_special_tokens=False)["input_ids"][0] for text in texts}
+            if claim == "rank_of":  # as the guess box ranks a word: 1 + the tokens more likely than it
+                return {text: int((probs > probs[i]).sum()) + 1 for text, i in first.items()}
             return {text: round(float(probs[i]), 4) for text, i in first.items()}
+        if claim == "top_probability_change":
+            at_one = self.choice({**values, "temperature": 1.0}).candidates[0].prob
+            return round(self.choice(values).candidates[0].prob - at_one, 4)
         if claim in ("top_token", "top_probability", "kept"):
             if page == "training_data":  # the model's chart beside the corpus's, after the traced text
                 values = {"prompt": values["text"]}
