@@ -109,6 +109,52 @@ def test_tokens(lang):
 
 
 @pytest.mark.parametrize("lang", LANGS)
+def test_token_chips_colour_the_same_token_alike(lang):
+    """A chip's colour follows its token id: every chip of ' the' has one colour, and the legend
+    says what the colour means."""
+    at = open_page("tokens", lang)
+    at.text_area(key="tokens.text").input("the cat and the dog and the bird and the end").run()
+    check(at)
+    chips = re.findall(r'class="gb-chip" title="([^"]*)"[^>]*background:([^;]+);', at.main.html[0].value)
+    by_id: dict[str, set[str]] = {}
+    for title, colour in chips:
+        token_id = re.search(r"\d+", html.unescape(title)).group()
+        by_id.setdefault(token_id, set()).add(colour)
+    assert len(chips) > len(by_id) >= 5  # ' the' and ' and' come back
+    assert all(len(colours) == 1 for colours in by_id.values())  # the same token, one colour
+    assert len({c for colours in by_id.values() for c in colours}) > 1  # colour still tells tokens apart
+    assert t("tokens.legend", lang) in texts(at)
+
+
+def test_markdown_labels_draw_distinct_tokens_distinctly():
+    """Streamlit's Markdown turns a free-standing '--' into '—' and '->' into an arrow (rules read
+    from the installed frontend), which drew the tokens '--' and '—' alike on the pick buttons and
+    in the guess result; md_escape keeps every such token as typed (a zero-width joiner aside)."""
+    import pathlib
+
+    import streamlit
+
+    from ui.text import WORD_JOINER, md_escape
+
+    bundle = pathlib.Path(streamlit.__file__).parent / "static" / "static" / "js"
+    js = "".join(f.read_text(encoding="utf-8", errors="replace") for f in bundle.glob("StreamlitMarkdown*.js"))
+    rules = re.findall(r"\[/\(\^\|\\s\)(.+?)\(\\s\|\$\)/g,`\$1(.+?)\$2`\]", js)
+    assert ("--", "—") in rules and len(rules) >= 5, "the frontend's typographic rules were not found"
+
+    def drawn(markdown: str) -> str:  # what the frontend shows: escapes resolved, then its rules applied
+        shown = re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown)
+        for mark, sign in rules:
+            shown = re.sub(rf"(^|\s){re.escape(mark)}(\s|$)", rf"\g<1>{sign}\g<2>", shown)
+        return shown
+
+    assert drawn("--") == "—"  # the fault, as the learner saw it on the button "-- · 5%"
+    tokens = ["--", "—", "->", "→", "<-", "<->", ">=", "<=", "~=", "---", "␣--", "a -- b"]
+    shown = {tok: drawn(f"{md_escape(tok)} · 5%").replace(WORD_JOINER, "") for tok in tokens}
+    assert all(shown[tok] == f"{tok} · 5%" for tok in tokens), shown
+    assert len(set(shown.values())) == len(tokens)
+
+
+@pytest.mark.parametrize("lang", LANGS)
 def test_next_token(lang):
     at = open_page("next_token", lang)
     assert charts(at) == 0  # guess first: no bars before the reveal

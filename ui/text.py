@@ -1,6 +1,9 @@
 """Safe rendering of user and corpus text: literal Markdown, token chips, marked-up text.
 
 User and corpus text reaches HTML only through the functions here, which escape every piece.
+Streamlit's Markdown also turns a free-standing "--" into "—" and "->", "<=", "~=" … into arrows
+and signs, which would draw two different tokens alike; `md_escape` keeps them as typed. Chip
+colours mean one thing: the same colour slot (on the Tokens page, the same token id).
 """
 
 from __future__ import annotations
@@ -13,13 +16,19 @@ from dataclasses import dataclass
 import streamlit as st
 
 MD_SPECIAL = re.compile(r"[!-/:-@\[-`{-~]")  # all ASCII punctuation
+# Streamlit's Markdown replaces "--", "->", "<-", "<->", ">=", "<=", "~=" standing between spaces with
+# "—", "→", "←", "↔", "≥", "≤", "≈"; a word joiner (zero width) between such marks stops that.
+TYPOGRAPHIC_PAIR = re.compile(r"(?<=[-<>~=])(?=[-<>~=])")
+WORD_JOINER = "\u2060"
 CHIP_COLOURS = ("#dbeafe", "#fde68a", "#bbf7d0", "#fbcfe8", "#ddd6fe", "#fed7aa")
 
 
 def md_escape(text: str) -> str:
     """User or corpus text made literal inside Markdown (labels, messages): every ASCII
-    punctuation mark is backslash-escaped, so no link, image, emphasis, colour or LaTeX."""
-    return MD_SPECIAL.sub(r"\\\g<0>", str(text)).replace("\n", " ")
+    punctuation mark is backslash-escaped, so no link, image, emphasis, colour or LaTeX, and no
+    "--" drawn as "—" (nor "->" as an arrow): a zero-width word joiner keeps such marks apart."""
+    text = TYPOGRAPHIC_PAIR.sub(WORD_JOINER, str(text))
+    return MD_SPECIAL.sub(r"\\\g<0>", text).replace("\n", " ")
 
 
 @dataclass(frozen=True)

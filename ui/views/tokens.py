@@ -1,4 +1,6 @@
-"""The tokens view: a text as coloured token chips with ids, counts, and the special tokens.
+"""The tokens view: a text as token chips with ids, counts, and the special tokens. A chip's colour
+follows its token id, so the same token always has the same colour and a repeated token stands out
+(the legend says so); different tokens may share one of the few colours.
 
 Shared by the Tokens page and the Playground. Chips go through `ui_text.show_chips` (escaped).
 """
@@ -25,14 +27,15 @@ PAIRS: tuple[tuple[str, str], ...] = (
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def token_chips(tokens, text: str) -> list[ui_text.Chip]:
-    """Chips for `glassbox.tokens.Token`s of `text`: id below, and for byte pieces the character."""
+    """Chips for `glassbox.tokens.Token`s of `text`: id below, and for byte pieces the character;
+    coloured by token id (the same token, the same colour)."""
     out = []
-    for i, tok in enumerate(tokens):
+    for tok in tokens:
         whole = text[tok.start : tok.end]
         caption = str(tok.id)
         if "⟨" in tok.text and whole:
             caption = f"{tok.id} · {whole}"
-        out.append(ui_text.Chip(tok.text, caption, ui.tr("tokens.chip_tip", id=tok.id, chars=whole), slot=i))
+        out.append(ui_text.Chip(tok.text, caption, ui.tr("tokens.chip_tip", id=tok.id, chars=whole), slot=tok.id))
     return out
 
 
