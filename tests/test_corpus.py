@@ -353,7 +353,7 @@ def test_a_package_that_cannot_be_fetched_is_a_clear_error(tmp_path):
         locate(missing, cache=tmp_path)
     assert err.value.code == "corpus_fetch_failed"
     assert "glassbox-corpus-no-such-package@0.0.1" in err.value.message("en")
-    assert "내려받지 못했습니다" in err.value.message("ko")
+    assert "내려받지 못했어요" in err.value.message("ko")
     assert not any(tmp_path.iterdir())  # nothing half-unpacked is left behind
 
 

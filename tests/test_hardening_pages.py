@@ -236,7 +236,7 @@ def test_experts_page_in_korean(site):
     check_inputs(at, "ko", fields, refused=TOO_LONG, empty_note=t("experts.empty", "ko"))
     at.text_area(key="experts.prompt").input(LONG_100K).run()  # the refusal is in Korean, with the cut note
     assert any(message_pattern("text_too_long", "ko").fullmatch(e.value.replace("\\", "")) for e in at.error)
-    assert "입력한 글은 100000자입니다" in captions(at)
+    assert "입력한 글은 100000자예요" in captions(at)
 
 
 @pytest.mark.slow

@@ -84,7 +84,7 @@ def test_error_messages_come_from_the_locale_files():
     error = GlassboxError("file_missing", path="/tmp/x")
     assert error.code == "file_missing" and error.params == {"path": "/tmp/x"}
     assert error.message("en") == "No file at /tmp/x." == str(error)
-    assert error.message("ko") == t("error.file_missing", "ko", path="/tmp/x") == "/tmp/x 에 파일이 없습니다."
+    assert error.message("ko") == t("error.file_missing", "ko", path="/tmp/x") == "/tmp/x 에 파일이 없어요."
     assert error.message("fr") == error.message("en")
     assert MESSAGES["file_missing"] == {"en": EN["error.file_missing"], "ko": KO["error.file_missing"]}
     assert GlassboxError("no_such_code", n=1).message("ko") == "no_such_code: {'n': 1}"
@@ -117,3 +117,14 @@ def test_t_fills_placeholders_and_falls_back_to_english():
     assert t("nav.home", "fr") == EN["nav.home"]
     with pytest.raises(KeyError):
         t("no.such.key", "en")
+
+
+def test_korean_interface_strings_speak_in_the_lessons_register():
+    """The lessons speak in 해요체; a caption in 합니다체 beside them would switch register on one screen."""
+    formal = re.compile(r"(니다|십시오)(?=[.?!)\s\"”]|$)|니까\?")  # "…니까 " (because) is 해요체 too
+    found = [f"{key}: {value}" for key, value in KO.items() if formal.search(value)]
+    assert not found, "\n".join(found)
+    lessons = PROJECT_ROOT / "lessons" / "ko"
+    for path in lessons.glob("*.md"):
+        assert not formal.search(path.read_text(encoding="utf-8")), path.name
+    assert formal.search("없습니다.") and formal.search("보입니까?") and not formal.search("없으니까 봐요.")

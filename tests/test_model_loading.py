@@ -22,7 +22,7 @@ def test_missing_folder(tmp_path):
     with pytest.raises(GlassboxError) as err:
         load_model(tmp_path / "nowhere" / "model")
     assert err.value.code == "model_folder_missing"
-    assert "nowhere" in err.value.message("en") and "없습니다" in err.value.message("ko")
+    assert "nowhere" in err.value.message("en") and "없어요" in err.value.message("ko")
 
 
 def test_folder_without_config(tmp_path):
