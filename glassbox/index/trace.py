@@ -11,6 +11,7 @@ whole text. The other matches get their documents on request (`with_documents`):
 every match would make a trace about three times slower. Relevance is "high" for a score at least 2/3 of the best score
 in the trace, "medium" from 1/3, else "low". Offsets are character offsets into the NFC form of the
 text (what was tokenized). Counts, ∞-grams and novelty are `glassbox.index.ngrams`.
+`traceable` takes the model's end-of-text mark out of a text before it is traced.
 Left out: sampling of documents is spread over the suffix-array range, not random, and the number of
 documents holding a match is known only when all its occurrences were read (`Span.documents`).
 """
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace
 
 import numpy as np
@@ -117,6 +119,18 @@ def text_tokens(index: CorpusIndex, text: str) -> tuple[str, list[_Tok]]:
         raise GlassboxError("trace_too_long", tokens=len(ids), limit=MAX_TEXT_TOKENS)
     offsets = char_offsets(text, [index.token_bytes(i) for i in ids])
     return text, [_Tok(i, a, b) for i, (a, b) in zip(ids, offsets, strict=True)]
+
+
+def traceable(text: str, marks: Iterable[str]) -> tuple[str, int]:
+    """`text` without the tokenizer's special tokens (`marks`: its end-of-text mark and the like), and
+    how many were taken out. They mark where a document ends and are no document's text, so they are
+    not traced; one inside the text becomes a line break, which no span crosses."""
+    found = 0
+    for mark in marks:
+        if mark and mark in text:
+            found += text.count(mark)
+            text = text.replace(mark, "\n")
+    return (text.rstrip() if found else text), found
 
 
 def _word_edges(text: str, toks) -> tuple[list[bool], list[bool]]:

