@@ -315,14 +315,34 @@ def test_every_figure_serialises_and_takes_translated_labels(real_tokens):
         assert plain(*args, korean) == plain(*args) and plain(*args)
 
 
-def test_memorisation_curve_lines_axes_and_rows():
+def test_memorisation_grid_cells_axes_and_rows():
     lines = [("very early <b>", [1, 2, 4, 8], [0.0, 0.0, 0.0, 0.1]), ("final", [1, 2, 4, 8], [0.0, 0.2, 0.5, 1.0])]
     fig = charts.memorisation_curve(lines, {"x": "copies"})
-    assert [list(t.x) for t in fig.data] == [[1, 2, 4, 8]] * 2
-    assert [list(t.y) for t in fig.data] == [[0.0, 0.0, 0.0, 0.1], [0.0, 0.2, 0.5, 1.0]]
-    assert "<b>" not in fig.data[0].name  # names are escaped for plotly's markup
-    assert fig.layout.xaxis.type == "log" and list(fig.layout.xaxis.tickvals) == [1, 2, 4, 8]
-    assert tuple(fig.layout.yaxis.range) == (-0.03, 1.03)  # fixed: lines of checkpoints compare by eye
-    assert fig.data[1].line.width > fig.data[0].line.width  # the final model stands out
+    (grid,) = fig.data
+    assert grid.type == "heatmap" and list(grid.x) == ["1×", "2×", "4×", "8×"]
+    assert [list(row) for row in grid.z] == [[0.0, 0.0, 0.0, 0.1], [0.0, 0.2, 0.5, 1.0]]
+    assert [list(row) for row in grid.text] == [["0%", "0%", "0%", "10%"], ["0%", "20%", "50%", "100%"]]
+    assert "<b>" not in grid.y[0] and grid.y[1] == "final"  # names are escaped for plotly's markup
+    assert (grid.zmin, grid.zmax) == (0.0, 1.0)  # fixed: checkpoints compare by eye
+    assert fig.layout.yaxis.autorange == "reversed" and fig.layout.xaxis.title.text == "copies"
     rows = charts.memorisation_curve_rows(lines)
     assert len(rows) == 8 and rows[-1] == {"name": "final", "copies": 8, "share": "100%"}
+
+
+def test_memorisation_grid_shows_every_checkpoint_where_lines_would_hide():
+    """Five checkpoints recite 0% at every rung (as the shipped model's early ones do): as lines
+    they would lie on one another; in the grid each has its own row of cells, each with its value,
+    and there is no legend to collide with an axis title."""
+    copies = [1, 2, 4, 8, 16, 32, 64]
+    flat = [(f"checkpoint {k}", copies, [0.0] * 7) for k in range(5)]
+    lines = [*flat, ("final", copies, [0.0, 0.0, 0.0, 0.0, 0.0, 0.64, 1.0])]
+    fig = charts.memorisation_curve(lines)
+    (grid,) = fig.data
+    assert len(set(grid.y)) == 6 and all(len(row) == 7 for row in grid.text)
+    assert all(cell == "0%" for row in grid.text[:5] for cell in row)
+    assert list(grid.text[5][-2:]) == ["64%", "100%"]
+    assert grid.showscale is False and not any(t.showlegend for t in fig.data)
+    taller = charts.memorisation_curve([*lines, ("more", copies, [0.0] * 7)])
+    assert taller.layout.height > fig.layout.height  # a row each, never squeezed
+    gappy = charts.memorisation_curve([("a", [1, 64], [0.0, 1.0]), ("b", [1, 2], [0.5, 0.0])])
+    assert [list(r) for r in gappy.data[0].text] == [["0%", "", "100%"], ["50%", "0%", ""]]  # unmeasured: blank

@@ -124,5 +124,10 @@ def test_the_memorisation_chart_needs_more_than_one_rung(tmp_path, monkeypatch):
     at.switch_page("pages/training_data.py").run()
     check(at)
     spec = json.loads(at.get("plotly_chart")[-1].proto.spec)
-    assert [trace["y"] for trace in spec["data"]] == [[0.0, 0.0, 0.3], [0.0, 0.5, 1.0]]
+    (grid,) = spec["data"]  # a row per checkpoint, a cell per rung, each with its share
+    assert grid["z"] == [[0.0, 0.0, 0.3], [0.0, 0.5, 1.0]]
+    assert grid["text"] == [["0%", "0%", "30%"], ["0%", "50%", "100%"]]
+    assert grid["y"] == [t("recite.row", "en", name=name, step=step) for name, step in (("early", "200"),
+                                                                                         ("final", "1,000"))]
+    assert t("recite.chart_how", "en") in texts(at)
     assert t("recite.no_chart", "en") not in texts(at)

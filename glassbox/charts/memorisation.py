@@ -1,9 +1,12 @@
 """The memorisation chart: the share of anthology passages a model recites against how many
-copies of them its training data holds, one line per checkpoint (from `glassbox eval`).
+copies of them its training data holds, for each checkpoint (from `glassbox eval`).
 
-x is the number of copies on a log-2 axis (the ladder doubles), y the share recited on a fixed
-0-100% axis, so that lines from different checkpoints can be compared by eye. Its `*_rows` twin
-gives the same numbers for a table. It leaves out per-passage detail (the recite view shows that).
+It is a grid, not a line per checkpoint: rows are the checkpoints in training order, columns the
+rungs of the copies ladder, and each cell is coloured by the share recited on a fixed 0-100% scale
+and carries that share as text. Lines would lie on top of each other wherever checkpoints recite
+the same share (early checkpoints recite nothing at every rung), hiding all but one; a cell per
+checkpoint and rung keeps every value in view, and no legend is needed. Its `*_rows` twin gives
+the same numbers for a table. It leaves out per-passage detail (the recite view shows that).
 """
 
 from __future__ import annotations
@@ -15,7 +18,6 @@ import plotly.graph_objects as go
 from glassbox.charts.style import (
     MEMORISATION_LABELS,
     PALETTE,
-    TICK_PERCENT,
     display_label,
     merge_labels,
     new_figure,
@@ -25,24 +27,32 @@ from glassbox.charts.style import (
 # one checkpoint: (its name, the copies of each rung, the share of that rung's passages recited)
 Line = tuple[str, Sequence[int], Sequence[float]]
 
+SCALE = [[0.0, "#FFFFFF"], [1.0, PALETTE[4]]]  # white to sky blue: black text reads on every cell
+ROW_PX, FRAME_PX = 46, 150
+
 
 def memorisation_curve(lines: Sequence[Line], labels: Mapping[str, str] | None = None) -> go.Figure:
-    """Share recited against copies, one line per checkpoint, the last (the final model) boldest."""
+    """Share recited by copies (columns) and checkpoint (rows, the first on top), each cell
+    labelled with its share; a rung a checkpoint was not measured at is left blank."""
     lab = merge_labels(MEMORISATION_LABELS, labels)
     copies = sorted({int(c) for _, rung, _ in lines for c in rung})
-    traces = []
-    for i, (name, rung, shares) in enumerate(lines):
-        shown = display_label(name)
-        traces.append({
-            "type": "scatter", "x": [int(c) for c in rung], "y": [float(v) for v in shares], "mode": "lines+markers",
-            "name": shown, "line": {"color": PALETTE[i % len(PALETTE)], "width": 4 if i == len(lines) - 1 else 2},
-            "marker": {"size": 9}, "hovertemplate": "%{x}×: %{y:" + TICK_PERCENT + "}<extra>" + shown + "</extra>",
-        })
+    names = [display_label(name) for name, _, _ in lines]
+    z, text = [], []
+    for _, rung, shares in lines:
+        got = {int(c): float(v) for c, v in zip(rung, shares, strict=True)}
+        z.append([got.get(c) for c in copies])
+        text.append([percent(got[c]) if c in got else "" for c in copies])
+    columns = [f"{c}×" for c in copies]
+    grid = {
+        "type": "heatmap", "z": z, "x": columns, "y": names, "text": text, "texttemplate": "%{text}",
+        "textfont": {"size": 15, "color": "#000000"}, "colorscale": SCALE, "zmin": 0.0, "zmax": 1.0,
+        "showscale": False, "xgap": 2, "ygap": 2, "hoverongaps": False,
+        "hovertemplate": "%{y} · %{x}: %{text}<extra></extra>",
+    }  # fmt: skip
     return new_figure(
-        lab["title"], height=440, data=traces,
-        xaxis={"title": {"text": lab["x"]}, "type": "log", "tickvals": copies, "ticktext": [f"{c}×" for c in copies]},
-        yaxis={"title": {"text": lab["y"]}, "range": [-0.03, 1.03], "tickformat": TICK_PERCENT},
-        legend={"orientation": "h", "y": -0.25},
+        lab["title"], height=FRAME_PX + ROW_PX * len(lines), data=[grid],
+        xaxis={"title": {"text": lab["x"]}, "type": "category", "side": "bottom", "showgrid": False},
+        yaxis={"title": {"text": lab["y"]}, "type": "category", "autorange": "reversed", "showgrid": False},
     )
 
 

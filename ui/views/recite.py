@@ -3,7 +3,8 @@ its first PROMPT_TOKENS tokens greedily, and compare its EXPECTED_TOKENS tokens 
 
 The copies shown are the ones counted in the corpus on this computer (and by its index when
 one is open), never the ladder's planned number. Corpus and model text reach the page only
-through `ui.text` (escaped). Above the picker: the memorisation chart from the model's own eval.
+through `ui.text` (escaped). Above the picker: the memorisation grid (checkpoints by copies) from
+the model's own eval.
 It leaves out sampling and per-passage results over checkpoints.
 """
 
@@ -64,10 +65,11 @@ def over_training(ns: str) -> None:
     if not lines:
         st.caption(ui.tr("recite.no_chart"))
         return
-    named = [(ui.tr("frame.model_checkpoint", name=ui.checkpoint_label(line.label), step=line.step),
+    named = [(ui.tr("recite.row", name=ui.checkpoint_label(line.label), step=f"{line.step:,}"),
               list(line.copies), list(line.shares)) for line in lines]
     # folded away: it answers the lesson's prediction about copies, which comes first
     with st.expander(ui.tr("recite.chart_open")):
+        st.caption(ui.tr("recite.chart_how"))
         ui_chart.chart("memorisation_curve", named, ui_chart.chart_labels("memorisation"), key=f"{ns}.memorisation")
 
 
