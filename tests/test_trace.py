@@ -240,3 +240,15 @@ def test_too_long_text_is_refused(index):
     with pytest.raises(GlassboxError) as err:
         gt.trace(index, "candle " * (gt.MAX_TEXT_TOKENS + 5))
     assert err.value.code == "trace_too_long"
+
+
+def test_special_tokens_are_kept_out_of_the_traced_text(index):
+    specials = index.tokenizer.all_special_tokens
+    assert "<|endoftext|>" in specials
+    ended = "Then bring another candle, for the night is long.<|endoftext|>"
+    text, marks = gt.traceable(ended, specials)
+    assert (text, marks) == ("Then bring another candle, for the night is long.", 1)
+    inside, marks = gt.traceable("the old gate creaked<|endoftext|>Mara counted the coins twice", specials)
+    assert marks == 1 and "<|" not in inside and "\n" in inside  # a break no span crosses
+    assert all("\n" not in s.text and "<|" not in s.text for s in gt.trace(index, inside).matches)
+    assert gt.traceable("plain words ", specials) == ("plain words ", 0)  # nothing else changes
