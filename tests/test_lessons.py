@@ -270,7 +270,7 @@ BROKEN = [
     (_set(("steps", 0, "expect"), {"tokens": [9, 3]}), "steps[0].expect.tokens has its low end above its high end"),
     (_set(("steps", 0, "expect"), {"tokens": "many"}), "steps[0].expect.tokens must be a range"),
     (lambda m: m["predict"].update(example=None, expect={"tokens": [1, None]}), "predict.expect needs an example"),
-    (_set(("predict", "before"), 9), "predict.before must be the number of a step, 1 to 5"),
+    (_set(("predict", "before"), 9), "predict.before must be the number of a step, 1 to 6"),
     (_set(("steps", 0, "focus"), "phrases"), "steps[0].focus 'phrases' is not a part of the tokens page's tool"),
     (_set(("predict", "focus"), "chips"), "predict.focus 'chips' is not a part of the tokens page's tool"),
 ]
