@@ -1,7 +1,8 @@
 """For teachers: the guide (class plan, presenter mode, shared links, running a workshop server,
-glossary) from docs/teacher-guide.md or docs/teacher-guide.ko.md, a printable handout per lesson,
-and the answer key, both made from the lesson files (`glassbox.lessons.handouts`), and the
-class controls (open a class for a live poll, with the teacher key: `ui.classroom`)."""
+glossary) from docs/teacher-guide.md or docs/teacher-guide.ko.md, a printable handout per lesson
+(with a print view: `ui.print_view`), and the answer key, both made from the lesson files
+(`glassbox.lessons.handouts`), and the class controls (open a class for a live poll: `ui.classroom`).
+The answer key and the class controls open with the server's teacher key."""
 
 from __future__ import annotations
 
@@ -12,11 +13,14 @@ from glassbox import paths
 from glassbox.lessons import handouts
 from ui import classroom as ui_classroom
 from ui import lesson as ui_lesson
+from ui import print_view
 from ui import text as ui_text
 
 GUIDES = {"en": "teacher-guide.md", "ko": "teacher-guide.ko.md"}
-WORDS = ("minutes", "objectives", "steps", "predict", "quiz", "notes", "answer_key")
+WORDS = ("minutes", "objectives", "steps", "predict", "quiz", "notes", "answer_key", "saw", "guess")
 
+if print_view.show():  # a handout alone, ready for the browser's Print
+    st.stop()
 guide_tab, handout_tab, key_tab, class_tab = st.tabs([ui.tr("teachers.tab_guide"), ui.tr("teachers.tab_handouts"),
                                                       ui.tr("teachers.tab_key"), ui.tr("classroom.tab")])  # fmt: skip
 with guide_tab:
@@ -35,8 +39,11 @@ with handout_tab:
                           key="teachers.handout")  # fmt: skip
     if chosen:
         page = handouts.handout(by_id[chosen], words)
-        st.download_button(ui.tr("teachers.download"), page, file_name=f"handout-{chosen}-{ui.lang()}.md",
-                           mime="text/markdown", key="teachers.handout_download")  # fmt: skip
+        download, printing = st.columns(2)
+        download.download_button(ui.tr("teachers.download"), page, file_name=f"handout-{chosen}-{ui.lang()}.md",
+                                 mime="text/markdown", key="teachers.handout_download")  # fmt: skip
+        with printing:
+            print_view.open_button(page, key="teachers.handout_print")
         st.markdown(page)
 with key_tab:  # behind the teacher key, as the class controls are
     if ui_classroom.unlocked("answer_key", no_key="teachers.key_no_key", unlock="teachers.key_unlock"):

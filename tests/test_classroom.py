@@ -229,7 +229,8 @@ def test_teacher_guide_page(lang):
     body = "\n".join(m.value for m in at.markdown)
     assert "50" in body and "0.0.0.0" in body
     assert ("교사" in body) == (lang == "ko")
-    # a handout per lesson, made from the lesson, with no answers; the answer key has them all
+    # a handout per lesson, made from the lesson, with no answers; the answer key is behind the
+    # teacher key (tests/test_teacher_pack.py opens it)
     from glassbox.lessons import load_lessons
 
     lessons = load_lessons(lang)
@@ -237,11 +238,7 @@ def test_teacher_guide_page(lang):
     body = "\n".join(m.value for m in at.markdown)
     lesson = next(le for le in lessons if le.id == "next_token")
     assert lesson.title in body and lesson.quiz[0].question in body and lesson.predict.question in body
-    assert lesson.predict.reveal in body  # in the answer key (the third tab), not in the handout:
-    handout = next(m.value for m in at.markdown if m.value.startswith(f"# {lesson.title}"))
-    assert lesson.predict.reveal not in handout and lesson.quiz[0].choices[0].feedback not in handout
-    right = lesson.quiz[0].choices[lesson.quiz[0].answer]
-    assert right.feedback in body and all(le.title in body for le in lessons)
+    assert lesson.predict.reveal not in body and lesson.quiz[0].choices[0].feedback not in body
 
 
 def test_server_settings_are_safe_for_a_workshop():

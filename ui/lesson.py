@@ -21,6 +21,11 @@ from glassbox.site import PAGE_CONTROLS
 KEY_DONE = "progress.done"  # set of lesson ids marked done
 KEY_SCORES = "progress.scores"  # {lesson id: (right first answers, questions)}
 KEY_FIRST = "progress.first_answers"  # {lesson id: {question number: the first choice picked}}
+# Presenter mode keeps the room's answers apart from the teacher's own (which are saved as progress):
+# its prediction and quiz widgets are keyed "present.lesson.<id>..." and start unanswered each time
+# presenter mode is turned on (ui.present).
+PRESENT_NS = "present."
+KEY_PRESENT_FIRST = "present.first_answers"
 
 
 def lesson_for(page: str):
@@ -198,19 +203,24 @@ def _step(lesson, key: str, ns: str, fields, i: int) -> None:
             st.rerun()
 
 
+def _answers(key: str) -> str:
+    """Where a lesson's answers are kept: the teacher's own, or (presenter mode) the room's."""
+    return PRESENT_NS + key if _presenting() else key
+
+
 def _predict(lesson, key: str, ns: str, fields) -> None:
     predict = lesson.predict
     if predict is None:
         return
     st.subheader(ui.tr("lesson.predict"))
     st.markdown(predict.question)
-    revealed_key = f"{key}.revealed"
+    revealed_key = f"{_answers(key)}.revealed"
     choice = st.radio(
         ui.tr("lesson.your_guess"),
         list(range(len(predict.choices))),
         index=None,
         format_func=lambda i: predict.choices[i],
-        key=f"{key}.predict",
+        key=f"{_answers(key)}.predict",
         persist_state="session",
         disabled=bool(st.session_state.get(revealed_key)),
     )
@@ -243,14 +253,15 @@ def _quiz(lesson, key: str) -> None:
     if not lesson.quiz:
         return
     st.subheader(ui.tr("lesson.quiz"))
-    first = st.session_state.setdefault(KEY_FIRST, {}).setdefault(lesson.id, {})
+    presenting = _presenting()
+    first = st.session_state.setdefault(KEY_PRESENT_FIRST if presenting else KEY_FIRST, {}).setdefault(lesson.id, {})
     for qi, question in enumerate(lesson.quiz):
         picked = st.radio(
             f"{qi + 1}. {question.question}",
             list(range(len(question.choices))),
             index=None,
             format_func=lambda i, q=question: q.choices[i].text,
-            key=f"{key}.q{qi}",
+            key=f"{_answers(key)}.q{qi}",
             persist_state="session",
         )
         if picked is None:
@@ -264,5 +275,6 @@ def _quiz(lesson, key: str) -> None:
         if picked != first[qi]:
             st.caption(ui.tr("lesson.first_try"))
     right = sum(lesson.quiz[qi].choices[c].correct for qi, c in first.items() if qi < len(lesson.quiz))
-    scores()[lesson.id] = (right, len(lesson.quiz))
+    if not presenting:  # the room's answers are not the teacher's score
+        scores()[lesson.id] = (right, len(lesson.quiz))
     st.caption(ui.tr("lesson.score", right=right, total=len(lesson.quiz)))

@@ -6,6 +6,8 @@ for here.
 
 Presenter mode and the locks are kept in the URL (`present=1`, `lock=prompt,temperature`), so
 the same link opens the same projected view; learners opening a link with locks get them too.
+Presenter mode starts clean: the lesson's prediction and quiz show unanswered to the room, whatever
+the teacher answered while rehearsing (`start_clean`).
 """
 
 from __future__ import annotations
@@ -81,10 +83,24 @@ def locks_from_url() -> None:
         )
 
 
+def start_clean() -> None:
+    """Presenter mode starts with every lesson's prediction and quiz unanswered: the answers shown
+    to the room (keyed `present.lesson.*`, ui.lesson) are cleared; the teacher's own answers and
+    saved progress stay as they were."""
+    from ui import lesson as ui_lesson
+
+    for key in list(st.session_state):
+        if str(key).startswith(ui_lesson.PRESENT_NS + "lesson.") or key == ui_lesson.KEY_PRESENT_FIRST:
+            del st.session_state[key]
+
+
 def frame() -> bool:
     """Presenter controls for this run; returns whether presenter mode is on."""
     locks_from_url()
+    was_on = bool(st.session_state.get(KEY_PRESENT_KEPT))
     on = presenting()
+    if on and not was_on:
+        start_clean()
     if on:
         st.html(STYLE)
         if st.button(ui.tr("present.exit"), key="frame.present_exit", icon="🖥️"):

@@ -3,7 +3,9 @@ answer key for the teacher (every prediction and quiz answer, with its explanati
 
 Both are Markdown built from the same files the site shows, in the lesson's own language, so a
 changed lesson changes its handout; headings come from the caller (`words`), which keeps this
-module free of UI strings. Leaves out: PDF output (the browser prints the page).
+module free of UI strings. A handout has blanks to fill in: the learner's guess at the prediction,
+and one line "What I saw" under every step. Leaves out: PDF output (the For teachers page has a
+print view that the browser prints) and the steps' full texts (the learner reads them on the site).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 LETTERS = "ABCDE"
+BLANK = "_" * 48  # a line to write on, printed as a rule
 
 
 def _choices(texts) -> list[str]:
@@ -18,9 +21,9 @@ def _choices(texts) -> list[str]:
 
 
 def handout(lesson, words: Mapping[str, str]) -> str:
-    """One page for a learner: the goals, the steps to try, the prediction and the quiz, with
-    space to write, and no answers. `words` names the headings (objectives, steps, predict, quiz,
-    notes, minutes)."""
+    """One page for a learner: the goals, the steps to try (each with a line for what they saw),
+    the prediction (with a line for their guess) and the quiz, with space to write, and no answers.
+    `words` names the headings (objectives, steps, predict, quiz, notes, minutes, saw, guess)."""
     lines = [f"# {lesson.title}", "", words["minutes"].format(minutes=lesson.minutes), "",
              f"## {words['objectives']}", *[f"- {o}" for o in lesson.objectives], "", f"## {words['steps']}"]
     path = [(i, step) for i, step in enumerate(lesson.steps, 1)]
@@ -28,7 +31,7 @@ def handout(lesson, words: Mapping[str, str]) -> str:
     for i, step in path:
         if i == before:
             lines += _prediction(lesson, words)
-        lines += [f"{i}. **{step.title}**", ""]
+        lines += [f"{i}. **{step.title}**", "", f"   {words['saw']} {BLANK}", ""]
     if before > len(lesson.steps):
         lines += _prediction(lesson, words)
     lines += ["", f"## {words['quiz']}"]
@@ -40,7 +43,7 @@ def handout(lesson, words: Mapping[str, str]) -> str:
 
 def _prediction(lesson, words: Mapping[str, str]) -> list[str]:
     return ["", f"> **{words['predict']}** {lesson.predict.question}", ">",
-            *[f"> {line}" for line in _choices(lesson.predict.choices)], ""]
+            *[f"> {line}" for line in _choices(lesson.predict.choices)], ">", f"> {words['guess']} {BLANK}", ""]
 
 
 def answer_key(lessons, words: Mapping[str, str]) -> str:
