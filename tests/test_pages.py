@@ -253,6 +253,26 @@ def test_experts(lang):
 
 
 @pytest.mark.parametrize("lang", LANGS)
+def test_a_revealed_prediction_points_to_where_the_tool_is(lang):
+    """After the reveal, the lesson says the tool now shows the example: beside the lesson box,
+    or below the whole lesson; the wrong-guess line ends with the answer's own full stop."""
+    from glassbox.lessons import lesson_for_page
+
+    lesson = lesson_for_page("tokens", lang)
+    at = open_page("tokens", lang)
+    show_part(at, "tokens", part_of("tokens", predict=True))
+    wrong = next(i for i in range(len(lesson.predict.choices)) if i != lesson.predict.answer)
+    at.radio(key="lesson.tokens.predict").set_value(wrong).run()
+    at.button(key="lesson.tokens.reveal").click().run()
+    check(at)
+    assert t("lesson.tool_set", lang) in texts(at) and t("lesson.tool_set_below", lang) not in texts(at)
+    said = t("lesson.guess_wrong", lang, answer=lesson.predict.choices[lesson.predict.answer])
+    assert said in [w.value for w in at.warning] and ".”." not in said
+    at.toggle(key="lesson.tokens.whole").set_value(True).run()  # the whole lesson above the tool
+    assert t("lesson.tool_set_below", lang) in texts(at) and t("lesson.tool_set", lang) not in texts(at)
+
+
+@pytest.mark.parametrize("lang", LANGS)
 def test_experts_tables_read_as_percentages(lang):
     """The router table (behind "Show as a table") writes probabilities as the charts do, not as
     16-digit floats."""

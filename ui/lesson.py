@@ -100,7 +100,7 @@ def render(page: str, ns: str, overrides: Mapping[str, Callable[[Any], Any]] | N
         with st.expander(ui.tr("lesson.open"), expanded=True):
             _intro(lesson)
             st.subheader(ui.tr("lesson.steps"))
-            for draw, _ in _path(lesson, key, ns, fields):
+            for draw, _ in _path(lesson, key, ns, fields, tool="below"):
                 draw()
             _finish(lesson, key)
         return st.container(key="tool")
@@ -114,17 +114,18 @@ def render(page: str, ns: str, overrides: Mapping[str, Callable[[Any], Any]] | N
     return tool_column.container(key="tool")
 
 
-def _path(lesson, key: str, ns: str, fields) -> list[tuple[Callable[[], None], str | None]]:
+def _path(lesson, key: str, ns: str, fields, tool: str = "beside") -> list[tuple[Callable[[], None], str | None]]:
     """The steps in order, each with the part of the tool it is about (its `focus`), and the
     prediction before the step its lesson names (so that no step shows its answer first), or after
-    the last."""
+    the last. `tool` says where the page's tool is drawn ("beside" the lesson box, or "below" the
+    whole lesson), for the sentence that points the learner to it."""
     path: list[tuple[Callable[[], None], str | None]] = [
         (lambda i=i: _step(lesson, key, ns, fields, i), lesson.steps[i - 1].focus)
         for i in range(1, len(lesson.steps) + 1)
     ]
     if lesson.predict is not None:
         at = (lesson.predict.before or len(lesson.steps) + 1) - 1
-        path.insert(at, (lambda: _predict(lesson, key, ns, fields), lesson.predict.focus))
+        path.insert(at, (lambda: _predict(lesson, key, ns, fields, tool), lesson.predict.focus))
     return path
 
 
@@ -208,7 +209,7 @@ def _answers(key: str) -> str:
     return PRESENT_NS + key if _presenting() else key
 
 
-def _predict(lesson, key: str, ns: str, fields) -> None:
+def _predict(lesson, key: str, ns: str, fields, tool: str = "beside") -> None:
     predict = lesson.predict
     if predict is None:
         return
@@ -246,7 +247,7 @@ def _predict(lesson, key: str, ns: str, fields) -> None:
         st.warning(ui.tr("lesson.guess_wrong", answer=predict.choices[predict.answer]))
     st.markdown(predict.reveal)
     if example_values(predict.example) and any(name in fields for name in example_values(predict.example)):
-        st.caption(ui.tr("lesson.tool_set"))
+        st.caption(ui.tr("lesson.tool_set" if tool == "beside" else "lesson.tool_set_below"))
 
 
 def _quiz(lesson, key: str) -> None:

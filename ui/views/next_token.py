@@ -86,11 +86,11 @@ def show_continuation(ns: str, lm, prompt: str, picked: list[int]) -> None:
     for n, token in enumerate(picked, 1):
         chips.append(ui_text.Chip(lm.token_bytes.readable(token), ui.tr("next.step", n=n), slot=2))
     ui_text.show_chips(chips)
-    left, right, _ = st.columns([1, 1, 4])
-    if left.button(ui.tr("next.undo"), key=f"{ns}.undo"):
+    row = st.container(horizontal=True)  # each button as wide as its label (a sixth of the column cut "Start over")
+    if row.button(ui.tr("next.undo"), key=f"{ns}.undo"):
         picked.pop()
         st.rerun()
-    if right.button(ui.tr("next.clear"), key=f"{ns}.clear"):
+    if row.button(ui.tr("next.clear"), key=f"{ns}.clear"):
         picked.clear()
         st.rerun()
 
