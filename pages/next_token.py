@@ -69,7 +69,7 @@ def tool() -> None:
         view_next.show_bars(NS, cands, highlight, kept=(choice.kept, len(choice.probs)))
     ui_notebook.note_next(text, settings, cands)
 
-    view_next.continuation_builder(NS, cands, logits, settings, picked, KEY_SEED)
+    view_next.continuation_builder(NS, cands, logits, settings, picked, KEY_SEED, lm, text)
 
 with tool_area:
     tool()

@@ -131,3 +131,36 @@ def test_workshop_replicas_keep_the_list_on_unless_the_host_says_otherwise(monke
     assert serve.replica_env("k" * 16)[classroom_safe.ENV] == "0"
     monkeypatch.delenv(classroom_safe.ENV, raising=False)
     assert not classroom_safe.enabled()  # a plain site: off
+
+
+@pytest.mark.usefixtures("site")
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_the_next_token_page_samples_around_the_list_and_says_so(lang, tiny_lm, monkeypatch):
+    """On the page (the site's test model), "Sample one" with the setting on never adds a blocked
+    token, even the one this seed would draw, and the page says a word was skipped."""
+    from site_helpers import check, open_page, texts
+
+    from glassbox.i18n import t
+    from glassbox.model.inspection import next_token_logits
+
+    prompt, seed = "The king said unto the", 4
+    drawn_from = distribution_t(torch.as_tensor(next_token_logits(tiny_lm, prompt)), Settings())[1]
+    would = Sampler(seed).draw(drawn_from, Settings())  # what this seed draws without the list
+    monkeypatch.setenv(classroom_safe.ENV, "1")
+    monkeypatch.setattr(classroom_safe, "blocklist", lambda lm: classroom_safe.Blocklist(frozenset({would}), ()))
+    at = open_page("next_token", lang)
+    at.toggle(key="next.guess_first").set_value(False).run()
+    at.text_area(key="next.prompt").input(prompt).run()
+    at.number_input(key="next.seed").set_value(seed).run()
+    assert t("classroom.safe_sampled", lang, n=1) not in texts(at)
+    at.button(key="next.sample").click().run()
+    check(at)
+    picked = at.session_state["next.picked"]
+    assert len(picked) == 1 and picked[0] != would
+    assert t("classroom.safe_sampled", lang, n=1) in texts(at)
+    monkeypatch.setenv(classroom_safe.ENV, "0")  # the setting off: the seed's own draw
+    at.text_area(key="next.prompt").input(prompt + " ").run()
+    at.text_area(key="next.prompt").input(prompt).run()
+    at.button(key="next.sample").click().run()
+    assert at.session_state["next.picked"] == [would]
+    assert t("classroom.safe_sampled", lang, n=1) not in texts(at)

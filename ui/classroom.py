@@ -14,6 +14,8 @@ import time
 import streamlit as st
 
 import ui
+from glassbox.model import classroom_safe
+from glassbox.model.sampling import Sampler
 from glassbox.workshop import classroom
 from glassbox.workshop import store as workshop_store
 from ui import progress as ui_progress
@@ -320,3 +322,27 @@ def skips_for(ns: str, text: str) -> None:
     written = st.session_state.get(f"{ns}.safe_note")
     if written is not None and written.full_text == text:
         skipped_note(written)
+
+
+def sample_next(ns: str, lm, text: str, picked: list[int], logits, settings, seed: int) -> int:
+    """The Next token page's "Sample one": draw n of the seed, as generation draws it; with the
+    classroom setting on, a listed word is skipped and the page remembers where (`sample_note`)."""
+    blocked: frozenset[int] = frozenset()
+    if classroom_safe.enabled():
+        context = [*lm.document_start, *lm.tokenizer.encode(text, add_special_tokens=False)]
+        blocked = classroom_safe.blocklist(lm).blocked_after(context)
+    got = Sampler(seed, len(picked), len(logits)).draw_avoiding(logits, settings, blocked)
+    if got.skipped is not None:
+        kept = st.session_state.get(f"{ns}.safe_skips") or ()
+        st.session_state[f"{ns}.safe_skips"] = (*kept, (len(picked), got.token))
+    return got.token
+
+
+def sample_note(ns: str, picked: list[int]) -> None:
+    """Under a continuation built on the Next token page: how many of its tokens were drawn in
+    place of a word on the classroom list (only those still in the continuation count)."""
+    skips = [(at, token) for at, token in st.session_state.get(f"{ns}.safe_skips") or ()
+             if at < len(picked) and picked[at] == token]  # fmt: skip
+    st.session_state[f"{ns}.safe_skips"] = tuple(skips)
+    if skips:
+        st.caption(ui.tr("classroom.safe_sampled", n=len(skips)), help=ui.tr("classroom.safe_help"))

@@ -15,6 +15,7 @@ from glassbox.charts.style import percent
 from glassbox.model.next_token import BARS, Candidate, GuessRank, next_token_choice
 from glassbox.model.sampling import Sampler, Settings, sampling_distribution
 from ui import chart as ui_chart
+from ui import classroom as ui_classroom
 from ui import notebook as ui_notebook
 from ui import share as ui_share
 from ui import text as ui_text
@@ -138,9 +139,12 @@ def show_guess(found: GuessRank | None, guess: str) -> int | None:
     return found.id
 
 
-def continuation_builder(ns: str, cands, logits: np.ndarray, settings: Settings, picked: list[int], seed_key: str):
+def continuation_builder(ns: str, cands, logits: np.ndarray, settings: Settings, picked: list[int], seed_key: str,
+                         lm=None, text: str = ""):
     """Build a continuation: pick one of the kept candidates, or let the seeded sampler draw one
-    (the same stream generation draws from: the token added is draw len(picked) of the seed)."""
+    (the same stream generation draws from: the token added is draw len(picked) of the seed; with
+    the classroom setting on, `ui.classroom.sample_next` keeps its word list out, given `lm` and
+    the `text` the bars are for)."""
     st.subheader(ui.tr("next.build"))
     st.caption(ui.tr("next.build_hint"))
     kept = [c for c in cands if c.kept][:PICK_BUTTONS]
@@ -151,6 +155,10 @@ def continuation_builder(ns: str, cands, logits: np.ndarray, settings: Settings,
             st.rerun()
     seed = ui.seed_input(cols[-1], seed_key)
     if st.button(ui.tr("next.sample"), key=f"{ns}.sample", icon="🎲"):
-        _, drawn_from = sampling_distribution(logits, settings)
-        picked.append(Sampler(seed, len(picked), len(drawn_from)).draw(drawn_from, settings))
+        if lm is None:
+            _, drawn_from = sampling_distribution(logits, settings)
+            picked.append(Sampler(seed, len(picked), len(drawn_from)).draw(drawn_from, settings))
+        else:
+            picked.append(ui_classroom.sample_next(ns, lm, text, picked, logits, settings, seed))
         st.rerun()
+    ui_classroom.sample_note(ns, picked)
