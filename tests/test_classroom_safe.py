@@ -164,3 +164,30 @@ def test_the_next_token_page_samples_around_the_list_and_says_so(lang, tiny_lm, 
     at.button(key="next.sample").click().run()
     assert at.session_state["next.picked"] == [would]
     assert t("classroom.safe_sampled", lang, n=1) not in texts(at)
+
+
+@pytest.mark.usefixtures("site")
+def test_the_training_data_page_notes_a_skipped_word_under_the_text(tiny_lm, monkeypatch):
+    """Generate, then trace: with the setting on, the text written has no blocked token, even the
+    one the seed would give first, and a note under the text box says where one was skipped."""
+    from site_helpers import check, open_page, texts
+
+    from glassbox.i18n import t
+
+    prompt, seed = "And the LORD spake unto", 9
+    plain = generate(tiny_lm, prompt, max_new_tokens=5, seed=seed, safe=False, capture=False)
+    first = plain.steps[0].token.id
+    monkeypatch.setenv(classroom_safe.ENV, "1")
+    monkeypatch.setattr(classroom_safe, "blocklist", lambda lm: classroom_safe.Blocklist(frozenset({first}), ()))
+    at = open_page("training_data", "en")
+    at.text_input(key="trace.prompt").input(prompt).run()
+    at.number_input(key="trace.max_new_tokens").set_value(5).run()
+    at.number_input(key="trace.seed").set_value(seed).run()
+    at.button(key="trace.generate").click().run()
+    check(at)
+    written = at.text_area(key="trace.text").value
+    assert written.startswith(prompt) and written != plain.full_text
+    notes = [c.value for c in at.caption if c.value.startswith(t("classroom.safe_skipped", "en", n=1, places="")[:40])]
+    assert len(notes) == 1 and prompt[-10:] in notes[0]  # where: the text just before the skipped word
+    at.text_area(key="trace.text").input("Some other text").run()
+    assert t("classroom.safe_skipped", "en", n=1, places="")[:40] not in texts(at)  # the note goes with its text
