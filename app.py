@@ -20,6 +20,7 @@ from ui import notebook as ui_notebook
 from ui import present as ui_present
 from ui import progress as ui_progress
 from ui import share as ui_share
+from ui import style as ui_style
 from ui import text as ui_text
 
 st.set_page_config(page_title="Glass Box", page_icon="🔍", layout="wide")
@@ -205,7 +206,7 @@ ui.begin_run()
 ui_progress.begin_run()
 ui_classroom.join_from_link()
 menu = st.sidebar.container(key="menu")  # first in the sidebar, filled once the pages are known
-language_switch()
+ui_style.text_style(language_switch())  # Korean breaks lines between words only
 ui_share.begin_run()
 presenting = ui_present.frame()
 if presenting:

@@ -108,7 +108,7 @@ def render(page: str, ns: str, overrides: Mapping[str, Callable[[Any], Any]] | N
         with st.container(key="step", border=True):
             _one_section(lesson, key, ns, fields)
         return st.container(key="tool")
-    step_column, tool_column = st.columns([2, 3], gap="medium")
+    step_column, tool_column = st.container(key="lesson_row").columns([2, 3], gap="medium")
     with step_column, st.container(key="step", border=True):
         _one_section(lesson, key, ns, fields)
     return tool_column.container(key="tool")

@@ -26,28 +26,68 @@ KEY_LOCKS_WIDGET = "frame.locks_widget"
 # Our own style for the projector, at 1400x900 and up. Type is larger through the root font size
 # (Streamlit sizes text, spacing and widgets in rem), not CSS zoom: a zoomed page measures its charts
 # and the window in unzoomed pixels, so plotly drew past the column's edge and the bottom of the
-# page could not be scrolled to. The lesson is a column that stays in view while the tool beside it
-# scrolls; a long part scrolls inside its box, whose Previous/Next row stays pinned at the box's
-# bottom. The exit button sits in the top bar and headings in the tool are a size smaller, so the
-# tool's first chart starts on the first screen beside the step.
+# page could not be scrolled to. The lesson's title, "Share this view" (opening over the page) and
+# the exit button sit in the top bar. The lesson and its tool (the row keyed `lesson_row`) fill the
+# window below it, each scrolling on its own, so the step stays beside whatever part of the tool is
+# shown; a long part scrolls inside its box, whose Previous/Next row stays pinned at the box's
+# bottom. On a page that is nothing more than that row (every lesson page but Tokens), the page is
+# one screen and the row takes what notices above it leave. A page with more below the row (Tokens)
+# scrolls on to it: there the row is one window tall, less room for one or two notices above it
+# (a notice of more than two lines pushes its bottom off the first screen). Headings in the tool
+# are a size smaller, so the tool's first chart starts on the first screen beside the step.
 SCALE = 1.3  # root font size, times the browser's 16 px
+MAIN = 'div[data-testid="stMainBlockContainer"]'
+BLOCK = f'{MAIN} > [data-testid="stVerticalBlock"]'
+ROW = '[data-testid="stLayoutWrapper"]:has(> .st-key-lesson_row)'
+NOTICE = '[data-testid="stElementContainer"]:not(.st-key-frame-present_exit)'
+MORE_BELOW = '> [data-testid="stVerticalBlock"] > [data-testid="stLayoutWrapper"] ~ [data-testid="stElementContainer"]'
+ROW_AFTER = '[data-testid="stLayoutWrapper"] > .st-key-lesson_row'
 STYLE = """<style>
 section[data-testid="stSidebar"], div[data-testid="stSidebarCollapsedControl"],
 button[data-testid="stExpandSidebarButton"], [data-testid="stMainMenu"],
 [data-testid="stToolbarActions"], [data-testid="stAppDeployButton"] { display: none !important; }
 html { font-size: calc(16px * SCALE); }
-div[data-testid="stMainBlockContainer"] { max-width: 100%; padding: 4rem 2.5rem 1rem 2.5rem; }
-.st-key-frame-present_exit { position: fixed; top: 0.7rem; right: 1.5rem; width: auto; z-index: 999991; }
-.st-key-lesson_head h2 { font-size: 1.9rem; padding: 0.25rem 0 0 0; }
-.st-key-lesson_head [data-testid="stCaptionContainer"] { margin-top: -0.5rem; }
-[data-testid="stColumn"]:has(.st-key-step) { position: sticky; top: 3.75rem; align-self: flex-start; }
-.st-key-step { max-height: calc(100vh - 9rem); overflow-y: auto; overscroll-behavior: contain;
+MAIN { max-width: 100%; padding: 4rem 2.5rem 1rem 2.5rem; }
+.st-key-frame-present_exit { position: fixed; top: 8px; right: 1.5rem; width: auto; z-index: 999991; }
+[data-testid="stLayoutWrapper"]:has(> [data-testid="stExpander"] .st-key-share-make) {
+  position: fixed; top: 8px; right: 12.5rem; width: 15rem; z-index: 999991; background: #ffffff; }
+.st-key-lesson_head { position: fixed; top: 0; left: 13rem; right: 28.5rem; width: auto !important; height: 60px;
+  z-index: 999991; justify-content: center; overflow: hidden; }
+.st-key-lesson_head [data-testid="stColumn"]:nth-child(2) { display: none; }
+.st-key-lesson_head [data-testid="stColumn"] > [data-testid="stVerticalBlock"] {
+  flex-direction: row; align-items: baseline; justify-content: flex-start; gap: 1rem; flex-wrap: nowrap; }
+.st-key-lesson_head h2 { font-size: 1.15rem; padding: 0; white-space: nowrap; overflow: hidden;
+  text-overflow: ellipsis; }
+.st-key-lesson_head [data-testid="stElementContainer"] { width: auto !important; min-width: 0; }
+.st-key-lesson_head [data-testid="stCaptionContainer"] p { white-space: nowrap; }
+MAIN:has(.st-key-lesson_row):not(:has(MORE_BELOW)) {
+  height: 100vh; display: flex; flex-direction: column; padding-bottom: 0.75rem; }
+MAIN:has(.st-key-lesson_row):not(:has(MORE_BELOW)) > [data-testid="stVerticalBlock"] { flex: 1 1 0; min-height: 0; }
+MAIN:not(:has(MORE_BELOW)) ROW { flex: 1 1 0; min-height: 0; }
+MAIN:has(MORE_BELOW) ROW { flex: 0 0 auto; height: calc(100vh - 4.75rem); }
+MAIN:has(MORE_BELOW):has(> [data-testid="stVerticalBlock"] > NOTICE ~ ROW_AFTER) ROW {
+  height: calc(100vh - 11rem); }
+MAIN:has(MORE_BELOW):has(> [data-testid="stVerticalBlock"] > NOTICE ~ NOTICE ~ ROW_AFTER) ROW {
+  height: calc(100vh - 17rem); }
+.st-key-lesson_row, .st-key-lesson_row > div, .st-key-lesson_row [data-testid="stHorizontalBlock"] { height: 100%; }
+.st-key-lesson_row [data-testid="stHorizontalBlock"] > [data-testid="stColumn"] {
+  height: 100%; overflow-y: auto; overscroll-behavior: contain; }
+.st-key-lesson_row [data-testid="stColumn"]:has(.st-key-step) { overflow: hidden; }
+.st-key-lesson_row [data-testid="stColumn"] > [data-testid="stVerticalBlock"]:has(> div > .st-key-step) {
+  height: 100%; }
+[data-testid="stLayoutWrapper"]:has(> .st-key-step) { display: flex; flex-direction: column; min-height: 0;
+  max-height: 100%; }
+.st-key-step { max-height: calc(100vh - 6rem); overflow-y: auto; overscroll-behavior: contain; min-height: 0;
   padding-bottom: 0; }
+.st-key-lesson_row .st-key-step { max-height: 100%; }
 .st-key-step > div:has(> .st-key-step_nav) { position: sticky; bottom: 0; z-index: 2; background: #ffffff;
   padding: 0.5rem 0 1rem 0; box-shadow: 0 -0.6rem 0.6rem -0.6rem rgba(0, 0, 0, 0.25); }
 .st-key-tool h2 { font-size: 1.6rem; padding-top: 0; }
 .st-key-tool h3 { font-size: 1.3rem; padding-top: 0.25rem; }
-</style>""".replace("SCALE", f"{SCALE}")
+</style>"""
+for name, value in (("MORE_BELOW", MORE_BELOW), ("ROW_AFTER", ROW_AFTER), ("NOTICE", NOTICE), ("ROW", ROW),
+                    ("MAIN", MAIN), ("SCALE", f"{SCALE}")):
+    STYLE = STYLE.replace(name, value)
 
 
 def presenting() -> bool:
