@@ -1,0 +1,103 @@
+"""Teaching on the shipped model: the ladder of copies for every preset, time and memory.
+
+For each preset (`glassbox.teaching.presets`) and each rung of copies (1 … 64) it teaches a copy
+of the shipped Tiny OLMoE and prints: the steps, the seconds, the held-out loss before and after
+and its rise, the probability of the expected next token after the probe, the greedy continuation
+and whether it recites the taught words. Then the peak extra memory of one teaching (3 sentences
+x 64 copies, sampled from /proc every 20 ms) and what a taught model keeps.
+
+Targets: 3 sentences x 16 copies <= 5 s, x 64 <= 15 s; <= 300 MB extra while teaching; <= 25 MB
+kept per learner; the fact recited at some rung <= 64 and not at 1, with held-out loss <= +5 %
+there. Each figure is printed with its ratio to the target. The baseline, measured in the same
+run, is the shipped model before teaching (its probe odds, its held-out loss).
+
+    .venv/bin/python bench/bench_teach.py [--presets fact,word,bias] [--rungs 1,2,4,8,16,32,64]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+import time
+from pathlib import Path
+
+import torch
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from glassbox import paths  # noqa: E402
+from glassbox.model.loading import load_model  # noqa: E402
+from glassbox.teaching.presets import PRESET, effect  # noqa: E402
+from glassbox.teaching.replay import Replay  # noqa: E402
+from glassbox.teaching.teach import COPIES, TeachSettings, kept_bytes, taught_model, teach  # noqa: E402
+
+WATCH = {"bias": " she"}  # the token whose odds a preset without words to recite moves
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def peak_while(run) -> tuple[object, float]:
+    """Run `run()`, sampling this process's resident memory; (its result, peak extra MB)."""
+    base, peak, done = rss_mb(), [0.0], threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            peak[0] = max(peak[0], rss_mb() - base)
+            time.sleep(0.02)
+
+    thread = threading.Thread(target=sample, daemon=True)
+    thread.start()
+    try:
+        result = run()
+    finally:
+        done.set()
+        thread.join()
+    return result, peak[0]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--presets", default="fact,word,bias")
+    parser.add_argument("--rungs", default=",".join(map(str, COPIES)))
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    lm = load_model(paths.EMBEDDED_MODEL_DIR, device="cpu")
+    start = time.perf_counter()
+    replay = Replay.from_corpus(paths.corpus_path(), lm.tokenizer, TeachSettings().window)
+    print(f"replay text read in {time.perf_counter() - start:.1f} s: {len(replay.stream):,} tokens, "
+          f"{len(replay.heldout)} held-out windows; settings {TeachSettings()}")
+    rungs = [int(r) for r in args.rungs.split(",")]
+    for name in args.presets.split(","):
+        preset = PRESET[name]
+        base = effect(lm, preset.probe, preset.expected, WATCH.get(name, ""))
+        print(f"\n## {name}: {len(preset.sentences)} sentence(s); probe {preset.probe!r} -> "
+              f"P({base.first_token}) = {base.probability:.4f} before, writes {base.continuation!r}")
+        print("| copies | steps | seconds | held-out before → after | rise | P(first token) | ratio to before "
+              "| greedy continuation | recited |")
+        print("|---|---|---|---|---|---|---|---|---|")
+        for copies in rungs:
+            taught = teach(lm, preset.sentences, replay, TeachSettings(copies=copies))
+            after = effect(taught_model(lm, taught), preset.probe, preset.expected, WATCH.get(name, ""))
+            ratio = after.probability / base.probability if base.probability else float("inf")
+            print(f"| {copies} | {taught.steps} | {taught.seconds:.1f} | {taught.heldout_before:.3f} → "
+                  f"{taught.heldout_after:.3f} | {100 * taught.heldout_rise:+.1f} % | {after.probability:.4f} | "
+                  f"{ratio:.1f}x | {after.continuation!r} | {'yes' if after.recited else 'no'} |", flush=True)
+    three = PRESET["word"].sentences
+    for copies, target in ((16, 5.0), (64, 15.0)):
+        taught, peak = peak_while(lambda c=copies: teach(lm, three, replay, TeachSettings(copies=c)))
+        print(f"\n3 sentences x {copies} copies: {taught.seconds:.1f} s (target {target:.0f} s: "
+              f"{taught.seconds / target:.2f} of it); peak extra memory {peak:.0f} MB (target 300 MB: "
+              f"{peak / 300:.2f} of it); kept {kept_bytes(taught) / 1e6:.1f} MB (target 25 MB: "
+              f"{kept_bytes(taught) / 25e6:.2f} of it)")
+
+
+if __name__ == "__main__":
+    main()
