@@ -79,7 +79,7 @@ def main() -> None:
         preset = PRESET[name]
         base = effect(lm, preset.probe, preset.expected, WATCH.get(name, ""))
         print(f"\n## {name}: {len(preset.sentences)} sentence(s); probe {preset.probe!r} -> "
-              f"P({base.first_token}) = {base.probability:.4f} before, writes {base.continuation!r}")
+              f"P({base.first_token}) = {base.probability:.4g} before, writes {base.continuation!r}")
         print("| copies | steps | seconds | held-out before → after | rise | P(first token) | ratio to before "
               "| greedy continuation | recited |")
         print("|---|---|---|---|---|---|---|---|---|")
@@ -88,7 +88,7 @@ def main() -> None:
             after = effect(taught_model(lm, taught), preset.probe, preset.expected, WATCH.get(name, ""))
             ratio = after.probability / base.probability if base.probability else float("inf")
             print(f"| {copies} | {taught.steps} | {taught.seconds:.1f} | {taught.heldout_before:.3f} → "
-                  f"{taught.heldout_after:.3f} | {100 * taught.heldout_rise:+.1f} % | {after.probability:.4f} | "
+                  f"{taught.heldout_after:.3f} | {100 * taught.heldout_rise:+.1f} % | {after.probability:.4g} | "
                   f"{ratio:.1f}x | {after.continuation!r} | {'yes' if after.recited else 'no'} |", flush=True)
     three = PRESET["word"].sentences
     for copies, target in ((16, 5.0), (64, 15.0)):

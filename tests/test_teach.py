@@ -107,3 +107,24 @@ def test_odd_input_gets_a_clear_message_in_both_languages(sentences, copies, cod
 
 def test_sentences_are_trimmed_and_kept_in_order():
     assert check_sentences(["  One. ", "", "Two."], 1) == ("One.", "Two.")
+
+
+def test_the_command_line_teaches_saves_and_the_saved_copy_opens(site_data_dir, tmp_path, capsys):
+    import json
+
+    from glassbox import cli
+    from glassbox.model.folder import training_card
+
+    corpus = site_data_dir / "corpus" / "corpus.jsonl"
+    out = tmp_path / "taught"
+    code = cli.main(["teach", FACT, "--copies", "4", "--probe", PROBE, "--corpus", str(corpus), "--out", str(out),
+                     "--json"])  # fmt: skip
+    assert code == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["probe"] == PROBE and result["before"]["first_token"] == result["after"]["first_token"]
+    assert result["after"]["probability"] != result["before"]["probability"]
+    assert result["saved"] == str(out) and training_card(out)["taught"]["sentences"] == [FACT]
+    reopened = load_model(out, device="cpu")
+    assert reopened.info.name.endswith("(taught)")
+    assert cli.main(["teach", " ", "--corpus", str(corpus)]) == 2
+    assert "at least one sentence" in capsys.readouterr().err

@@ -3,8 +3,8 @@
 Every command prints JSON with --json, or a short readable report. Errors a learner can make
 (empty text, too long, bad file, bad model) print one clear line and exit with status 2.
 Each module of this package adds its commands with `register(subparsers)`:
-`model` (inspect, generate, info), `index` (trace, count, ngram, novelty), `training` (train, eval)
-`build` (build corpus|ladder|index, prepare) and `lessons` (the lessons' claims, measured).
+`model` (inspect, generate, info), `index` (trace, count, ngram, novelty), `training` (train, eval),
+`teaching` (teach), `build` (build corpus|ladder|index, prepare) and `lessons` (the lessons' claims, measured).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from glassbox.cli import build, index, lessons, model, training
+from glassbox.cli import build, index, lessons, model, teaching, training
 from glassbox.cli.common import terminal_safe
 from glassbox.errors import GlassboxError
 
@@ -20,7 +20,7 @@ from glassbox.errors import GlassboxError
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="glassbox", description="See what an OLMoE model does with text.")
     sub = parser.add_subparsers(dest="command", required=True)
-    for part in (model, index, training, build, lessons):
+    for part in (model, index, training, teaching, build, lessons):
         part.register(sub)
     return parser
 

@@ -52,9 +52,9 @@ def effect(lm: LoadedModel, probe: str, expected: str, watch: str = "", new_toke
     from glassbox.model.inspection import next_token_logits
     from glassbox.model.sampling import Settings, softmax
 
-    target = expected or watch
-    first = lm.tokenizer(target, add_special_tokens=False)["input_ids"][0]
+    ids = lm.tokenizer(expected or watch, add_special_tokens=False)["input_ids"] if expected or watch else []
     probs = softmax(next_token_logits(lm, probe))
+    first = ids[0] if ids else int(probs.argmax())  # nothing named: the most likely token
     written = generate(lm, probe, new_tokens, Settings(temperature=0.0), seed=0).full_text[len(probe):]
-    return Effect(probe, lm.token_bytes.readable(first), round(float(probs[first]), 4), written,
+    return Effect(probe, lm.token_bytes.readable(first), float(f"{float(probs[first]):.4g}"), written,
                   bool(expected) and written.startswith(expected))  # fmt: skip
