@@ -52,7 +52,9 @@ def cmd_teach(args: argparse.Namespace) -> int:
              f"after {probe!r}: P({before.first_token}) {before.probability:.4g} -> {after.probability:.4g}\n"
              f"  before: {before.continuation!r}\n  after:  {after.continuation!r}\n"
              f"held-out loss {taught.heldout_before:.3f} -> {taught.heldout_after:.3f} "
-             f"({100 * taught.heldout_rise:+.1f} %)" + (f"\nsaved to {out['saved']}" if out["saved"] else ""))  # fmt: skip
+             f"({100 * taught.heldout_rise:+.1f} %)")  # fmt: skip
+    if out["saved"]:
+        human += f"\nsaved to {out['saved']}"
     emit(out, args.json, human)
     return 0
 
