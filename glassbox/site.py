@@ -38,6 +38,7 @@ PAGES: tuple[Page, ...] = (
     Page("next_token", "🎲", "next-token", "learn"),
     Page("experts", "🧭", "experts", "learn"),
     Page("training_data", "📚", "training-data", "learn"),
+    Page("teach", "🪄", "teach", "learn"),
     Page("watch_it_learn", "📈", "watch-it-learn", "learn"),
     Page("playground", "🧪", "playground", "explore"),
     Page("about", "ℹ️", "about", "explore", runs_model=False),
@@ -127,6 +128,10 @@ TOKEN = Control("token", "int", 0, 10_000)
 EXPERT_OFF = Control("expert_off", "int_or_none", 0, 10_000)
 PHRASE = Control("phrase", "text", max_chars=200, lockable=False)
 PASSAGE = Control("passage", "text", max_chars=80, lockable=False)  # an anthology passage's id (ladder.json)
+# Teach it: up to 5 sentences of 200 characters, one a line (glassbox.teaching.teach checks them
+# again); copies is a rung of the ladder 1, 2, 4, ... 64 (the widget offers only those)
+SENTENCES = Control("sentences", "text", max_chars=5 * 201)
+COPIES = Control("copies", "int", 1, 64, 1, 16)
 
 # The controls of each page's live tool that a lesson's example may set (and a link may carry).
 PAGE_CONTROLS: dict[str, dict[str, Control]] = {
@@ -136,6 +141,7 @@ PAGE_CONTROLS: dict[str, dict[str, Control]] = {
     "experts": {c.name: c for c in (PROMPT, LAYER, TOKEN, EXPERT_OFF)},
     "training_data": {c.name: c for c in (TEXT, replace(PROMPT, max_chars=500), MAX_NEW, PHRASE, SEED, PASSAGE)},
     "watch_it_learn": {c.name: c for c in (replace(PROMPT, max_chars=300), SEED)},
+    "teach": {c.name: c for c in (SENTENCES, COPIES, Control("probe", "text", max_chars=300), SEED)},
 }
 # The parts of each page's tool, in the order drawn, that a lesson step may name as its `focus`:
 # while the step is shown, that part is drawn at the top of the tool, in view beside the step.

@@ -227,3 +227,17 @@ def taught_model(lm: LoadedModel, taught: Taught) -> LoadedModel:
     info = replace(lm.info, name=f"{lm.info.name} (taught)", source=f"{lm.info.source}#taught")
     return LoadedModel(model=model, tokenizer=lm.tokenizer, token_bytes=lm.token_bytes, info=info,
                        document_start=lm.document_start)  # fmt: skip
+
+
+def next_in_sentences(tokenizer, sentences: Sequence[str], probe: str) -> int | None:
+    """The token the learner's sentences put right after `probe` (the first sentence that starts
+    with the probe's tokens), or None: " Lumen" after "The capital of Glassland is". The page
+    marks it in the bars before and after."""
+    wanted = tokenizer(probe, add_special_tokens=False)["input_ids"]
+    if not wanted:
+        return None
+    for sentence in sentences:
+        ids = tokenizer(sentence, add_special_tokens=False)["input_ids"]
+        if len(ids) > len(wanted) and ids[: len(wanted)] == wanted:
+            return int(ids[len(wanted)])
+    return None

@@ -1,0 +1,36 @@
+"""Teach it page: the learner writes a few sentences (or picks a preset), a copy of the model
+trains on them for a few seconds among ordinary training text, and the page shows the shared
+model beside the taught copy: next-token bars for a probe, the greedy continuation, and what the
+teaching cost on held-out text. Reset returns to the shared model. Leaves out: the model picker's
+"your taught model" on the other pages."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import ui
+from glassbox import site
+from ui import lesson as ui_lesson
+from ui import taught as ui_taught
+from ui import tool as ui_tool
+from ui.views import teach as view_teach
+
+NS = "teach"
+CONTROLS = site.PAGE_CONTROLS["teach"]
+
+tool_area = ui_lesson.render("teach", NS)
+
+
+@ui_tool.tool
+def tool() -> None:
+    st.header(ui.tr("teach.title"))
+    st.caption(ui.tr("teach.intro"))
+    view_teach.lost_notice()
+    has_corpus = view_teach.corpus_or_explain()
+    sentences, copies, probe, seed = view_teach.inputs(NS, CONTROLS)
+    view_teach.teach_controls(NS, sentences, copies, seed, can_teach=has_corpus)
+    view_teach.compare(NS, ui_taught.current(), ui.limit_text(probe, CONTROLS["probe"].max_chars))
+
+
+with tool_area:
+    tool()
