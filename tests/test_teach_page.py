@@ -10,11 +10,14 @@ import hashlib
 
 import numpy as np
 import pytest
-from site_helpers import LANGS, check, open_page, texts
+from site_helpers import APP, LANGS, check, open_page, texts
 from streamlit.testing.v1 import AppTest
 
 from glassbox import site
+from glassbox.charts.style import percent
 from glassbox.i18n import t
+from glassbox.model.inspection import next_token_logits
+from glassbox.model.sampling import softmax
 from glassbox.teaching import teach as teach_mod
 from glassbox.teaching.presets import PRESET
 
@@ -85,15 +88,19 @@ def test_teaching_a_preset_shows_before_and_after_and_the_held_out_loss(lang):
     assert metric.delta == f"{kept.taught.heldout_rise:+.1%}"
     assert t("teach.heldout_text", lang, before=f"{kept.taught.heldout_before:.3f}",
              after=f"{kept.taught.heldout_after:.3f}", rise=f"{kept.taught.heldout_rise:+.1%}") in shown
-    # the token the sentences put after the probe, before and after, as the two models give it
-    assert "“ small”" in shown.replace("\\", "")
+    # the token the sentences put after the probe (" small"), its odds before and after, as the two models give it
+    lm, probe = shared_model(), PRESET["word"].probe
+    small = lm.tokenizer(" small", add_special_tokens=False)["input_ids"][0]
+    probs = [softmax(logits)[small] for logits in (next_token_logits(lm, probe), kept.results[("next", probe)])]
+    assert probs[0] != probs[1]  # the taught copy's own odds, not the shared model's again
+    odds = [percent(p) for p in probs]
+    line = t("teach.watch", lang, token=f"“{lm.token_bytes.readable(small)}”", before=odds[0], after=odds[1])
+    assert line in shown.replace("\\", "")
     assert weights_hash(shared_model().model) == before  # the shared model is only read
     assert kept.model is not None and kept.model.model is not shared_model().model
 
 
 def test_the_shared_model_is_unchanged_for_everyone_else():
-    from glassbox.model.inspection import next_token_logits
-
     probe = PRESET["fact"].probe
     lm = shared_model()
     digest, logits = weights_hash(lm.model), next_token_logits(lm, probe)
@@ -131,14 +138,30 @@ def test_odd_sentences_get_a_message_in_the_learners_language(lang, typed, code)
     from glassbox.errors import GlassboxError
 
     at = open_page("teach", lang)
-    at.text_area(key="teach.sentences").input(typed).run()
+    at.text_area(key="teach.sentences").set_value(typed).run()  # past the box's max_chars, as a crafted request
     at.button(key="teach.teach").click().run()
     assert not at.exception, [e.value for e in at.exception]
     with pytest.raises(GlassboxError) as expected:
-        teach_mod.check_sentences(typed.splitlines(), 16)
+        kept = typed[: site.PAGE_CONTROLS["teach"]["sentences"].max_chars]  # the box keeps at most that
+        teach_mod.check_sentences(kept.splitlines(), 16)
     assert expected.value.code == code
     assert [e.value.replace("\\", "") for e in at.error] == [expected.value.message(lang)]
     assert "teach.job" not in at.session_state
+
+
+def test_a_link_with_100k_characters_of_sentences_is_refused_with_a_reason():
+    at = AppTest.from_file(str(APP), default_timeout=90)
+    at.query_params["lang"] = "ko"
+    at.run()
+    at.query_params["teach.sentences"] = "x" * 100_000
+    at.switch_page("pages/teach.py").run()
+    check(at)
+    limit = site.PAGE_CONTROLS["teach"]["sentences"].max_chars
+    assert any(t("share.bad_long", "ko", limit=limit) in w.value for w in at.warning)
+    assert len(at.text_area(key="teach.sentences").value) <= limit
+    at.button(key="teach.teach").click().run()
+    assert not at.exception
+    assert [e.value.replace("\\", "") for e in at.error] == [t("error.teach_too_long", "ko", length=limit, limit=200)]
 
 
 def test_a_lone_surrogate_is_refused_in_both_languages():
@@ -167,7 +190,7 @@ def test_stop_ends_a_teaching_that_waits_for_the_model():
             limits._slots.release()
     wait_for_teaching(at)
     assert not at.exception and not at.error
-    assert any(t("error.teach_cancelled", "en") == i.value for i in at.info)
+    assert any(t("error.teach_cancelled", "en") == i.value.replace("\\", "") for i in at.info)
     assert t("teach.not_yet", "en") in texts(at)
 
 
