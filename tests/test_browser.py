@@ -47,6 +47,7 @@ PAGES = (
     PageCheck("next-token", "next-token", "next.prompt", (CHART,), click_key="next.reveal_button"),
     PageCheck("experts", "experts", "experts.prompt", (CHART,)),
     PageCheck("training-data", "training-data", "trace.text", (HTML,)),
+    PageCheck("teach", "teach", "teach.probe", (CHART,)),  # the shared model's bars for the probe
     PageCheck(
         "watch-it-learn",
         "watch-it-learn",

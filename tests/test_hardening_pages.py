@@ -273,6 +273,27 @@ def test_watch_it_learn_page(site, one_checkpoint):
     check_inputs(at, "en", [("text_input", "watch.prompt", 300)], refused={}, empty_note=t("next.empty", "en"))
 
 
+def _teach_and_wait(at: AppTest) -> None:
+    """Press Teach on what the boxes hold, and let a teaching that started end."""
+    at.button(key="teach.teach").click().run()
+    if "teach.job" in at.session_state:
+        assert at.session_state["teach.job"].done.wait(120), "teaching did not end"
+        at.run()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_teach_page(site, lang):
+    """Each input as the sentences to teach (pressed) and as the probe; refused sentences say why."""
+    at = open_page("teach", lang)
+    refused = {"empty": "teach_empty", "whitespace": "teach_empty", "long_100k": "teach_too_long",
+               "nul_controls": "teach_bad_characters", "markdown": "teach_too_many", "html": "teach_too_long",
+               "long_word": "teach_too_long"}  # fmt: skip
+    fields = [("text_area", "teach.sentences", 1005), ("text_input", "teach.probe", 300)]
+    check_inputs(at, lang, fields, refused=refused, empty_note=t("teach.empty_probe", lang), after=_teach_and_wait)
+    assert at.metric, "none of the inputs that are not refused was taught"  # the held-out loss of a taught copy
+
+
 @pytest.mark.slow
 def test_playground_page(site):
     at = open_page("playground")
@@ -351,7 +372,7 @@ def test_corrupt_model_folder_falls_back_on_every_page(site, corrupt_models):
         assert errors and message_pattern("model_unreadable", "ko").fullmatch(errors[0]), (kind, errors)
         assert t("frame.fallback", "ko") in " ".join(c.value for c in at.sidebar.caption), kind
         assert at.main.html, kind  # the tokens page still shows chips, with the built-in model
-    for page in ("home", "next_token", "experts", "training_data", "watch_it_learn", "playground", "about"):
+    for page in ("home", "next_token", "experts", "training_data", "teach", "watch_it_learn", "playground", "about"):
         at.switch_page(f"pages/{page}.py").run()
         assert not at.exception, (page, [e.value for e in at.exception])
         assert [e.value for e in at.error] == [e.value for e in at.sidebar.error], page  # only the model message
