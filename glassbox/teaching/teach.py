@@ -22,6 +22,7 @@ learner's question is about words) and learning-rate decay.
 
 from __future__ import annotations
 
+import copy
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -40,6 +41,7 @@ COPIES = (1, 2, 4, 8, 16, 32, 64)  # the anthology's ladder
 MAX_SENTENCES = 5
 MAX_SENTENCE_CHARS = 200
 TIED_OUTPUT, EMBEDDINGS = "lm_head.weight", "model.embed_tokens.weight"
+OUTPUT_ROWS = 128  # rows of the output layer at once: 128 x 50,304 scores is 26 MB, where 512 took 100 MB
 
 
 @dataclass(frozen=True)
@@ -103,10 +105,7 @@ def check_sentences(sentences: Sequence[str], copies: int) -> tuple[str, ...]:
 
 def _copy_of(lm: LoadedModel) -> torch.nn.Module:
     """A trainable float32 copy of the model's weights (the shared model is only read)."""
-    from transformers import OlmoeForCausalLM
-
-    model = OlmoeForCausalLM(lm.model.config)
-    model.load_state_dict({k: v.detach().float() for k, v in lm.model.state_dict().items()})
+    model = copy.deepcopy(lm.model)  # new tensors; the routing hooks come along, inert unless asked to record
     return model.float()
 
 
@@ -145,13 +144,13 @@ def text_loss(model: torch.nn.Module, docs: list[list[int]]) -> float:
 
 @torch.no_grad()
 def heldout_loss(model: torch.nn.Module, replay: Replay, batch: int = 16) -> float:
-    """Mean next-token loss on the fixed held-out windows (nats/token)."""
-    losses = []
+    """Mean next-token loss on the fixed held-out windows (nats/token), with the output layer run
+    in row chunks (`glassbox.training.output_loss`), never the full (rows, vocab) logits at once."""
+    total = 0.0
     for rows in replay.heldout.split(batch):
-        logits = model(input_ids=rows[:, :-1]).logits
-        losses.append(torch.nn.functional.cross_entropy(
-            logits.reshape(-1, logits.shape[-1]).float(), rows[:, 1:].reshape(-1), reduction="sum"))
-    return float(torch.stack(losses).sum()) / replay.heldout[:, 1:].numel()
+        ce, _ = fast_step_loss(model, rows[:, :-1], rows[:, 1:], OUTPUT_ROWS)
+        total += float(ce) * rows[:, 1:].numel()
+    return total / replay.heldout[:, 1:].numel()
 
 
 def teach(
@@ -184,7 +183,7 @@ def teach(
         model.train()
         for group in opt.param_groups:
             group["lr"] = settings.lr * min(1.0, step / settings.warmup) if settings.warmup else settings.lr
-        ce, _ = fast_step_loss(model, batch[:, :-1], batch[:, 1:])
+        ce, _ = fast_step_loss(model, batch[:, :-1], batch[:, 1:], OUTPUT_ROWS)
         ce.backward()
         torch.nn.utils.clip_grad_norm_(trained, settings.grad_clip)
         opt.step()
