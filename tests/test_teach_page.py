@@ -228,3 +228,27 @@ def test_the_next_token_marked_is_the_one_the_sentences_put_after_the_probe(tiny
     assert tok.decode([found]) == " she"
     assert teach_mod.next_in_sentences(tok, ["Something else entirely."], "The capital of") is None
     assert teach_mod.next_in_sentences(tok, ["The capital"], "The capital") is None  # nothing after it
+
+
+def _continuation_app() -> None:
+    import streamlit as st
+
+    from glassbox.model.generation import Generation
+    from glassbox.model.sampling import Settings
+    from ui.views import teach as view_teach
+
+    lm = st.session_state["lm"]
+    ended = Generation("The capital of Glassland is", " Lumen.<|endoftext|>", (), Settings(0.0), 0, "end_of_text")
+    cut = Generation("The capital of Glassland is", " the<|endoftext|> city", (), Settings(0.0), 0, "length")
+    view_teach._continuation(lm, ended.prompt, ended)
+    view_teach._continuation(lm, cut.prompt, cut)
+
+
+def test_a_continuation_that_ends_names_its_end_in_words(tiny_lm):
+    at = AppTest.from_function(_continuation_app, default_timeout=60)
+    at.session_state["lm"] = tiny_lm
+    at.run()
+    assert not at.exception
+    ended, cut = (m.value.replace("\\", "") for m in at.markdown)
+    assert ended == f"**The capital of Glassland is** Lumen. *{t('teach.ended', 'en')}*"
+    assert cut == "**The capital of Glassland is** the<|endoftext|> city"  # not at its end: shown as written

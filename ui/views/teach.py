@@ -151,7 +151,7 @@ def compare(ns: str, kept: ui_taught.Kept | None, probe: str) -> None:
             _bars(ns, lm, shared_logits, watched, "before")
             written = ui.guarded(ui.generate, probe, NEW_TOKENS, temperature=0.0, src=source)
             if written is not None:
-                _continuation(probe, written.completion)
+                _continuation(lm, probe, written)
     with after:
         st.subheader(ui.tr("teach.after"))
         if kept is None:
@@ -162,7 +162,7 @@ def compare(ns: str, kept: ui_taught.Kept | None, probe: str) -> None:
             _bars(ns, lm, taught_logits, watched, "after")
             written = ui.guarded(ui_taught.on_taught, kept, "generate", probe, _greedy(probe))
             if written is not None:
-                _continuation(probe, written.completion)
+                _continuation(lm, probe, written)
     if watched is not None and shared_logits is not None and taught_logits is not None:
         token = ui_text.md_escape(lm.token_bytes.readable(watched))
         st.markdown(ui.tr("teach.watch", token=f"“{token}”", before=percent(softmax(shared_logits)[watched]),
@@ -194,9 +194,15 @@ def _bars(ns: str, lm, logits: np.ndarray, watched: int | None, key: str) -> Non
     view_next.show_bars(ns, list(choice.candidates), watched, key=f"bars_{key}")
 
 
-def _continuation(probe: str, completion: str) -> None:
+def _continuation(lm, probe: str, written) -> None:
+    """The probe in bold and what greedy decoding wrote after it, up to the end-of-text token
+    (named in words where the model wrote it: a taught sentence ends with one)."""
     st.caption(ui.tr("teach.greedy"))
-    st.markdown(f"**{ui_text.md_escape(probe)}**{ui_text.md_escape(completion)}")
+    eos = lm.tokenizer.eos_token or ""
+    text = written.completion
+    ended = written.stopped == "end_of_text" and bool(eos) and text.endswith(eos)
+    shown = ui_text.md_escape(text[: len(text) - len(eos)] if ended else text)
+    st.markdown(f"**{ui_text.md_escape(probe)}**{shown}" + (f" *{ui.tr('teach.ended')}*" if ended else ""))
 
 
 def _costs(kept: ui_taught.Kept) -> None:
