@@ -7,8 +7,10 @@ its place in line while it waits for a slot) and its Stop button sets the job's 
 `teach` reads between steps. The thread touches no Streamlit.
 
 A finished teaching is kept in a small registry of this process (one replica), keyed by the
-learner (`ui.progress.learner`, so a reload keeps it): the changed weights in bfloat16 and,
-once asked for, the model made from them, with the probe results worked out on it. An entry
+learner (`ui.progress.learner`, so a reload keeps it): the changed weights in bfloat16 (about
+20 MB for the Tiny OLMoE) and the last few probe results worked out on them. The model made
+from the weights (float32, twice that) lives for one page run only, made when a probe is new
+(about 0.15 s for the Tiny OLMoE). An entry
 idle for `IDLE_S` is dropped, and past `GLASSBOX_TAUGHT_MODELS` entries the least recently used
 one goes; its learner is then told to teach again. The shared model (`ui.current_model()`) is
 only ever read. The replay text is read once per corpus and shared read-only.
@@ -45,6 +47,7 @@ def _cap() -> int:
 
 
 MAX_KEPT = _cap()
+RESULTS = 16  # probe results kept per taught model (next-token scores: 200 KB each)
 KEY_JOB = "teach.job"  # this session's teaching while it runs (a Job)
 KEY_HAD = "teach.had"  # the learner taught a model in this session (to say "teach again" once it is gone)
 
@@ -67,14 +70,13 @@ class Job:
 
 @dataclass(eq=False)
 class Kept:
-    """A learner's taught model: the teaching's result, the model it was taught from, and what was
-    worked out on the taught model (made once, on first use)."""
+    """A learner's taught model: the teaching's result, the model it was taught from, and the last
+    `RESULTS` things worked out on the taught model."""
 
     taught: Any  # glassbox.teaching.teach.Taught
     source: str  # the shared model it was taught from
     used: float
-    model: Any = None  # LoadedModel, made from `taught` when first needed
-    results: dict = field(default_factory=dict)  # (kind, probe) -> what the taught model gave
+    results: OrderedDict = field(default_factory=OrderedDict)  # (kind, probe) -> what the taught model gave
 
 
 _lock = threading.Lock()
@@ -133,12 +135,14 @@ def reset() -> None:
 
 
 def model(kept: Kept):
-    """The LoadedModel of a taught copy (made from its weights on first use, then kept with it)."""
+    """The LoadedModel of a taught copy, made from its weights once per page run."""
+    return ui.once(_build, kept)
+
+
+def _build(kept: Kept):
     from glassbox.teaching.teach import taught_model
 
-    if kept.model is None:
-        kept.model = taught_model(ui.cached_model(kept.source), kept.taught)
-    return kept.model
+    return taught_model(ui.cached_model(kept.source), kept.taught)
 
 
 def on_taught(kept: Kept, kind: str, probe: str, fn) -> Any:
@@ -152,6 +156,8 @@ def on_taught(kept: Kept, kind: str, probe: str, fn) -> Any:
         lm = model(kept)
         with model_slot():
             kept.results[key] = fn(lm)
+        while len(kept.results) > RESULTS:
+            kept.results.popitem(last=False)
     return kept.results[key]
 
 
