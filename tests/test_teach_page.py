@@ -251,3 +251,43 @@ def test_a_continuation_that_ends_names_its_end_in_words(tiny_lm):
     ended, cut = (m.value.replace("\\", "") for m in at.markdown)
     assert ended == f"**The capital of Glassland is** Lumen. *{t('teach.ended', 'en')}*"
     assert cut == "**The capital of Glassland is** the<|endoftext|> city"  # not at its end: shown as written
+
+
+def open_with(params: dict[str, str], lang: str = "en", first: dict[str, str] | None = None) -> AppTest:
+    """The Teach it page opened from a link carrying `params` (and `first`, read on a session's first run)."""
+    at = AppTest.from_file(str(APP), default_timeout=90)
+    at.query_params["lang"] = lang
+    for name, value in (first or {}).items():
+        at.query_params[name] = value
+    at.run()
+    for name, value in params.items():
+        at.query_params[name] = value
+    at.switch_page("pages/teach.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_a_link_carries_the_sentences_copies_probe_and_seed_and_refuses_a_copies_off_the_ladder():
+    at = open_with({"teach.sentences": "Glassland has two moons.", "teach.copies": "4", "teach.probe": "Glassland has",
+                    "teach.seed": "7"})  # fmt: skip
+    check(at)
+    assert at.text_area(key="teach.sentences").value == "Glassland has two moons."
+    assert at.select_slider(key="teach.copies").value == 4
+    assert at.text_input(key="teach.probe").value == "Glassland has"
+    assert at.number_input(key="teach.seed").value == 7
+    off = open_with({"teach.copies": "3"}, "ko")
+    options = ", ".join(str(c) for c in teach_mod.COPIES)
+    assert any(t("share.bad_choice", "ko", options=options) in w.value for w in off.warning)
+    assert off.select_slider(key="teach.copies").value == site.PAGE_CONTROLS["teach"]["copies"].default
+
+
+def test_locked_controls_are_shown_read_only_and_teaching_still_works():
+    at = open_with({}, first={"lock": "sentences,copies,probe,seed"})
+    check(at)
+    assert at.text_area(key="teach.sentences").disabled and at.text_input(key="teach.probe").disabled
+    assert at.select_slider(key="teach.copies").disabled and at.number_input(key="teach.seed").disabled
+    assert all(at.button(key=f"teach.preset_{name}").disabled for name in PRESET)
+    assert not at.button(key="teach.teach").disabled
+    wait_for_teaching(at.button(key="teach.teach").click().run())
+    check(at)
+    assert t("teach.after", "en") in texts(at) and at.metric
