@@ -291,3 +291,21 @@ def test_locked_controls_are_shown_read_only_and_teaching_still_works():
     wait_for_teaching(at.button(key="teach.teach").click().run())
     check(at)
     assert t("teach.after", "en") in texts(at) and at.metric
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_without_the_corpus_the_page_says_so_and_still_shows_the_shared_model(lang, tmp_path, monkeypatch):
+    monkeypatch.setenv("GLASSBOX_DATA", str(tmp_path))  # no corpus here
+    at = open_page("teach", lang)
+    from glassbox import paths
+
+    shown = [w.value.replace("\\", "") for w in at.warning if "📭" in str(w.icon)]
+    assert shown == [t("teach.no_corpus", lang, path=str(paths.corpus_path()))]
+    assert at.button(key="teach.teach").disabled
+    assert len(at.get("plotly_chart")) == 1 and t("teach.before", lang) in texts(at)
+
+
+def test_presenter_mode_draws_the_page():
+    at = open_with({}, first={"present": "1"})
+    check(at)
+    assert t("teach.title", "en") in texts(at) and len(at.get("plotly_chart")) == 1
