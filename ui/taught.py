@@ -24,7 +24,7 @@ import os
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -134,7 +134,7 @@ def reset() -> None:
     st.session_state.pop(KEY_HAD, None)
 
 
-def model(kept: Kept):
+def model(kept: Kept) -> Any:
     """The LoadedModel of a taught copy, made from its weights once per page run."""
     return ui.once(_build, kept)
 
@@ -145,7 +145,7 @@ def _build(kept: Kept):
     return taught_model(ui.cached_model(kept.source), kept.taught)
 
 
-def on_taught(kept: Kept, kind: str, probe: str, fn) -> Any:
+def on_taught(kept: Kept, kind: str, probe: str, fn: Callable[[Any], Any]) -> Any:
     """`fn(taught LoadedModel)`, worked out once per probe and kept with the taught model; counted
     against the learner's request limit and run in a model slot."""
     from glassbox.limits import model_slot
@@ -162,14 +162,14 @@ def on_taught(kept: Kept, kind: str, probe: str, fn) -> Any:
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
-def cached_replay(corpus: str, stamp: float, source: str, window: int):
+def cached_replay(corpus: str, stamp: float, source: str, window: int) -> Any:
     """The replay sample of the corpus and its held-out windows (shared read-only by every learner)."""
     from glassbox.teaching.replay import Replay
 
     return Replay.from_corpus(Path(corpus), ui.cached_model(source).tokenizer, window)
 
 
-def replay(source: str):
+def replay(source: str) -> Any:
     """The replay text for teaching `source`, or None when the corpus is not here."""
     from glassbox.teaching.teach import TeachSettings
 
