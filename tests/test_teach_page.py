@@ -309,3 +309,17 @@ def test_presenter_mode_draws_the_page():
     at = open_with({}, first={"present": "1"})
     check(at)
     assert t("teach.title", "en") in texts(at) and len(at.get("plotly_chart")) == 1
+
+
+def test_teaching_counts_against_the_learners_request_limit():
+    from glassbox.limits import RequestWindow
+    from ui import KEY_REQUESTS
+
+    at = AppTest.from_file(str(APP), default_timeout=90)
+    at.session_state[KEY_REQUESTS] = RequestWindow(limit=2)  # the shared model's bars and its continuation
+    at.run()
+    at.switch_page("pages/teach.py").run()
+    check(at)
+    at.button(key="teach.teach").click().run()
+    assert not at.exception and "teach.job" not in at.session_state
+    assert len(at.error) == 1 and t("error.too_many_requests", "en", limit=2, wait=60)[:40] in at.error[0].value
