@@ -53,10 +53,7 @@ def tool() -> None:
     if ui_planted.badge(prompt, NS):
         st.caption(ui.tr("planted.ends"))
     st.caption(ui.tr("watch.how", n=NEW_TOKENS))
-    columns = st.columns(min(3, len(found)))
-    for i, ckpt in enumerate(found):
-        with columns[i % len(columns)]:
-            view_history.checkpoint_card(NS, ckpt, prompt, int(seed), NEW_TOKENS)
+    view_history.checkpoint_cards(NS, found, prompt, int(seed), NEW_TOKENS)
 
 
 with tool_area:

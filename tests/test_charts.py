@@ -346,3 +346,33 @@ def test_memorisation_grid_shows_every_checkpoint_where_lines_would_hide():
     assert taller.layout.height > fig.layout.height  # a row each, never squeezed
     gappy = charts.memorisation_curve([("a", [1, 64], [0.0, 1.0]), ("b", [1, 2], [0.5, 0.0])])
     assert [list(r) for r in gappy.data[0].text] == [["0%", "", "100%"], ["50%", "0%", ""]]  # unmeasured: blank
+
+
+def test_card_guesses_fit_a_card_most_likely_first_on_a_level_fixed_axis():
+    candidates = [("␣dog", 0.1, True), ("␣cat", 0.6, True), ("␣the", 1e-7, True), ("␣dog", 0.2, False), ("<b>", 0.05)]
+    fig = charts.card_guesses(candidates)
+    (bars,) = fig.data
+    assert list(bars.x) == [0.6, 0.2, 0.1, 0.05, 1e-7]  # most likely on top, every candidate kept
+    assert list(bars.y) == ["1·␣cat", "2·␣dog", "3·␣dog", "4·&lt;b&gt;", "5·␣the"]  # equal tokens kept apart
+    assert list(bars.text) == ["60%", "20%", "10%", "5%", percent(1e-7)] and percent(1e-7) == "< 0.01%"
+    assert list(fig.layout.xaxis.range) == [0, 1] and list(fig.layout.xaxis.tickvals) == [0, 0.5, 1]
+    assert fig.layout.xaxis.tickangle == 0 and fig.layout.showlegend is False
+    assert fig.layout.height >= 34 * len(candidates) and fig.layout.font.size >= 14
+    assert charts.card_guesses_rows(candidates) == [
+        {"rank": r, "token": t, "probability": p}
+        for r, (t, p) in enumerate([("␣cat", 0.6), ("␣dog", 0.2), ("␣dog", 0.1), ("<b>", 0.05), ("␣the", 1e-7)], 1)
+    ]
+    assert charts.card_guesses([]).data == ()
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_card_guesses_title_is_short_enough_for_a_card(lang):
+    """The title, in either language, fits a card two to a row beside the lesson (about 330 px at
+    17 px: 36 columns, Hangul counting two), where the full chart's title was cut off."""
+    import unicodedata
+
+    from glassbox.charts.style import chart_labels
+
+    title = charts.card_guesses([("a", 0.5)] * 6, chart_labels("card_guesses", lang)).layout.title.text
+    columns = sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in title)
+    assert "6" in title and "{" not in title and columns <= 36, (title, columns)

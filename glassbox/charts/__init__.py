@@ -19,6 +19,7 @@ from glassbox.charts.bars import (
     token_counts,
     token_counts_rows,
 )
+from glassbox.charts.cards import card_guesses, card_guesses_rows
 from glassbox.charts.heatmaps import (
     domain_usage,
     domain_usage_rows,
@@ -50,6 +51,8 @@ from glassbox.charts.style import (
 )
 
 __all__ = [
+    "card_guesses",
+    "card_guesses_rows",
     "CLASS_GUESS_LABELS",
     "class_guesses",
     "class_guesses_rows",

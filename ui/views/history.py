@@ -1,5 +1,8 @@
 """Views of the built-in model's training history: the loss curve with its checkpoints marked,
-and one checkpoint's card (its next-token guesses and a seeded continuation)."""
+and the checkpoints' cards (each one's next-token guesses and a seeded continuation), two to a
+row so that a card's chart stays readable in a column beside the lesson, on a projector too. What a
+checkpoint is and how it was saved is `glassbox.model.checkpoints`'; nothing here loads a model
+other than through `ui`."""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from ui import text as ui_text
 from ui.views import next_token as view_next
 
 BARS = 6  # guesses shown per checkpoint
+PER_ROW = 2  # cards side by side: three left each chart too narrow for its title and labels
 
 
 def loss_curve(ns: str) -> None:
@@ -37,6 +41,15 @@ def loss_curve(ns: str) -> None:
     st.caption(ui.tr("watch.curve_text"))
 
 
+def checkpoint_cards(ns: str, found, prompt: str, seed: int, new_tokens: int) -> None:
+    """Every checkpoint's card, in order, PER_ROW to a row (rows line up, however long a card)."""
+    found = list(found)
+    for start in range(0, len(found), PER_ROW):
+        for column, ckpt in zip(st.columns(PER_ROW), found[start:start + PER_ROW], strict=False):
+            with column:
+                checkpoint_card(ns, ckpt, prompt, seed, new_tokens)
+
+
 def checkpoint_card(ns: str, ckpt, prompt: str, seed: int, new_tokens: int) -> None:
     """One checkpoint: what it is, its next-token guesses, and what it writes."""
     with st.container(border=True):
@@ -48,7 +61,8 @@ def checkpoint_card(ns: str, ckpt, prompt: str, seed: int, new_tokens: int) -> N
         if logits is None:
             return
         cands = view_next.candidates(lm, logits, Settings(), BARS)
-        view_next.show_bars(ns, cands, key=f"bars.{ckpt.name}")
+        rows = [(c.text, c.prob) for c in cands]
+        ui_chart.chart("card_guesses", rows, ui_chart.chart_labels("card_guesses"), key=f"{ns}.bars.{ckpt.name}")
         written = ui.guarded(ui.generate, prompt, new_tokens, seed=seed, src=ckpt.path)
         if written is not None:
             st.markdown("**" + ui.tr("watch.writes") + "**")
