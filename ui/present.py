@@ -32,8 +32,9 @@ KEY_LOCKS_WIDGET = "frame.locks_widget"
 # shown; a long part scrolls inside its box, whose Previous/Next row stays pinned at the box's
 # bottom. On a page that is nothing more than that row (every lesson page but Tokens), the page is
 # one screen and the row takes what notices above it leave. A page with more below the row (Tokens)
-# scrolls on to it: there the row is one window tall, less room for one or two notices above it
-# (a notice of more than two lines pushes its bottom off the first screen). Headings in the tool
+# scrolls on to it: there the row is one window tall, less room for one or two notices above it (a
+# notice of more than two lines pushes its bottom off the first screen). A lesson box with no tool
+# beside it (Home, below the page's own introduction) is at most the window less 21rem tall. Headings in the tool
 # are a size smaller, so the tool's first chart starts on the first screen beside the step.
 SCALE = 1.3  # root font size, times the browser's 16 px
 MAIN = 'div[data-testid="stMainBlockContainer"]'
@@ -50,8 +51,8 @@ html { font-size: calc(16px * SCALE); }
 MAIN { max-width: 100%; padding: 4rem 2.5rem 1rem 2.5rem; }
 .st-key-frame-present_exit { position: fixed; top: 8px; right: 1.5rem; width: auto; z-index: 999991; }
 [data-testid="stLayoutWrapper"]:has(> [data-testid="stExpander"] .st-key-share-make) {
-  position: fixed; top: 8px; right: 12.5rem; width: 15rem; z-index: 999991; background: #ffffff; }
-.st-key-lesson_head { position: fixed; top: 0; left: 13rem; right: 28.5rem; width: auto !important; height: 60px;
+  position: fixed; top: 8px; right: 12.5rem; width: 12rem; z-index: 999991; background: #ffffff; }
+.st-key-lesson_head { position: fixed; top: 0; left: 13rem; right: 25.5rem; width: auto !important; height: 60px;
   z-index: 999991; justify-content: center; overflow: hidden; }
 .st-key-lesson_head [data-testid="stColumn"]:nth-child(2) { display: none; }
 .st-key-lesson_head [data-testid="stColumn"] > [data-testid="stVerticalBlock"] {
@@ -59,7 +60,7 @@ MAIN { max-width: 100%; padding: 4rem 2.5rem 1rem 2.5rem; }
 .st-key-lesson_head h2 { font-size: 1.15rem; padding: 0; white-space: nowrap; overflow: hidden;
   text-overflow: ellipsis; }
 .st-key-lesson_head [data-testid="stElementContainer"] { width: auto !important; min-width: 0; }
-.st-key-lesson_head [data-testid="stCaptionContainer"] p { white-space: nowrap; }
+.st-key-lesson_head [data-testid="stElementContainer"]:has([data-testid="stCaptionContainer"]) { display: none; }
 MAIN:has(.st-key-lesson_row):not(:has(MORE_BELOW)) {
   height: 100vh; display: flex; flex-direction: column; padding-bottom: 0.75rem; }
 MAIN:has(.st-key-lesson_row):not(:has(MORE_BELOW)) > [data-testid="stVerticalBlock"] { flex: 1 1 0; min-height: 0; }
@@ -77,7 +78,7 @@ MAIN:has(MORE_BELOW):has(> [data-testid="stVerticalBlock"] > NOTICE ~ NOTICE ~ R
   height: 100%; }
 [data-testid="stLayoutWrapper"]:has(> .st-key-step) { display: flex; flex-direction: column; min-height: 0;
   max-height: 100%; }
-.st-key-step { max-height: calc(100vh - 6rem); overflow-y: auto; overscroll-behavior: contain; min-height: 0;
+.st-key-step { max-height: calc(100vh - 21rem); overflow-y: auto; overscroll-behavior: contain; min-height: 0;
   padding-bottom: 0; }
 .st-key-lesson_row .st-key-step { max-height: 100%; }
 .st-key-step > div:has(> .st-key-step_nav) { position: sticky; bottom: 0; z-index: 2; background: #ffffff;
