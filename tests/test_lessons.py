@@ -20,13 +20,14 @@ from glassbox.errors import GlassboxError
 from glassbox.lessons import LessonError, lesson_for_page, load_lessons, load_manifest
 
 ROOT = Path(__file__).resolve().parent.parent / "lessons"
-IDS = ["welcome", "tokens", "next_token", "experts", "training_data", "watch_it_learn"]
+IDS = ["welcome", "tokens", "next_token", "experts", "training_data", "teach", "watch_it_learn"]
 LANGS = ["en", "ko"]
 PAGES = {
     "welcome": "home",
     "tokens": "tokens",
     "next_token": "next_token",
     "experts": "experts",
+    "teach": "teach",
     "training_data": "training_data",
     "watch_it_learn": "watch_it_learn",
 }
@@ -38,6 +39,7 @@ ALLOWED = {
     "experts": {"prompt", "layer", "token", "expert_off"},
     "training_data": {"text", "prompt", "max_new_tokens", "phrase", "seed", "passage"},
     "watch_it_learn": {"prompt", "seed"},
+    "teach": {"sentences", "copies", "probe", "seed"},
 }
 TAG = re.compile(r"<\s*/?\s*[A-Za-z][^<>]*>|<!--")
 HANGUL = re.compile(r"[\uac00-\ud7a3]")

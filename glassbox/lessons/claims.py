@@ -41,6 +41,9 @@ CLAIMS: dict[str, dict[str, str]] = {
                       "recited": FLAG, "copies": RANGE, "top_token": TOKEN},
     "watch_it_learn": {"top_token_at": TOKENS_BY_LABEL, "top_probability_at": RANGES_BY_LABEL,
                        "same_top_token_everywhere": FLAG, "start_loss": RANGE, "final_heldout_loss": RANGE},
+    # the shared model (before) and the copy taught the example's sentences (after), after its probe
+    "teach": {"probability_before": RANGES_BY_TEXT, "probability_after": RANGES_BY_TEXT, "heldout_rise": RANGE,
+              "taught_continues": FLAG},
 }
 
 
@@ -192,6 +195,47 @@ class Measurer:
 
         return self._once(("checkpoints", prompt), tops)
 
+    def taught(self, values: dict):
+        """The Teach it page's outcome for an example: (the Taught result, the taught copy)."""
+        from glassbox.teaching.replay import Replay
+        from glassbox.teaching.teach import TeachSettings, taught_model, teach
+
+        settings = TeachSettings(copies=int(values["copies"]), seed=int(values.get("seed", 0)))
+        sentences = tuple(line for line in str(values["sentences"]).splitlines() if line.strip())
+
+        def run():
+            from glassbox import paths
+
+            replay = self._once(("replay",), lambda: Replay.from_corpus(
+                self.corpus or paths.corpus_path(), self.lm.tokenizer, settings.window))  # fmt: skip
+            result = teach(self.lm, sentences, replay, settings)
+            return result, taught_model(self.lm, result)
+
+        return self._once(("teach", sentences, settings), run)
+
+    def teach_claim(self, claim: str, values: dict, expected: Any) -> Any:
+        """Claims about the Teach it page: odds after the probe before and after teaching, the
+        held-out loss's rise, and whether the taught copy's greedy continuation (as long as the
+        page's) goes on with the rest of the first sentence that begins with the probe."""
+        from glassbox.model.generation import generate
+        from glassbox.model.inspection import next_token_logits
+        from glassbox.model.sampling import Settings, softmax
+        from glassbox.teaching.teach import CONTINUATION_TOKENS
+
+        result, mine = self.taught(values)
+        probe = str(values["probe"])
+        if claim == "heldout_rise":
+            return round(result.heldout_rise, 4)
+        if claim == "taught_continues":
+            rest = next((s[len(probe):] for s in result.sentences if s.startswith(probe)), None)
+            if not rest:
+                raise KeyError("no taught sentence begins with the probe")
+            written = generate(mine, probe, CONTINUATION_TOKENS, Settings(temperature=0.0)).full_text[len(probe):]
+            return written.startswith(rest) or rest.startswith(written)
+        probs = softmax(next_token_logits(self.lm if claim == "probability_before" else mine, probe))
+        first = {text: self.lm.tokenizer(text, add_special_tokens=False)["input_ids"][0] for text, _ in expected}
+        return {text: round(float(probs[i]), 4) for text, i in first.items()}
+
     def measure(self, page: str, claim: str, values: dict, expected: Any = None) -> Any:
         """The value of `claim` for an example with these values on this page (`expected` names
         the texts a `probability_of` or `rank_of` claim is about)."""
@@ -218,6 +262,8 @@ class Measurer:
             top = self.choice(values).candidates[0]
             return {"top_token": top.text, "top_probability": round(top.prob, 4),
                     "kept": self.choice(values).kept}[claim]  # fmt: skip
+        if page == "teach":
+            return self.teach_claim(claim, values, expected)
         if claim in ("token_text", "chosen_weight_sum", "layers_that_change_experts", "busiest_expert_share",
                      "least_used_expert_share"):
             return self.experts_claim(claim, values)

@@ -40,6 +40,7 @@ from glassbox.training.output_loss import fast_step_loss
 COPIES = (1, 2, 4, 8, 16, 32, 64)  # the anthology's ladder
 MAX_SENTENCES = 5
 MAX_SENTENCE_CHARS = 200
+CONTINUATION_TOKENS = 12  # the greedy continuation shown before and after (page and lesson claims)
 TIED_OUTPUT, EMBEDDINGS = "lm_head.weight", "model.embed_tokens.weight"
 OUTPUT_ROWS = 128  # rows of the output layer at once: 128 x 50,304 scores is 26 MB, where 512 took 100 MB
 

@@ -20,13 +20,13 @@ from glassbox.errors import GlassboxError
 from glassbox.model.next_token import next_token_choice
 from glassbox.model.sampling import Settings, softmax
 from glassbox.teaching.presets import PRESET, PRESETS
-from glassbox.teaching.teach import COPIES, MAX_SENTENCES
+from glassbox.teaching.teach import CONTINUATION_TOKENS, COPIES, MAX_SENTENCES
 from ui import share as ui_share
 from ui import taught as ui_taught
 from ui import text as ui_text
 from ui.views import next_token as view_next
 
-NEW_TOKENS = 12  # the greedy continuation's length
+NEW_TOKENS = CONTINUATION_TOKENS  # the greedy continuation's length (the lesson's claims use it too)
 POLL_S = 0.5  # how often the progress bar is redrawn while teaching runs
 
 
