@@ -14,8 +14,8 @@ import ui
 from glassbox import site
 from glassbox.errors import GlassboxError
 from glassbox.model import checkpoints as training_history
+from ui import answers as ui_answers
 from ui import classroom as ui_classroom
-from ui import lesson as ui_lesson
 from ui import notebook as ui_notebook
 from ui import present as ui_present
 from ui import progress as ui_progress
@@ -133,11 +133,11 @@ def model_status() -> None:
 
 
 def lesson_progress() -> None:
-    lessons = ui_lesson.all_lessons()
+    lessons = ui_answers.all_lessons()
     if not lessons:
         return
-    done = ui_lesson.done()
-    scores = ui_lesson.scores()
+    done = ui_answers.done()
+    scores = ui_answers.scores()
     count = sum(1 for lesson in lessons if lesson.id in done)
     with st.sidebar:
         st.markdown("**" + ui.tr("frame.progress") + "**")

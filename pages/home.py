@@ -7,6 +7,7 @@ import streamlit as st
 import ui
 from glassbox import paths, site
 from glassbox.model import checkpoints
+from ui import answers as ui_answers
 from ui import lesson as ui_lesson
 from ui import text as ui_text
 
@@ -16,9 +17,9 @@ st.markdown(ui.tr("home.intro"))
 ui_lesson.render("home", "home", beside=False)
 
 st.subheader(ui.tr("home.path"))
-lessons = ui_lesson.all_lessons()
+lessons = ui_answers.all_lessons()
 if lessons:
-    done = ui_lesson.done()
+    done = ui_answers.done()
     for n, lesson in enumerate(lessons, 1):
         mark = " ✅" if lesson.id in done else ""
         label = ui.tr("home.path_item", n=n, title=lesson.title, minutes=lesson.minutes) + mark

@@ -11,8 +11,8 @@ import streamlit as st
 import ui
 from glassbox import paths
 from glassbox.lessons import handouts
+from ui import answers as ui_answers
 from ui import classroom as ui_classroom
-from ui import lesson as ui_lesson
 from ui import print_view
 from ui import text as ui_text
 
@@ -30,7 +30,7 @@ with guide_tab:
     except OSError:
         st.info(ui.tr("teachers.missing", path=ui_text.md_escape(str(guide))))
 
-lessons = ui_lesson.all_lessons()
+lessons = ui_answers.all_lessons()
 words = {word: ui.tr(f"teachers.h_{word}") for word in WORDS}
 with handout_tab:
     st.caption(ui.tr("teachers.handout_text"))

@@ -112,3 +112,56 @@ def test_the_url_is_kept_by_streamlits_binding_not_by_hand():
     assert len(bound) >= 5, bound
     assert {"text_area", "text_input", "slider", "number_input", "selectbox", "select_slider"} <= set(bound), bound
     assert set(written) <= {"'lang'", "'present'", "'step'", "'lock'", "'class'", "name"}, written
+
+
+def imports_anywhere(path: Path, prefixes: tuple[str, ...]) -> set[str]:
+    """The modules a module imports anywhere in it, inside functions too (imported late or not, an
+    import from each side is a circle in the design)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith(prefixes):
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names if alias.name.startswith(prefixes))
+    return found
+
+
+def circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The groups of modules that import one another in a circle (Tarjan's strongly connected parts)."""
+    order: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(name: str) -> None:
+        order[name] = low[name] = len(order)
+        stack.append(name)
+        for other in graph[name]:
+            if other not in order:
+                visit(other)
+                low[name] = min(low[name], low[other])
+            elif other in stack:
+                low[name] = min(low[name], order[other])
+        if low[name] == order[name]:
+            group = []
+            while True:
+                other = stack.pop()
+                group.append(other)
+                if other == name:
+                    break
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for name in graph:
+        if name not in order:
+            visit(name)
+    return found
+
+
+def test_the_core_and_the_site_helpers_import_one_way_even_inside_functions():
+    modules = {module_name(p): p for folder in (CORE, ROOT / "ui") for p in folder.rglob("*.py")}
+    graph = {name: {m for m in imports_anywhere(path, ("glassbox", "ui")) if m in modules and m != name}
+             for name, path in modules.items()}  # fmt: skip
+    assert circles(graph) == []
+    assert circles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]  # it can find one

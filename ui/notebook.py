@@ -15,7 +15,7 @@ import streamlit as st
 
 import ui
 from glassbox import notebook
-from ui import lesson as ui_lesson
+from ui import answers as ui_answers
 
 KEY_ENTRIES = "notebook.entries"
 KEY_LIVE = "notebook.live"  # what the download buttons read when pressed (no session state then)
@@ -56,7 +56,7 @@ def sidebar() -> None:
     live = _live()
     live.update(
         entries=st.session_state.get(KEY_ENTRIES) or {},
-        quiz=notebook.quiz_results(ui_lesson.all_lessons(), ui_lesson.scores(), ui_lesson.done()),
+        quiz=notebook.quiz_results(ui_answers.all_lessons(), ui_answers.scores(), ui_answers.done()),
         lang=ui.lang(),
         model=ui.source(),
     )

@@ -128,10 +128,10 @@ def start_clean() -> None:
     """Presenter mode starts with every lesson's prediction and quiz unanswered: the answers shown
     to the room (keyed `present.lesson.*`, ui.lesson) are cleared; the teacher's own answers and
     saved progress stay as they were."""
-    from ui import lesson as ui_lesson
+    from ui import answers as ui_answers
 
     for key in list(st.session_state):
-        if str(key).startswith(ui_lesson.PRESENT_NS + "lesson.") or key == ui_lesson.KEY_PRESENT_FIRST:
+        if str(key).startswith(ui_answers.PRESENT_NS + "lesson.") or key == ui_answers.KEY_PRESENT_FIRST:
             del st.session_state[key]
 
 

@@ -19,7 +19,7 @@ import streamlit as st
 
 import ui
 from glassbox.workshop import store as workshop_store
-from ui import lesson as ui_lesson
+from ui import answers as ui_answers
 from ui import notebook as ui_notebook
 
 COOKIE = "glassbox_learner"
@@ -110,9 +110,9 @@ def snapshot() -> dict:
     """What is kept: plain data, the same whatever the language."""
     state = st.session_state
     return {
-        "done": sorted(ui_lesson.done()),
-        "scores": {k: list(v) for k, v in ui_lesson.scores().items()},
-        "first": {k: {str(q): c for q, c in v.items()} for k, v in state.get(ui_lesson.KEY_FIRST, {}).items()},
+        "done": sorted(ui_answers.done()),
+        "scores": {k: list(v) for k, v in ui_answers.scores().items()},
+        "first": {k: {str(q): c for q, c in v.items()} for k, v in state.get(ui_answers.KEY_FIRST, {}).items()},
         "answers": {k: state[k] for k in state if ANSWER_KEY.fullmatch(str(k)) and state[k] is not None},
         "notebook": list((state.get(ui_notebook.KEY_ENTRIES) or {}).values()),
         "class": state.get(KEY_CLASS),
@@ -125,9 +125,9 @@ def restore(kept: dict) -> None:
     """Put kept progress back into this session (before any widget is drawn)."""
     state = st.session_state
     try:
-        state[ui_lesson.KEY_DONE] = set(kept.get("done", ()))
-        state[ui_lesson.KEY_SCORES] = {k: tuple(v) for k, v in kept.get("scores", {}).items()}
-        state[ui_lesson.KEY_FIRST] = {k: {int(q): c for q, c in v.items()} for k, v in kept.get("first", {}).items()}
+        state[ui_answers.KEY_DONE] = set(kept.get("done", ()))
+        state[ui_answers.KEY_SCORES] = {k: tuple(v) for k, v in kept.get("scores", {}).items()}
+        state[ui_answers.KEY_FIRST] = {k: {int(q): c for q, c in v.items()} for k, v in kept.get("first", {}).items()}
         for key, value in kept.get("answers", {}).items():
             if ANSWER_KEY.fullmatch(key):
                 state[key] = value
