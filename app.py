@@ -21,6 +21,7 @@ from ui import present as ui_present
 from ui import progress as ui_progress
 from ui import share as ui_share
 from ui import style as ui_style
+from ui import taught as ui_taught
 from ui import text as ui_text
 
 st.set_page_config(page_title="Glass Box", page_icon="🔍", layout="wide")
@@ -51,7 +52,14 @@ def language_switch() -> str:
 
 
 def wanted_source() -> str:
-    """The model the learner picked in the sidebar (before any fallback)."""
+    """The model the learner picked in the sidebar (before any fallback): their taught model while
+    its switch is on (`ui.taught.picker`), else the shared model the picker names (what links carry)."""
+    shared = shared_source()
+    return ui_taught.picker() or shared
+
+
+def shared_source() -> str:
+    """The shared model picked in the sidebar: built in, a checkpoint, or another one typed."""
     # the final checkpoint is the embedded model itself: offer only the earlier ones here
     found = ui.guarded(ui.once, training_history.list_checkpoints) or ()
     checkpoints = {f"ckpt:{c.name}": c for c in found if c.label != "final"}
@@ -121,7 +129,7 @@ def model_status() -> None:
     st.sidebar.caption(
         ui.tr(
             "frame.status",
-            name=ui_text.md_escape(info.name),
+            name=ui_text.md_escape(ui_taught.status_name(ui.source(), info.name)),
             layers=info.layers,
             experts=info.experts,
             k=info.experts_per_token,

@@ -1,8 +1,9 @@
 """Teach it page: the learner writes a few sentences (or picks a preset), a copy of the model
 trains on them for a few seconds among ordinary training text, and the page shows the shared
 model beside the taught copy: next-token bars for a probe, the greedy continuation, and what the
-teaching cost on held-out text. Reset returns to the shared model. Leaves out: the model picker's
-"your taught model" on the other pages."""
+teaching cost on held-out text. Reset returns to the shared model. The sidebar offers "Your taught
+model" for the other pages (`ui.taught.picker`). Leaves out: teaching a taught copy further (a new
+teaching starts again from the shared model)."""
 
 from __future__ import annotations
 

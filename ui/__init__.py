@@ -87,8 +87,26 @@ def default_source() -> str:
     return paths.default_model_source()
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
+_made: dict[str, Callable[[str], Any]] = {}  # source prefix -> what makes such a model ("taught:", ui.taught)
+
+
+def add_source_kind(prefix: str, make: Callable[[str], Any]) -> None:
+    """Sources that start with `prefix` name models this process makes, not folders: `make(source)`."""
+    _made[prefix] = make
+
+
+def _maker(source: str) -> Callable[[str], Any] | None:
+    return next((make for prefix, make in _made.items() if source.startswith(prefix)), None)
+
+
 def cached_model(source: str):
+    """The model for `source`, shared read-only: loaded once per process, or made (a taught model)."""
+    make = _maker(source)
+    return make(source) if make is not None else _loaded_model(source)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _loaded_model(source: str):
     import torch
 
     from glassbox.limits import TORCH_THREADS
@@ -103,7 +121,7 @@ _loaded: set[str] = set()  # sources loaded in this process (no spinner needed f
 
 def load_model(source: str):
     """The shared model for `source` (loaded once per process, with a spinner the first time)."""
-    if source in _loaded:
+    if source in _loaded or _maker(source) is not None:
         return cached_model(source)
     with st.spinner(tr("model.loading", source=Path(source).name or source)):
         lm = cached_model(source)

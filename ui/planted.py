@@ -3,7 +3,8 @@ copied into the training data on purpose, a small note says so, with the number 
 links to the Training data page, where the anthology's recitals are.
 
 Shown only while the model in use was trained on that data (`glassbox.corpus.planted`); for any
-other model the copies would be untrue, so nothing is said.
+other model the copies would be untrue, so nothing is said. A learner's taught copy of such a model
+was trained on the same data plus their sentences, so it counts as the model it was taught from.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import streamlit as st
 import ui
 from glassbox import site
 from glassbox.corpus.planted import Planted, holds_anthology, planted_in
+from ui import taught as ui_taught
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -22,7 +24,7 @@ def _holds_anthology(source: str) -> bool:
 
 def used_in(text: str) -> tuple[Planted, ...]:
     """The planted passages `text` uses, for the model in use (none for a model of other data)."""
-    return planted_in(text) if _holds_anthology(ui.source()) else ()
+    return planted_in(text) if _holds_anthology(ui_taught.base_of(ui.source())) else ()
 
 
 def badge(text: str, key: str) -> tuple[Planted, ...]:

@@ -6,6 +6,9 @@ The traced text is marked in one of two views: the most distinctive stretches (t
 every stretch found, with a table of their counts; the caption says which, and how many of how
 many. Documents are shown by their source's readable name (the package pin stays in the table).
 The model's end-of-text token is kept out of the text to trace, and the box says where it was.
+On the learner's taught model (`ui.taught`) the sentences they taught count as training documents
+of their own: the stretches of the text found in them are marked apart, in their own colour, as
+"your sentence" (`show_yours`), next to the corpus's.
 
 The index, tracing and n-gram modules are imported lazily: when one (or the built index) is
 missing, `open_or_explain` says what is missing and returns None, and the rest of the site
@@ -27,11 +30,13 @@ from ui import classroom as ui_classroom
 from ui import domains as ui_domains
 from ui import notebook as ui_notebook
 from ui import share as ui_share
+from ui import taught as ui_taught
 from ui import text as ui_text
 from ui.views import next_token as view_next
 
 LEVEL_NAMES = ("trace.level_low", "trace.level_mid", "trace.level_high")
 RELEVANCE_NAMES = {"low": "trace.relevance_low", "medium": "trace.relevance_mid", "high": "trace.relevance_high"}
+YOURS_COLOUR = "#BFE6C9"  # the learner's own sentences: a green apart from the corpus's yellows
 VIEWS = ("distinctive", "all")  # what the traced text marks: the most distinctive stretches, or every one
 
 
@@ -166,6 +171,7 @@ def show_trace(ns: str, index, text: str) -> str | None:
     matches = list(result.matches)
     if not matches:
         st.info(ui.tr("trace.no_spans"))
+        show_yours(result.text)
         return None
     ui_notebook.note_trace(result.text, result.spans)
     lvls = levels(matches)  # on one scale in both views: a stretch keeps its colour
@@ -175,6 +181,7 @@ def show_trace(ns: str, index, text: str) -> str | None:
                                                  for i in shown]))  # fmt: skip
     legend = " · ".join(f"{'▮' * (lv + 1)} {ui.tr(LEVEL_NAMES[lv])}" for lv in range(3))
     st.caption(_marked(result, view) + " " + ui.tr("trace.legend") + " " + legend)
+    show_yours(result.text)
     if view == "all":
         _match_table(matches, lvls)
 
@@ -196,6 +203,35 @@ def show_trace(ns: str, index, text: str) -> str | None:
         span = ui.guarded(_with_documents, ui.index_stamp(), text, chosen) or span
     show_span(span)
     return result.text[: span.end]
+
+
+def show_yours(text: str) -> None:
+    """On the learner's taught model only: the stretches of `text` that occur word for word in the
+    sentences they taught, marked in their own colour, and each sentence as a document of theirs."""
+    src = ui.source()
+    kept = ui_taught.kept_for(src) if ui_taught.is_taught(src) else None
+    lm = ui.current_model() if kept is not None else None
+    if lm is None:
+        return
+    from glassbox.teaching.matches import matches_in_sentences
+
+    found = ui.guarded(matches_in_sentences, lm.tokenizer, text, kept.taught.sentences)
+    if found is None:
+        return
+    copies = kept.taught.settings.copies
+    st.markdown("**" + ui.tr("trace.yours_title") + "**")
+    if not found:
+        st.caption(ui.tr("trace.yours_none", copies=copies))
+        return
+    st.html(ui_text.highlight_html(text, [(m.start, m.end, YOURS_COLOUR) for m in found]))
+    st.caption(ui.tr("trace.yours", n=len(found), copies=copies))
+    for m in found:
+        sentence = kept.taught.sentences[m.sentence]
+        at = sentence.find(m.text)
+        label = f"**{ui.tr('trace.yours_doc', n=m.sentence + 1)}** · " + ui.tr("trace.yours_copies", copies=copies)
+        with st.container(border=True):
+            st.markdown(label)
+            st.html(ui_text.highlight_html(sentence, [(at, at + len(m.text), YOURS_COLOUR)] if at >= 0 else []))
 
 
 def _match_table(matches, lvls: list[int]) -> None:
