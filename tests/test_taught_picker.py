@@ -200,3 +200,15 @@ def test_the_planted_badge_counts_a_taught_copy_as_the_model_it_was_taught_from(
         assert labels and len(labels) == len(ui_planted.planted_in("In the beginning God created"))
     finally:
         ui_planted._holds_anthology.clear()
+
+
+@pytest.mark.parametrize("page", ["tokens", "playground", "watch_it_learn", "teach", "home", "about"])
+def test_every_other_page_draws_on_the_taught_model(page):
+    import ui.taught as ui_taught
+
+    at = use_taught(taught_after_teaching())
+    at.switch_page(f"pages/{page}.py").run()
+    check(at)
+    kept = ui_taught.current_for(at.session_state["progress.learner"])
+    assert at.session_state["frame.source"] == ui_taught.source_id(kept)
+    assert switch(at)[0].value is True
