@@ -2,7 +2,9 @@
 
 This module: language, the one cached model, cached inspection and generation, error handling,
 limits, and the opened training-data index. Nothing here changes the shared model: it is loaded
-once per source with `st.cache_resource` and only read. The other modules: `ui.text` (safe
+once per source with `st.cache_resource` and only read; a source of a kind registered with
+`add_source_kind` (a learner's taught model, `ui.taught`) is made by its own module instead, which
+bounds what it keeps. The other modules: `ui.text` (safe
 rendering of user text), `ui.chart`, `ui.lesson`, `ui.share` (links), `ui.tool` (a page's tool
 as a fragment), `ui.present` (presenter mode), `ui.notebook`, `ui.launch` (starts the site);
 `ui.views` draws the core's results (tokens, next token, experts, trace, recital, history).
