@@ -8,6 +8,7 @@ so they always cover it and slice back to the characters each token's bytes belo
 
 from __future__ import annotations
 
+import codecs
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -188,3 +189,17 @@ def decode_bytes(pieces: list[bytes]) -> str:
         if err.end == len(data):
             return data[: err.start].decode("utf-8", errors="replace")
         return data.decode("utf-8", errors="replace")
+
+
+def _stray_bytes(err: UnicodeDecodeError) -> tuple[str, int]:
+    return "⟨" + " ".join(f"{b:02X}" for b in err.object[err.start : err.end]) + "⟩", err.end
+
+
+codecs.register_error("glassbox-stray-bytes", _stray_bytes)
+
+
+def decode_shown(pieces: Sequence[bytes]) -> str:
+    """Text of concatenated token bytes as a reader should see it: bytes that are no UTF-8 character
+    (pieces of a character the model never finished, or put together wrongly) show as ⟨EC 95⟩, as
+    the token chips show them, never as �. Spaces and new lines stay as they are."""
+    return b"".join(pieces).decode("utf-8", errors="glassbox-stray-bytes")

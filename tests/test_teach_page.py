@@ -232,13 +232,19 @@ def test_the_next_token_marked_is_the_one_the_sentences_put_after_the_probe(tiny
 def _continuation_app() -> None:
     import streamlit as st
 
-    from glassbox.model.generation import Generation
+    from glassbox.model.generation import Generation, Step
     from glassbox.model.sampling import Settings
+    from glassbox.tokens import Token
     from ui.views import teach as view_teach
 
     lm = st.session_state["lm"]
-    ended = Generation("The capital of Glassland is", " Lumen.<|endoftext|>", (), Settings(0.0), 0, "end_of_text")
-    cut = Generation("The capital of Glassland is", " the<|endoftext|> city", (), Settings(0.0), 0, "length")
+
+    def written(completion: str, stopped: str) -> Generation:  # as generation makes it: one step a token
+        ids = lm.tokenizer(completion, add_special_tokens=False)["input_ids"]
+        steps = tuple(Step(Token(i, "", 0, 0), 1.0, (), None) for i in ids)
+        return Generation("The capital of Glassland is", completion, steps, Settings(0.0), 0, stopped)
+
+    ended, cut = written(" Lumen.<|endoftext|>", "end_of_text"), written(" the<|endoftext|> city", "length")
     view_teach._continuation(lm, ended.prompt, ended)
     view_teach._continuation(lm, cut.prompt, cut)
 
@@ -323,3 +329,12 @@ def test_teaching_counts_against_the_learners_request_limit():
     at.button(key="teach.teach").click().run()
     assert not at.exception and "teach.job" not in at.session_state
     assert len(at.error) == 1 and t("error.too_many_requests", "en", limit=2, wait=60)[:40] in at.error[0].value
+
+
+def test_stray_bytes_in_a_continuation_show_as_the_chips_show_them_never_as_a_replacement_mark():
+    from glassbox.tokens import decode_shown
+
+    half = "한".encode()[:2]
+    assert decode_shown([b"a ", half, b" b"]) == "a ⟨ED 95⟩ b"
+    assert decode_shown([b"plain ", "한국어".encode()]) == "plain 한국어"
+    assert "\ufffd" not in decode_shown([half, b"\xff", b"ok"])

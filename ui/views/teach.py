@@ -21,6 +21,7 @@ from glassbox.model.next_token import next_token_choice
 from glassbox.model.sampling import Settings, softmax
 from glassbox.teaching.presets import PRESET, PRESETS
 from glassbox.teaching.teach import CONTINUATION_TOKENS, COPIES, MAX_SENTENCES
+from glassbox.tokens import decode_shown
 from ui import share as ui_share
 from ui import taught as ui_taught
 from ui import text as ui_text
@@ -198,10 +199,10 @@ def _continuation(lm, probe: str, written) -> None:
     """The probe in bold and what greedy decoding wrote after it, up to the end-of-text token
     (named in words where the model wrote it: a taught sentence ends with one)."""
     st.caption(ui.tr("teach.greedy"))
-    eos = lm.tokenizer.eos_token or ""
-    text = written.completion
-    ended = written.stopped == "end_of_text" and bool(eos) and text.endswith(eos)
-    shown = ui_text.md_escape(text[: len(text) - len(eos)] if ended else text)
+    ids = [step.token.id for step in written.steps]
+    ended = written.stopped == "end_of_text" and bool(ids) and ids[-1] == lm.tokenizer.eos_token_id
+    # stray bytes (a character the model never finished) show as ⟨EC 95⟩, as the chips show them
+    shown = ui_text.md_escape(decode_shown([lm.token_bytes(i) for i in (ids[:-1] if ended else ids)]))
     st.markdown(f"**{ui_text.md_escape(probe)}**{shown}" + (f" *{ui.tr('teach.ended')}*" if ended else ""))
 
 
