@@ -14,7 +14,7 @@ import json
 import re
 
 import pytest
-from site_helpers import LANGS, check, open_page, texts
+from site_helpers import APP, LANGS, check, open_page, texts
 from streamlit.testing.v1 import AppTest
 
 from glassbox.i18n import t
@@ -212,3 +212,32 @@ def test_every_other_page_draws_on_the_taught_model(page):
     kept = ui_taught.current_for(at.session_state["progress.learner"])
     assert at.session_state["frame.source"] == ui_taught.source_id(kept)
     assert switch(at)[0].value is True
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_after_a_failover_a_learner_who_used_a_taught_model_is_told_to_teach_again(lang, monkeypatch):
+    """A taught model stays on its replica; the learner's progress says they had one and ran the
+    pages on it, so the replica they land on says "teach again" instead of quietly switching models."""
+    from glassbox.workshop.store import open_store
+
+    monkeypatch.setenv("GLASSBOX_REPLICA", "0")
+    at = use_taught(taught_after_teaching(lang))
+    at.switch_page("pages/next_token.py").run()
+    check(at)
+    learner = at.session_state["progress.learner"]
+    assert open_store().load_progress(learner)["taught"] == [True, True]
+
+    import ui.taught as ui_taught
+
+    with ui_taught._lock:  # replica 1 never saw this learner's taught model
+        ui_taught._drop(learner)
+    monkeypatch.setenv("GLASSBOX_REPLICA", "1")
+    moved = AppTest.from_file(str(APP), default_timeout=90)
+    moved.query_params["lang"] = lang
+    moved.session_state["progress.learner"] = learner  # what the browser's cookie gives a new session
+    moved.run()  # the first page the learner lands on after the move
+    check(moved)
+    assert t("teach.lost", lang) in [w.value for w in moved.sidebar.warning]
+    moved.switch_page("pages/next_token.py").run()
+    check(moved)
+    assert not switch(moved) and t("teach.lost", lang) not in [w.value for w in moved.sidebar.warning]  # said once

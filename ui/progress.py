@@ -29,6 +29,9 @@ KEY_LOADED = "progress.loaded"
 KEY_SAVED = "progress.saved"  # the JSON last written, so an unchanged run writes nothing
 KEY_CLASS = "classroom.code"  # the class this learner joined (ui.classroom)
 KEY_NICK = "classroom.nickname"
+# a taught model stays on its replica (ui.taught); that the learner had one, and ran the pages on it,
+# is kept, so that another replica can say "teach again" instead of quietly showing the shared model
+KEY_TAUGHT, KEY_TAUGHT_IN_USE = "teach.had", "frame.used_taught"
 KEY_STORE_DOWN = "progress.store_down"
 ANSWER_KEY = re.compile(r"lesson\.[\w-]+\.(q\d+|predict|revealed)")  # widget and flag keys kept
 MOVED_WITHIN_S = 3600  # a progress saved by another replica this recently: the learner was moved
@@ -117,6 +120,7 @@ def snapshot() -> dict:
         "notebook": list((state.get(ui_notebook.KEY_ENTRIES) or {}).values()),
         "class": state.get(KEY_CLASS),
         "nickname": state.get(KEY_NICK),
+        "taught": [bool(state.get(KEY_TAUGHT)), bool(state.get(KEY_TAUGHT_IN_USE))],
         "replica": replica(),
     }
 
@@ -135,6 +139,9 @@ def restore(kept: dict) -> None:
         state[ui_notebook.KEY_ENTRIES] = entries
         if kept.get("class"):
             state[KEY_CLASS], state[KEY_NICK] = kept["class"], kept.get("nickname")
+        had, in_use = (list(kept.get("taught") or ()) + [False, False])[:2]
+        if had:
+            state[KEY_TAUGHT], state[KEY_TAUGHT_IN_USE] = True, bool(in_use)
     except (TypeError, ValueError, KeyError, AttributeError):
         pass  # a damaged record: what was taken back stays, the rest starts afresh
 

@@ -60,9 +60,9 @@ def _cap() -> int:
 MAX_KEPT = _cap()
 RESULTS = 16  # probe results kept per taught model (next-token scores: 200 KB each)
 KEY_JOB = "teach.job"  # this session's teaching while it runs (a Job)
-KEY_HAD = "teach.had"  # the learner taught a model in this session (to say "teach again" once it is gone)
+KEY_HAD = ui_progress.KEY_TAUGHT  # the learner taught a model (to say "teach again" once it is gone)
 KEY_USE = "frame.use_taught"  # the sidebar switch: the pages run on the learner's taught model
-KEY_USED = "frame.used_taught"  # a plain copy of it (a widget's state goes when it is not drawn)
+KEY_USED = ui_progress.KEY_TAUGHT_IN_USE  # a plain copy of it (a widget's state goes when it is not drawn)
 PREFIX = "taught:"  # source ids of taught models: taught:<digest>
 BUILT = 2  # taught models made from their weights, kept at once in this process (about 40 MB each)
 
