@@ -85,3 +85,28 @@ def visible_problems(page) -> list[str]:
     problems += [f"raw HTML on screen: {m.group(0)!r}" for m in RAW_HTML.finditer(text)]
     problems += [f"mojibake on screen: {m.group(0)!r}" for m in MOJIBAKE.finditer(text)]
     return problems
+
+
+def chromium_browser():
+    """Headless Chromium (Debian's) for a module's `browser` fixture: `yield from chromium_browser()`."""
+    from playwright.sync_api import sync_playwright
+
+    from ui.browser import CHROMIUM, LAUNCH_ARGS
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def key_class(key: str | None) -> str:
+    """The CSS class Streamlit gives the container of the widget with this key."""
+    return ".st-key-" + re.sub(r"[^a-zA-Z0-9_-]", "-", key or "none")
+
+
+def scroll_to_top(page, wait_ms: int = 500) -> None:
+    """Back to the top of the window and of every scrolled box, as a learner sees a page (or a
+    presenter a part) when it opens."""
+    page.evaluate("() => { window.scrollTo(0, 0); document.querySelectorAll('*').forEach(e => { "
+                  "if (e.scrollTop) e.scrollTop = 0; }); }")  # fmt: skip
+    page.wait_for_timeout(wait_ms)

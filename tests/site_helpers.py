@@ -64,3 +64,20 @@ def show_part(at: AppTest, lesson_id: str, part: int) -> AppTest:
     """Go to a part of the lesson, as Previous/Next would."""
     at.session_state[f"lesson.{lesson_id}.slide"] = part
     return at.run()
+
+
+def weights_hash(model) -> str:
+    """A digest of every weight of a model, to show that something left it unchanged."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for name, value in sorted(model.state_dict().items()):
+        digest.update(name.encode() + value.detach().float().numpy().tobytes())
+    return digest.hexdigest()
+
+
+def shared_model():
+    """The model every session of the site shares (the default source, from the site's cache)."""
+    import ui
+
+    return ui.cached_model(ui.default_source())

@@ -18,7 +18,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from browser_helpers import ROOT, SHOTS, free_port, server_errors, snapshot_site, start_site, visible_problems
+from browser_helpers import (
+    ROOT,
+    SHOTS,
+    chromium_browser,
+    free_port,
+    key_class,
+    scroll_to_top,
+    server_errors,
+    snapshot_site,
+    start_site,
+    visible_problems,
+)
 from site_helpers import part_of
 
 from ui.browser import CHROMIUM, LAUNCH_ARGS, settle, wait_healthy
@@ -105,12 +116,7 @@ def warm_up(base: str) -> None:
 
 @pytest.fixture(scope="module")
 def browser(site):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        yield chromium
-        chromium.close()
+    yield from chromium_browser()
 
 
 def accessibility_barriers(page) -> list[str]:
@@ -124,10 +130,6 @@ def accessibility_barriers(page) -> list[str]:
                 found.append(f"{rule['id']} at {node['target']}: {node.get('failureSummary', '')[:160]}")
     return found
 
-
-def key_class(key: str | None) -> str:
-    """The CSS class Streamlit gives the container of the widget with this key."""
-    return ".st-key-" + re.sub(r"[^a-zA-Z0-9_-]", "-", key or "none")
 
 
 def screenshot(page, path: Path) -> None:
@@ -313,12 +315,6 @@ def open_lesson_page(browser, base: str, url: str, lang: str):
     settle(page)
     return context, page
 
-
-def scroll_to_top(page) -> None:
-    """Back to the top of the window and of every scrolled box, as a learner sees the page at first."""
-    page.evaluate("() => { window.scrollTo(0, 0); document.querySelectorAll('*').forEach(e => { "
-                  "if (e.scrollTop) e.scrollTop = 0; }); }")
-    page.wait_for_timeout(500)
 
 
 # (page url, its lesson, the tool's main output, a button pressed before it shows)

@@ -19,10 +19,20 @@ import subprocess
 import sys
 
 import pytest
-from browser_helpers import SHOTS, free_port, server_errors, snapshot_site, start_site, visible_problems
+from browser_helpers import (
+    SHOTS,
+    chromium_browser,
+    free_port,
+    key_class,
+    scroll_to_top,
+    server_errors,
+    snapshot_site,
+    start_site,
+    visible_problems,
+)
 
 from glassbox.i18n import t
-from ui.browser import CHROMIUM, LAUNCH_ARGS, settle, wait_healthy
+from ui.browser import CHROMIUM, settle, wait_healthy
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -79,17 +89,8 @@ def site(tiny_model_dir, site_data_dir, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser(site):
-    from playwright.sync_api import sync_playwright
+    yield from chromium_browser()
 
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        yield chromium
-        chromium.close()
-
-
-def key_class(key: str) -> str:
-    """The CSS class Streamlit gives the container of the widget with this key."""
-    return ".st-key-" + re.sub(r"[^a-zA-Z0-9_-]", "-", key)
 
 
 def open_page(browser, base: str, url: str, lang: str, present: bool = True):
@@ -102,12 +103,6 @@ def open_page(browser, base: str, url: str, lang: str, present: bool = True):
     settle(page)
     return context, page
 
-
-def scroll_to_top(page) -> None:
-    """The page and the lesson box back at their tops, as a presenter sees a part when it opens."""
-    page.evaluate("() => { window.scrollTo(0, 0); document.querySelectorAll('*').forEach(e => { "
-                  "if (e.scrollTop) e.scrollTop = 0; }); }")  # fmt: skip
-    page.wait_for_timeout(300)
 
 
 # Where a line of text starts anew inside one block (a paragraph, a list item, a heading, a label),
@@ -212,7 +207,7 @@ def test_every_part_has_its_next_button_and_the_tools_first_chart_in_view(site, 
             if try_this.count():
                 try_this.first.click()
                 settle(page)
-            scroll_to_top(page)
+            scroll_to_top(page, 300)
             shown = page.locator(".st-key-step [data-testid='stCaptionContainer']").first.inner_text()
             assert shown == t("present.step", lang, n=part, total=parts), f"{where}: the box shows {shown!r}"
             box, uncovered = on_screen(page, following)

@@ -376,3 +376,12 @@ def test_card_guesses_title_is_short_enough_for_a_card(lang):
     title = charts.card_guesses([("a", 0.5)] * 6, chart_labels("card_guesses", lang)).layout.title.text
     columns = sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in title)
     assert "6" in title and "{" not in title and columns <= 36, (title, columns)
+
+
+def test_the_next_token_legend_sits_under_the_plot_not_over_its_title():
+    from glassbox.charts.bars import next_token_bars
+
+    fig = next_token_bars([(" in", 0.32, True), (" and", 0.1, True), (",", 0.05, False)], highlight=1)
+    legend = fig.layout.legend
+    assert legend.yref == "container" and legend.y == 0 and legend.yanchor == "bottom"
+    assert fig.layout.margin.b >= 40 and fig.layout.title.text  # a strip under the plot, the title alone on top

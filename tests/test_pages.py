@@ -486,3 +486,20 @@ def test_next_token_sampling_draws_what_generation_draws(tiny_lm):
     at.button(key="next.sample").click().run()
     check(at)
     assert list(at.session_state["next.picked"]) == [written.steps[0].token.id]
+
+
+def test_a_bar_for_the_end_of_text_token_says_what_that_token_is(tiny_lm):
+    """The bars' caption names <|endoftext|> as the end of a document whenever it is a candidate."""
+    from ui.views import next_token as view_next
+
+    def app() -> None:
+        from glassbox.model.next_token import Candidate
+        from ui.views import next_token as view
+
+        view.show_bars("t", [Candidate(50279, view.END_OF_TEXT, 0.381, True), Candidate(13, ".", 0.2, True)])
+
+    at = AppTest.from_function(app, default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert any("ends every training document" in c.value and "38.1%" in c.value for c in at.caption)
+    assert view_next.END_OF_TEXT == tiny_lm.token_bytes.readable(tiny_lm.tokenizer.eos_token_id)  # as bars show it

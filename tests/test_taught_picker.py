@@ -8,13 +8,12 @@ weights never change."""
 
 from __future__ import annotations
 
-import hashlib
 import html
 import json
 import re
 
 import pytest
-from site_helpers import APP, LANGS, check, open_page, texts
+from site_helpers import APP, LANGS, check, open_page, shared_model, texts, weights_hash
 from streamlit.testing.v1 import AppTest
 
 from glassbox.i18n import t
@@ -53,18 +52,6 @@ def bars(at: AppTest) -> list:
     """The data of the Next token page's first chart (the next-token bars)."""
     return json.loads(at.get("plotly_chart")[0].proto.spec)["data"]
 
-
-def weights_hash(model) -> str:
-    digest = hashlib.sha256()
-    for name, value in sorted(model.state_dict().items()):
-        digest.update(name.encode() + value.detach().float().numpy().tobytes())
-    return digest.hexdigest()
-
-
-def shared_model():
-    import ui
-
-    return ui.cached_model(ui.default_source())
 
 
 @pytest.mark.parametrize("lang", LANGS)

@@ -4,11 +4,10 @@ recited after many copies and not after one (the real embedded model, real corpo
 
 from __future__ import annotations
 
-import hashlib
-
 import numpy as np
 import pytest
 import torch
+from site_helpers import weights_hash
 
 from glassbox.errors import GlassboxError
 from glassbox.model.inspection import next_token_logits
@@ -37,12 +36,6 @@ def shipped():
 def small_replay(shipped, site_data_dir):
     return Replay.from_corpus(site_data_dir / "corpus" / "corpus.jsonl", shipped.tokenizer, window=16)
 
-
-def weights_hash(model: torch.nn.Module) -> str:
-    digest = hashlib.sha256()
-    for name, value in sorted(model.state_dict().items()):
-        digest.update(name.encode() + value.detach().float().numpy().tobytes())
-    return digest.hexdigest()
 
 
 def test_teaching_never_changes_the_shared_model(shipped, small_replay):

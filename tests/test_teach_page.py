@@ -6,11 +6,9 @@ dropped and its learner is told to teach again."""
 
 from __future__ import annotations
 
-import hashlib
-
 import numpy as np
 import pytest
-from site_helpers import APP, LANGS, check, open_page, texts
+from site_helpers import APP, LANGS, check, open_page, shared_model, texts, weights_hash
 from streamlit.testing.v1 import AppTest
 
 from glassbox import site
@@ -42,18 +40,6 @@ def teach_preset(at: AppTest, name: str, copies: int = 2) -> AppTest:
     check(at)
     return at
 
-
-def weights_hash(model) -> str:
-    digest = hashlib.sha256()
-    for name, value in sorted(model.state_dict().items()):
-        digest.update(name.encode() + value.detach().float().numpy().tobytes())
-    return digest.hexdigest()
-
-
-def shared_model():
-    import ui
-
-    return ui.cached_model(ui.default_source())
 
 
 @pytest.mark.parametrize("lang", LANGS)

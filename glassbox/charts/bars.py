@@ -47,6 +47,9 @@ def _probability_frame(lab: Mapping[str, str], names: list[str]) -> dict:
     }
 
 
+LEGEND_STRIP = 40  # pixels under the plot for the legend of the next-token bars
+
+
 def _ranked(candidates: Sequence[tuple[str, float, bool]]) -> list[tuple[int, tuple[str, float, bool]]]:
     """(index given, candidate) most likely first; ties keep the given order."""
     return sorted(enumerate(candidates), key=lambda item: -float(item[1][1]))
@@ -96,7 +99,11 @@ def next_token_bars(
     frame = _probability_frame(lab, names)
     if zeros:  # room under the title for the subtitle that says what was left out
         frame["margin"] = {**frame["margin"], "t": frame["margin"]["t"] + 30}
-    fig = new_figure(lab["title"], height=max(240, 32 * len(ranked) + 100), data=traces, barmode="overlay", **frame)
+    # the legend goes under the plot, in a strip of its own: above it, three entries ran over a long title
+    frame["margin"] = {**frame["margin"], "b": frame["margin"]["b"] + LEGEND_STRIP}
+    legend = {"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0.0, "xanchor": "left", "x": 0.0}
+    fig = new_figure(lab["title"], height=max(240, 32 * len(ranked) + 100) + LEGEND_STRIP, data=traces,
+                     barmode="overlay", legend=legend, **frame)  # fmt: skip
     if zeros:
         fig.layout.title.subtitle.text = display_label(lab["zeros"])
     return fig

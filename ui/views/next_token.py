@@ -20,6 +20,7 @@ from ui import notebook as ui_notebook
 from ui import share as ui_share
 from ui import text as ui_text
 
+END_OF_TEXT = "<|endoftext|>"  # the token that ends every training document (OLMoE's tokenizer)
 PICK_BUTTONS = 5  # candidates offered as buttons to build a continuation
 
 
@@ -63,6 +64,9 @@ def show_bars(
     shown_kept = sum(c.kept for c in cands)
     if shown_kept < len(cands):
         st.caption(ui.tr("next.cut_note", cut=len(cands) - shown_kept, shown=len(cands)))
+    ended = next((c for c in cands if c.text == END_OF_TEXT), None)
+    if ended is not None:  # a bar labelled with a raw special token needs a word of what it is
+        st.caption(ui.tr("next.end_of_text", token=END_OF_TEXT, prob=percent(ended.prob)))
 
 
 def next_after(text: str, settings: Settings, ns: str, highlight: int | None = None, key: str = "bars"):
@@ -148,12 +152,13 @@ def continuation_builder(ns: str, cands, logits: np.ndarray, settings: Settings,
     st.subheader(ui.tr("next.build"))
     st.caption(ui.tr("next.build_hint"))
     kept = [c for c in cands if c.kept][:PICK_BUTTONS]
-    cols = st.columns(len(kept) + 1)
-    for col, cand in zip(cols, kept, strict=False):
-        if col.button(f"{ui_text.md_escape(cand.text)} · {cand.prob:.0%}", key=f"{ns}.pick.{cand.id}"):
+    row = st.container(horizontal=True)  # each button as wide as its label, wrapping to a new line: none cut off
+    for cand in kept:
+        if row.button(f"{ui_text.md_escape(cand.text)} · {percent(cand.prob)}", key=f"{ns}.pick.{cand.id}",
+                      width="content"):  # fmt: skip
             picked.append(cand.id)
             st.rerun()
-    seed = ui.seed_input(cols[-1], seed_key)
+    seed = ui.seed_input(st.columns([1, 3])[0], seed_key)
     if st.button(ui.tr("next.sample"), key=f"{ns}.sample", icon="🎲"):
         if lm is None:
             _, drawn_from = sampling_distribution(logits, settings)
