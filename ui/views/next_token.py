@@ -49,13 +49,15 @@ def candidates(lm, logits: np.ndarray, settings: Settings, n: int = BARS) -> tup
 
 def show_bars(
     ns: str, cands: list[Candidate], highlight: int | None = None, key: str = "bars",
-    kept: tuple[int, int] | None = None,
+    kept: tuple[int, int] | None = None, marked_as: str | None = None,
 ) -> None:
-    """The bars chart (and its table) for candidates; `highlight` is a token id to mark; `kept`
-    (tokens kept, tokens in all) says how many tokens top-k and top-p leave to be picked."""
+    """The bars chart (and its table) for candidates; `highlight` is a token id to mark (named in the
+    legend `marked_as`, else as the learner's guess or pick); `kept` (tokens kept, tokens in all)
+    says how many tokens top-k and top-p leave to be picked."""
     rows = [(c.text, c.prob, c.kept) for c in cands]
     index = next((i for i, c in enumerate(cands) if c.id == highlight), None)
-    ui_chart.chart("next_token_bars", rows, ui_chart.chart_labels("next_token"), index, key=f"{ns}.{key}")
+    labels = ui_chart.chart_labels("next_token") | ({"picked": marked_as} if marked_as else {})
+    ui_chart.chart("next_token_bars", rows, labels, index, key=f"{ns}.{key}")
     if kept is not None:
         left, total = kept
         words = ui.tr("next.kept_all", total=f"{total:,}") if left >= total else \

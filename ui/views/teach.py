@@ -192,7 +192,7 @@ def _greedy(probe: str):
 def _bars(ns: str, lm, logits: np.ndarray, watched: int | None, key: str) -> None:
     st.caption(ui.tr("teach.bars"))
     choice = next_token_choice(lm, logits, Settings())
-    view_next.show_bars(ns, list(choice.candidates), watched, key=f"bars_{key}")
+    view_next.show_bars(ns, list(choice.candidates), watched, key=f"bars_{key}", marked_as=ui.tr("teach.marked"))
 
 
 def _continuation(lm, probe: str, written) -> None:
