@@ -26,32 +26,38 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def expected_outputs(lang: str, measurer) -> str:
-    """Markdown: every claim of every lesson in `lang`, measured by `measurer` (one for all
-    languages, which share their examples and so their measurements)."""
+def chosen(lang: str, ids: tuple[str, ...] = ()) -> list:
+    """The lessons in `lang`, in the manifest's order: all of them, or those whose ids are given."""
     from glassbox.lessons import load_lessons
+
+    return [lesson for lesson in load_lessons(lang) if not ids or lesson.id in ids]
+
+
+def expected_outputs(lang: str, measurer, ids: tuple[str, ...] = ()) -> str:
+    """Markdown: every claim of every lesson in `lang` (or of those named), measured by `measurer`
+    (one for all languages, which share their examples and so their measurements)."""
     from glassbox.lessons.claims import check_lesson
 
     lines = []
-    for lesson in load_lessons(lang):
+    for lesson in chosen(lang, ids):
         lines += [f"## {lesson.title}", ""]
         lines += [f"- {c.where} · {c.claim}: {c.measured}" for c in check_lesson(lesson, measurer)] or ["- —"]
         lines.append("")
     return "\n".join(lines)
 
 
-def screenshots(base: str, out: Path, lang: str) -> int:
-    """Every part of every lesson, after its "Try this"; returns how many pictures were saved."""
+def screenshots(base: str, out: Path, lang: str, ids: tuple[str, ...] = ()) -> int:
+    """Every part of every lesson (or of those named), after its "Try this"; returns how many
+    pictures were saved."""
     from playwright.sync_api import sync_playwright
 
-    from glassbox.lessons import load_lessons
     from ui.browser import CHROMIUM, LAUNCH_ARGS, settle
 
     saved = 0
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 900})
-        for lesson in load_lessons(lang):
+        for lesson in chosen(lang, ids):
             where = next(p for p in PAGES if p.key == lesson.page)
             url = "" if where is PAGES[0] else where.url  # the default page lives at the root
             page.goto(f"{base}/{url}?lang={lang}", wait_until="domcontentloaded")
@@ -87,7 +93,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ui.offline", description=__doc__.splitlines()[0])
     parser.add_argument("out", help="folder for the pack")
     parser.add_argument("--lang", default="en,ko", help="comma-separated languages (default: en,ko)")
+    parser.add_argument("--lessons", default="", help="comma-separated lesson ids (default: every lesson)")
     args = parser.parse_args(argv)
+    ids = tuple(x.strip() for x in args.lessons.split(",") if x.strip())
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     options = ["--server.headless=true", f"--server.port={port}", "--server.address=127.0.0.1"]
@@ -102,8 +110,8 @@ def main(argv: list[str] | None = None) -> int:
         for lang in [x.strip() for x in args.lang.split(",") if x.strip()]:
             folder = Path(args.out) / lang
             folder.mkdir(parents=True, exist_ok=True)
-            (folder / "expected.md").write_text(expected_outputs(lang, measurer), encoding="utf-8")
-            print(f"{lang}: {screenshots(base, folder, lang)} screenshots and expected.md in {folder}")
+            (folder / "expected.md").write_text(expected_outputs(lang, measurer, ids), encoding="utf-8")
+            print(f"{lang}: {screenshots(base, folder, lang, ids)} screenshots and expected.md in {folder}")
     finally:
         server.terminate()
         server.wait(timeout=30)
