@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from glassbox.corpus.documents import iter_documents
+from glassbox.training.recipe import windows  # the recipe's fixed held-out windows
 
 SAMPLE_DOCUMENTS = 400
 HELDOUT_WINDOWS = 32
@@ -40,7 +41,8 @@ class Replay:
             (heldout if doc.split == "heldout" else train).append(doc.text)
         rng = np.random.default_rng(SEED)
         picked = [train[i] for i in sorted(rng.choice(len(train), min(SAMPLE_DOCUMENTS, len(train)), replace=False))]
-        return cls(_stream(tokenizer, picked, eos), _windows(_stream(tokenizer, heldout, eos), window), window)
+        held = windows(_stream(tokenizer, heldout, eos), window, HELDOUT_WINDOWS)
+        return cls(_stream(tokenizer, picked, eos), held, window)
 
     def window_at(self, start: int) -> np.ndarray:
         return self.stream[start : start + self.window + 1]
@@ -54,9 +56,3 @@ def _stream(tokenizer, texts: list[str], eos: int) -> np.ndarray:
     parts = [np.asarray([eos, *toks], dtype=np.int64) for toks in ids]
     return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
-
-def _windows(stream: np.ndarray, window: int, count: int = HELDOUT_WINDOWS) -> torch.Tensor:
-    """`count` evenly spaced windows of window+1 tokens (the same at every measurement)."""
-    n = max(1, min(count, (len(stream) - 1) // (window + 1)))
-    starts = np.linspace(0, max(0, len(stream) - window - 1), n).astype(np.int64)
-    return torch.from_numpy(np.stack([stream[s : s + window + 1] for s in starts]))
