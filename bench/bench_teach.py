@@ -5,7 +5,9 @@ of the shipped Tiny OLMoE and prints: the steps, the seconds, the held-out loss 
 and its rise, the probability of the expected next token after the probe, the greedy continuation
 and whether it recites the taught words. Then the peak extra memory of one teaching (3 sentences
 x 64 copies, sampled from /proc every 20 ms, after a first teaching that makes the process's one-time
-allocations, which is printed too) and what a taught model keeps.
+allocations, which is printed too) and what a taught model keeps. And, in a fresh process of its
+own (`--first`), what the site's first teaching costs: reading the replay text and teaching 3
+sentences x 64 copies, as a server's first Teach press does, above the loaded model.
 
 Targets: 3 sentences x 16 copies <= 5 s, x 64 <= 15 s; <= 300 MB extra while teaching; <= 25 MB
 kept per learner; the fact recited at some rung <= 64 and not at 1, with held-out loss <= +5 %
@@ -13,11 +15,13 @@ there. Each figure is printed with its ratio to the target. The baseline, measur
 run, is the shipped model before teaching (its probe odds, its held-out loss).
 
     .venv/bin/python bench/bench_teach.py [--presets fact,word,bias] [--rungs 1,2,4,8,16,32,64]
+    .venv/bin/python bench/bench_teach.py --first        (the fresh process's figure alone)
 """
 
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
 import threading
 import time
@@ -28,7 +32,7 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from glassbox import paths  # noqa: E402
+from glassbox import memory, paths  # noqa: E402
 from glassbox.model.loading import load_model  # noqa: E402
 from glassbox.teaching.presets import PRESET, effect  # noqa: E402
 from glassbox.teaching.replay import Replay  # noqa: E402
@@ -63,12 +67,38 @@ def peak_while(run) -> tuple[object, float]:
     return result, peak[0]
 
 
+def first_teaching(threads: int) -> None:
+    """In this (fresh) process: the model loaded, then the peak extra memory of reading the replay
+    text and teaching 3 sentences x 64 copies, as a server's first Teach press does (with the
+    server's allocator settings: `glassbox.memory`, set at start and released after each)."""
+    torch.set_num_threads(threads)
+    memory.hold_less()
+    lm = load_model(paths.EMBEDDED_MODEL_DIR, device="cpu")
+
+    def first():
+        replay = Replay.from_corpus(paths.corpus_path(), lm.tokenizer, TeachSettings().window)
+        memory.release()
+        taught = teach(lm, PRESET["word"].sentences, replay, TeachSettings(copies=64))
+        memory.release()
+        return taught
+
+    taught, peak = peak_while(first)
+    print(f"a fresh process's first teaching (replay text read, 3 sentences x 64 copies, {taught.seconds:.1f} s): "
+          f"peak extra memory {peak:.0f} MB (target 300 MB: {peak / 300:.2f} of it); "
+          f"model loaded before: {rss_mb():.0f} MB resident after")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--presets", default="fact,word,bias")
     parser.add_argument("--rungs", default=",".join(map(str, COPIES)))
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--first", action="store_true", help="only the fresh process's first teaching")
     args = parser.parse_args()
+    if args.first:
+        first_teaching(args.threads)
+        return
+    subprocess.run([sys.executable, __file__, "--first", "--threads", str(args.threads)], check=True)
     torch.set_num_threads(args.threads)
     lm = load_model(paths.EMBEDDED_MODEL_DIR, device="cpu")
     start = time.perf_counter()

@@ -7,6 +7,11 @@
   2-core server keeps both cores busy while the page runs wait less. Measured with 50 learners
   (bench/bench_workshop.py), before page tools reran on their own: p95 3.0 s with two slots
   against 6.1 s with one.
+- `teach_slot()`: a teaching (Teach it trains a copy of the model for seconds) holds one model
+  slot for all that time, so at most `GLASSBOX_TEACH_SLOTS` (one by default) run at once in a
+  process and the others wait in line: with two slots, one is always left for page runs.
+  Measured with 50 learners of whom 10 taught 64 copies on one replica (bench/bench_workshop.py
+  --teachers 10): when teachings could take both slots, the others' p95 was 40 s.
 Settings come from environment variables so a workshop host can change them without code.
 """
 
@@ -36,13 +41,23 @@ MODEL_SLOTS = _env_int("GLASSBOX_MODEL_SLOTS", 2)
 # torch threads per model pass on the site: many learners' page runs need the other core
 TORCH_THREADS = _env_int("GLASSBOX_TORCH_THREADS", 1)
 
+TEACH_SLOTS = min(_env_int("GLASSBOX_TEACH_SLOTS", 1), MODEL_SLOTS)
+
 _slots = threading.BoundedSemaphore(MODEL_SLOTS)
+_teach = threading.BoundedSemaphore(TEACH_SLOTS)
 
 
 @contextmanager
 def model_slot() -> Iterator[None]:
     """Wait for a free model slot, hold it for the block."""
     with _slots:
+        yield
+
+
+@contextmanager
+def teach_slot() -> Iterator[None]:
+    """Wait for a teaching's turn and then a model slot; hold both for the block."""
+    with _teach, _slots:
         yield
 
 

@@ -103,3 +103,23 @@ def test_row_pass_forms_agree_and_compile_falls_back(monkeypatch):
     c = x.clone()
     top_c, total_c = output_loss._row_pass(c)
     assert output_loss._compiled.get("failed") and torch.equal(top_c, top_a) and torch.allclose(c, a)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+def test_output_loss_without_grad_mode_computes_no_gradients(dtype):
+    """Under torch.no_grad() (held-out loss) the loss is the same and only the logits are multiplied:
+    one matmul per chunk, where with gradients each chunk takes three (logits, grad_h, grad_w)."""
+    gen = torch.Generator().manual_seed(4)
+    hidden = torch.randn(64, 32, generator=gen).requires_grad_()
+    weight = (torch.randn(VOCAB, 32, generator=gen) * 0.3).requires_grad_()
+    targets = torch.randint(0, VOCAB, (64,), generator=gen)
+
+    def matmuls(grad: bool) -> tuple[float, int]:
+        with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) as prof:
+            with torch.set_grad_enabled(grad):
+                loss = output_loss.output_loss(hidden, weight, targets, chunk=16, dtype=dtype)
+        return float(loss.detach()), sum(e.count for e in prof.key_averages() if e.key in ("aten::mm", "aten::addmm_"))
+
+    with_grad, without = matmuls(True), matmuls(False)
+    assert without[0] == pytest.approx(with_grad[0], rel=1e-6)
+    assert (with_grad[1], without[1]) == (12, 4)

@@ -20,7 +20,7 @@ from typing import Any
 
 import streamlit as st
 
-from glassbox import paths
+from glassbox import memory, paths
 from glassbox.errors import GlassboxError
 from glassbox.i18n import t
 from glassbox.site import MAX_TEXT_CHARS
@@ -115,6 +115,7 @@ def _loaded_model(source: str):
     from glassbox.model.loading import load_model, prepare_source
 
     torch.set_num_threads(TORCH_THREADS)  # for the whole server process (see glassbox.limits)
+    memory.hold_less()  # big tensors freed (a teaching's) go back to the system (glassbox.memory)
     return load_model(prepare_source(source))
 
 

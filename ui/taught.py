@@ -1,7 +1,8 @@
 """A learner's taught model on the site: teaching in the background, and the taught copies kept.
 
 Teaching takes seconds, longer than a page run should block, and a learner may stop it. So
-`start` runs `glassbox.teaching.teach` in a thread of its own, inside the model-slot limiter,
+`start` runs `glassbox.teaching.teach` in a thread of its own, inside the model-slot limiter
+(`glassbox.limits.teach_slot`: one teaching at a time per process, so page runs keep a slot),
 after counting it against the learner's request limit; the page polls the `Job` (its step, or
 its place in line while it waits for a slot) and its Stop button sets the job's event, which
 `teach` reads between steps. The thread touches no Streamlit.
@@ -43,7 +44,7 @@ from typing import Any
 import streamlit as st
 
 import ui
-from glassbox import paths
+from glassbox import memory, paths
 from glassbox.errors import GlassboxError
 from ui import progress as ui_progress
 
@@ -281,7 +282,9 @@ def cached_replay(corpus: str, stamp: float, source: str, window: int) -> Any:
     """The replay sample of the corpus and its held-out windows (shared read-only by every learner)."""
     from glassbox.teaching.replay import Replay
 
-    return Replay.from_corpus(Path(corpus), ui.cached_model(source).tokenizer, window)
+    found = Replay.from_corpus(Path(corpus), ui.cached_model(source).tokenizer, window)
+    memory.release()  # the corpus's text, read and dropped (about 110 MB held otherwise)
+    return found
 
 
 def replay(source: str) -> Any:
@@ -330,11 +333,11 @@ def start(source: str, sentences: Sequence[str], copies: int, seed: int) -> Job:
 
 def _run(j: Job, who: str, source: str, lm, sentences, found, settings) -> None:
     """The thread: wait for a model slot, teach, keep the result for the learner."""
-    from glassbox.limits import model_slot
+    from glassbox.limits import teach_slot
     from glassbox.teaching.teach import teach
 
     try:
-        with model_slot():
+        with teach_slot():
             with _lock:
                 _waiting.remove(j)
             j.waiting = False
@@ -346,6 +349,7 @@ def _run(j: Job, who: str, source: str, lm, sentences, found, settings) -> None:
         with _lock:
             if j in _waiting:
                 _waiting.remove(j)
+        memory.release()  # the copy, its gradients and AdamW's state, freed: back to the system
         j.done.set()
 
 

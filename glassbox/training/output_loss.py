@@ -65,9 +65,9 @@ def _row_pass_fused(logits: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
 _compiled: dict[str, object] = {}
 
 
-def _row_pass(logits: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def _row_pass(logits: torch.Tensor, compiled: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
     """The compiled row pass if it compiles (checked once against the eager one), else eager."""
-    if not COMPILE or _compiled.get("failed"):
+    if not (COMPILE and compiled) or _compiled.get("failed"):
         return _row_pass_eager(logits)
     fn = _compiled.get("fn")
     if fn is None:
@@ -91,17 +91,21 @@ class OutputLoss(torch.autograd.Function):
     """Mean cross-entropy of hidden @ weight.T against targets; see `output_loss`."""
 
     @staticmethod
-    def forward(ctx, hidden, weight, targets, chunk, dtype):
+    def forward(ctx, hidden, weight, targets, chunk, dtype, compiled, grads):
         n, vocab = hidden.shape[0], weight.shape[0]
         hidden, weight = hidden.detach().float(), weight.detach().float()
         hm = hidden.to(dtype)  # cast once per call (no copy when dtype is float32)
         wm = weight.to(dtype)
-        need_h, need_w = ctx.needs_input_grad[0], ctx.needs_input_grad[1]
+        # under torch.no_grad() needs_input_grad still says True: `grads` (grad mode at the call) decides
+        need_h, need_w = grads and ctx.needs_input_grad[0], grads and ctx.needs_input_grad[1]
         grad_h = torch.empty_like(hidden) if need_h else None
         grad_w = torch.zeros_like(weight) if need_w else None
         rows = min(chunk, n)
         buf = torch.empty(rows, vocab, dtype=torch.float32, device=hidden.device)
         low = torch.empty(rows, vocab, dtype=dtype, device=hidden.device) if dtype != torch.float32 else None
+        # the low-precision (vocab, H) product for grad_w, one buffer for every chunk: added in place,
+        # where `grad_w += a @ b` made a new product and a float32 copy of it per chunk (39 MB at 50k x 128)
+        low_w = torch.empty_like(weight, dtype=dtype) if need_w and low is not None else None
         loss = torch.zeros((), dtype=torch.float64, device=hidden.device)
         for start in range(0, n, chunk):
             stop = min(n, start + chunk)
@@ -113,7 +117,7 @@ class OutputLoss(torch.autograd.Function):
                 torch.mm(hc, wm.t(), out=low[:c])
                 logits.copy_(low[:c])
             target_logit = logits.gather(1, tc[:, None]).squeeze(1)
-            top, total = _row_pass(logits)  # logits -> exp(logits - max): the unnormalised softmax
+            top, total = _row_pass(logits, compiled)  # logits -> exp(logits - max): the unnormalised softmax
             loss += (top + total.log() - target_logit).sum(dtype=torch.float64)
             if not (need_h or need_w):
                 continue
@@ -127,37 +131,40 @@ class OutputLoss(torch.autograd.Function):
                 if low is None:
                     grad_w.addmm_(e.t(), hidden[start:stop] * scale)
                 else:
-                    grad_w += e.t() @ (hidden[start:stop] * scale).to(dtype)
+                    grad_w.add_(torch.mm(e.t(), (hidden[start:stop] * scale).to(dtype), out=low_w))
                 grad_w.index_add_(0, tc, hidden[start:stop], alpha=-1.0 / n)
-        ctx.save_for_backward(grad_h, grad_w)
+        # kept on ctx, not saved for backward: backward hands them over and keeps no reference, so
+        # autograd can take grad_w as the weight's .grad instead of copying it (26 MB for 50k x 128)
+        ctx.grads = (grad_h, grad_w)
         return (loss / n).float()
 
     @staticmethod
     def backward(ctx, grad_output):
-        grad_h, grad_w = ctx.saved_tensors
-        gh = grad_h * grad_output if grad_h is not None else None
-        gw = grad_w * grad_output if grad_w is not None else None
-        return gh, gw, None, None, None
+        (grad_h, grad_w), ctx.grads = ctx.grads, None  # computed in forward for this one backward
+        gh = grad_h.mul_(grad_output) if grad_h is not None else None
+        gw = grad_w.mul_(grad_output) if grad_w is not None else None
+        return gh, gw, None, None, None, None, None
 
 
 def output_loss(hidden: torch.Tensor, weight: torch.Tensor, targets: torch.Tensor, chunk: int = CHUNK,
-                dtype: torch.dtype | None = None) -> torch.Tensor:
+                dtype: torch.dtype | None = None, compiled: bool = True) -> torch.Tensor:
     """Mean next-token cross-entropy (float32 scalar) of `hidden @ weight.T` against `targets`.
 
     hidden: (N, H) float32; weight: (V, H) float32 (the tied embedding / lm_head weight);
     targets: (N,) int64. dtype: the matmuls' dtype (default: `default_dtype()`). In bf16 the loss
     agrees with F.cross_entropy of the float32 logits to about 1e-3 relative, the gradients to a few
-    tenths of a percent; in float32 to float32 rounding.
+    tenths of a percent; in float32 to float32 rounding. compiled=False keeps to the eager row pass
+    (no torch.compile: compiling costs seconds and about 200 MB, worth it only for long training).
     """
     if hidden.dim() != 2 or weight.dim() != 2 or hidden.shape[1] != weight.shape[1]:
         raise ValueError(f"need hidden (N, H) and weight (V, H), got {tuple(hidden.shape)}, {tuple(weight.shape)}")
     if targets.shape != hidden.shape[:1]:
         raise ValueError(f"need targets ({hidden.shape[0]},), got {tuple(targets.shape)}")
-    return OutputLoss.apply(hidden, weight, targets, chunk, dtype or default_dtype())
+    return OutputLoss.apply(hidden, weight, targets, chunk, dtype or default_dtype(), compiled, torch.is_grad_enabled())
 
 
 def fast_step_loss(model, input_ids: torch.Tensor, targets: torch.Tensor, chunk: int = CHUNK,
-                   dtype: torch.dtype | None = None) -> tuple:
+                   dtype: torch.dtype | None = None, compiled: bool = True) -> tuple:
     """(mean cross-entropy, router logits) of an OlmoeForCausalLM on a batch, for training.
 
     The same numbers as `model(input_ids, output_router_logits=True)` then F.cross_entropy of the
@@ -166,5 +173,6 @@ def fast_step_loss(model, input_ids: torch.Tensor, targets: torch.Tensor, chunk:
     """
     out = model.model(input_ids=input_ids, output_router_logits=True, use_cache=False)
     hidden = out.last_hidden_state
-    ce = output_loss(hidden.reshape(-1, hidden.shape[-1]), model.lm_head.weight, targets.reshape(-1), chunk, dtype)
+    ce = output_loss(hidden.reshape(-1, hidden.shape[-1]), model.lm_head.weight, targets.reshape(-1), chunk, dtype,
+                     compiled)
     return ce, out.router_logits
