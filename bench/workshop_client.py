@@ -7,8 +7,10 @@ keeps between runs: the query string the app set, the pages' script hashes (from
 the widget ids (from the elements' `id`, which ends with the widget's user key), the fragment
 each widget was drawn in, and the values this learner gave its widgets, which go back with every
 rerun of that page. A change to a widget drawn in a fragment asks for a rerun of that fragment
-alone, as a browser does. Fragments the server asked to rerun on a timer (`st.fragment(run_every=)`)
-are rerun by `tick()`, as a browser's timer would. Cookies (the nginx route, the learner id) go with
+alone, as a browser does. A button is clicked with `press` (its trigger goes with that one
+run), and whether each widget was last drawn disabled is kept (a page can say "done" that way).
+Fragments the server asked to rerun on a timer (`st.fragment(run_every=)`) are rerun by
+`tick()`, as a browser's timer would. Cookies (the nginx route, the learner id) go with
 the websocket handshake, and the replica nginx chose is read from its `X-Glassbox-Replica` header.
 
 Unlike a browser it sends no cached-message hashes (so the server sends every message in full)
@@ -71,6 +73,7 @@ class Session:
         self.pages: dict[str, str] = {}  # url_pathname → page_script_hash
         self.widget_ids: dict[str, str] = {}  # user key → widget id
         self.widget_fragments: dict[str, str] = {}  # user key → id of the fragment it is drawn in
+        self.disabled: dict[str, bool] = {}  # user key → whether the widget was last drawn disabled
         self.values: dict[str, dict[str, WidgetValue]] = {}  # page url → {user key: value}
         self.page = ""
         self._ws: ClientConnection | None = None
@@ -112,6 +115,13 @@ class Session:
         self.values.setdefault(self.page, {})[key] = value
         return await self._rerun(self.widget_fragments.get(key, ""))
 
+    async def press(self, key: str) -> RunResult:
+        """Click the button with user `key` on the current page: its trigger goes with this run
+        only (a button is True for the one run its click starts), as a browser sends it."""
+        if key not in self.widget_ids:
+            raise SessionError(f"no button with key {key!r} on page {self.page!r}")
+        return await self._rerun(self.widget_fragments.get(key, ""), trigger=key)
+
     async def idle(self, seconds: float) -> None:
         """Wait `seconds` as a learner reading the page does; a connection that drops meanwhile is
         noticed at once (SessionError), as a browser notices it."""
@@ -136,7 +146,7 @@ class Session:
                 break
         return results
 
-    async def _rerun(self, fragment_id: str = "") -> RunResult:
+    async def _rerun(self, fragment_id: str = "", trigger: str = "") -> RunResult:
         if self._ws is None:
             raise SessionError("not connected")
         msg = BackMsg()
@@ -150,6 +160,8 @@ class Session:
             if key not in self.widget_ids:
                 raise SessionError(f"no widget with key {key!r} on page {self.page!r}")
             state.widget_states.widgets.append(_widget_state(self.widget_ids[key], value))
+        if trigger:
+            state.widget_states.widgets.append(WidgetState(id=self.widget_ids[trigger], trigger_value=True))
         if fragment_id:
             state.fragment_id = fragment_id
         else:
@@ -225,3 +237,4 @@ class Session:
                 if key:
                     self.widget_ids[key] = widget_id
                     self.widget_fragments[key] = msg.delta.fragment_id
+                    self.disabled[key] = bool(getattr(getattr(element, kind), "disabled", False))
