@@ -1,0 +1,152 @@
+"""Which training chunks pushed a prediction: `attribute` gathers a candidate pool and scores it.
+
+`attribute(model_dir, index, context, token)` builds the pool (`glassbox.attribution.pool`), scores
+every chunk by TracIn over the model's late checkpoints (`glassbox.attribution.scores`), and returns
+a frozen `Attribution`: the chunks, highest score first, each with its score, the score divided by
+the noise floor (the root mean square of the random chunks' scores: what chance alone gives), its
+tokens' shares, and whether it holds a stretch of the context verbatim; the checkpoints used, with
+their learning rates; and the seconds spent. The checkpoints read are those from `LATE_SHARE` of
+the run on, and the final model, each weighted by the learning rate the recipe used there.
+
+Leaves out: models without checkpoints and a training log (the full-size OLMoE: its data is
+trillions of tokens and its gradients 7 billion numbers per example), and any claim that the pool
+holds every chunk that mattered (only the pool is scored).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from glassbox.attribution.pool import Chunk, PoolSizes, build_pool
+from glassbox.attribution.scores import CheckpointScores, tracin
+from glassbox.errors import GlassboxError
+from glassbox.index.engine import CorpusIndex
+from glassbox.model.checkpoints import list_checkpoints
+
+METHOD = "TracIn (checkpoint gradient dot products, by central differences)"
+POOL = PoolSizes()
+LATE_SHARE = 0.2  # checkpoints from this share of the run on (the shipped model: steps 2,000, 4,000, 10,000)
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A chunk and its estimated effect on log p(token | context)."""
+
+    chunk: Chunk
+    text: str
+    score: float  # TracIn: the change in log p that training on this chunk made, summed over checkpoints
+    ratio: float  # score ÷ noise floor
+    token_scores: tuple[float, ...]  # each predicted token's share (the chunk's tokens after the first)
+    holds_span: bool  # found where a stretch of the context (or its continuation) occurs verbatim
+
+
+@dataclass(frozen=True)
+class Attribution:
+    context: str
+    token: int
+    token_text: str
+    method: str
+    checkpoints: tuple[CheckpointScores, ...]
+    chunks: tuple[Scored, ...]  # highest score first
+    noise_floor: float
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def by_source(self, source: str) -> tuple[Scored, ...]:
+        return tuple(s for s in self.chunks if source in s.chunk.sources)
+
+    def to_json(self) -> dict:
+        return {
+            "context": self.context, "token": self.token, "token_text": self.token_text, "method": self.method,
+            "noise_floor": self.noise_floor, "seconds": self.seconds,
+            "checkpoints": [c.__dict__ for c in self.checkpoints],
+            "chunks": [{"doc_id": s.chunk.doc_id, "doc_ix": s.chunk.doc_ix, "title": s.chunk.title,
+                        "domain": s.chunk.domain, "sources": list(s.chunk.sources), "score": s.score,
+                        "ratio": s.ratio, "holds_span": s.holds_span, "text": s.text} for s in self.chunks],
+        }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Step:
+    """A checkpoint to read: its folder, step and the learning rate the recipe used there."""
+
+    name: str
+    step: int
+    lr: float
+    path: str
+
+
+def plan(model_dir: Path, late_share: float = LATE_SHARE) -> tuple[Step, ...]:
+    """The late checkpoints of a model folder and the final model, with their learning rates; an
+    error when the folder has no training log (nothing to weight the checkpoints by)."""
+    from glassbox.training.recipe import Recipe, lr_at
+
+    log_path = Path(model_dir) / "training_log.json"
+    try:
+        recipe_fields = json.loads(log_path.read_text(encoding="utf-8"))["recipe"]
+        recipe = Recipe(**{k: tuple(map(tuple, v)) if k == "checkpoints" else v for k, v in recipe_fields.items()})
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise GlassboxError("attribution_unavailable", path=str(model_dir)) from err
+    found = list_checkpoints(Path(model_dir))
+    last = max((c.step for c in found), default=0)
+    return tuple(Step(c.name, c.step, lr_at(min(c.step, recipe.steps - 1), recipe), c.path)
+                 for c in found if c.step >= late_share * last)  # fmt: skip
+
+
+def attribute(
+    model_dir: Path,
+    index: CorpusIndex,
+    context: str,
+    token: int,
+    taught: Sequence[str] = (),
+    seed: int = 0,
+    sizes: PoolSizes = POOL,
+    steps: Sequence[Step] | None = None,
+    open_model: Callable[[str], object] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Attribution:
+    """Score the candidate chunks for `token` after `context` (see the module's docstring).
+    `open_model(path)` gives a checkpoint's torch model (default: load it); it is copied, never changed."""
+    from glassbox.model.loading import load_model
+
+    started = time.perf_counter()
+    steps = tuple(steps) if steps is not None else plan(model_dir)
+    loaded: dict[str, object] = {}
+
+    def opener(path: str) -> Callable[[], object]:
+        def get():
+            if open_model is not None:
+                return open_model(path)
+            if path not in loaded:
+                loaded.clear()
+                loaded[path] = load_model(path, device="cpu")
+            return loaded[path].model
+        return get
+
+    lm = load_model(steps[-1].path, device="cpu") if steps else None
+    if lm is None:
+        raise GlassboxError("attribution_unavailable", path=str(model_dir))
+    pool = build_pool(index, lm.tokenizer, context, token, taught, seed, sizes)
+    pooled = time.perf_counter()
+    ids = [*lm.document_start, *lm.tokenizer(context, add_special_tokens=False)["input_ids"]]
+    per_token, parts = tracin([(s.name, s.step, s.lr, opener(s.path)) for s in steps], ids, token,
+                              [c.token_ids for c in pool], progress)  # fmt: skip
+    scores = np.asarray([float(t.mean()) if len(t) else 0.0 for t in per_token])
+    random = scores[[k for k, c in enumerate(pool) if "random" in c.sources]]
+    floor = float(np.sqrt(np.mean(random**2))) if len(random) else 0.0
+    order = np.argsort(-scores, kind="stable")
+    scored = tuple(
+        Scored(pool[k], lm.tokenizer.decode(list(pool[k].token_ids)), float(scores[k]),
+               float(scores[k] / floor) if floor else 0.0, tuple(float(x) for x in per_token[k]),
+               bool({"span", "continuation"} & set(pool[k].sources)))  # fmt: skip
+        for k in order
+    )
+    done = time.perf_counter()
+    return Attribution(context, token, lm.tokenizer.decode([token]), METHOD, parts, scored, floor,
+                       {"pool": round(pooled - started, 2), "scores": round(done - pooled, 2),
+                        "total": round(done - started, 2), "chunks": len(pool)})  # fmt: skip

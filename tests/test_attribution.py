@@ -1,0 +1,87 @@
+"""Attribution: the central difference gives the gradient dot products TracIn needs, the pool
+says where each chunk came from, the shared model is never changed, and on the shipped model a
+planted passage's next word is pushed by the planted copies."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from glassbox.attribution import attribute as attr
+from glassbox.attribution import pool as gb_pool
+from glassbox.attribution import scores
+from glassbox.paths import EMBEDDED_MODEL_DIR
+
+
+def weights_hash(model: torch.nn.Module) -> str:
+    digest = hashlib.sha256()
+    for name, value in sorted(model.state_dict().items()):
+        digest.update(name.encode())
+        digest.update(value.detach().float().numpy().tobytes())
+    return digest.hexdigest()
+
+
+def test_central_difference_matches_the_exact_dot_product(tiny_lm):
+    """∇f · ∇L for each chunk, from two forward passes, against two backward passes."""
+    model = copy.deepcopy(tiny_lm.model).float().eval()
+    ids, token = [50279, 510, 5798, 273], 1074
+    chunks = [[50279, 510, 5798, 273, 1074, 15], [187, 1231, 588, 1056, 19615, 18275, 273], [2, 9, 30, 400, 8]]
+    found, norm = scores.directional(model, ids, token, chunks)
+    grads, _ = scores.query_gradient(model, ids, token)
+    params = [p for p in model.parameters() if p.requires_grad]
+    assert norm == pytest.approx(float(torch.sqrt(sum((g.double() ** 2).sum() for g in grads))), rel=1e-6)
+    for chunk, per_token in zip(chunks, found, strict=True):
+        x = torch.tensor([chunk])
+        logits = model(input_ids=x[:, :-1]).logits[0].float()
+        loss = torch.nn.functional.cross_entropy(logits, x[0, 1:], reduction="sum")
+        exact = sum(float((a.double() * b.double()).sum()) for a, b in zip(grads, torch.autograd.grad(loss, params),
+                                                                             strict=True))  # fmt: skip
+        assert len(per_token) == len(chunk) - 1
+        assert float(per_token.sum()) == pytest.approx(exact, rel=2e-2, abs=1e-3 * norm)
+
+
+def test_the_pool_says_where_each_chunk_came_from(shipped_index, tiny_lm):
+    context = "Now is the winter of our discontent\nMade glorious summer by this sun of"
+    token = shipped_index.tokenize(" York")[0]
+    pool = gb_pool.build_pool(shipped_index, tiny_lm.tokenizer, context, token, taught=["My own sentence."], seed=3)
+    sources = {s for c in pool for s in c.sources}
+    assert sources == set(gb_pool.SOURCES)
+    assert all(2 <= len(c.token_ids) <= gb_pool.CHUNK_TOKENS + 2 for c in pool)
+    assert len({c.key for c in pool}) == len(pool)  # a chunk found twice is one chunk with two reasons
+    continuation = [c for c in pool if "continuation" in c.sources]
+    wanted = gb_pool.continuation_ids(shipped_index, shipped_index.tokenize(context), token)
+    assert len(wanted) > 3  # the whole line and its next word occur (the anthology)
+    for c in continuation:  # each holds the context's longest occurring suffix followed by the token
+        assert any(list(c.token_ids[k : k + len(wanted)]) == wanted for k in range(len(c.token_ids)))
+    taught = [c for c in pool if "taught" in c.sources]
+    assert [c.title for c in taught] == ["My own sentence."] and taught[0].doc_ix == -1
+    again = gb_pool.build_pool(shipped_index, tiny_lm.tokenizer, context, token, taught=["My own sentence."], seed=3)
+    assert again == pool
+
+
+@pytest.mark.slow
+def test_a_planted_passage_is_pushed_by_its_copies(shipped_index):
+    """On the shipped model, " York" after Richard III's opening is pushed most by the anthology's
+    planted copies of those lines, far above the noise floor; the shared model is unchanged."""
+    from glassbox.model.loading import load_model
+
+    shared = load_model(EMBEDDED_MODEL_DIR, device="cpu")
+    before = weights_hash(shared.model)
+    token = shipped_index.tokenize(" York")[0]
+    context = "Now is the winter of our discontent\nMade glorious summer by this sun of"
+    def open_model(path: str) -> torch.nn.Module:  # the final model is the shared one, as on the site
+        return shared.model if Path(path) == EMBEDDED_MODEL_DIR else load_model(path, device="cpu").model
+
+    found = attr.attribute(EMBEDDED_MODEL_DIR, shipped_index, context, token, open_model=open_model)
+    assert weights_hash(shared.model) == before
+    assert [c.step for c in found.checkpoints] == [2000, 4000, 10000]
+    assert all(c.lr > 0 for c in found.checkpoints)
+    top = found.chunks[0]
+    assert top.chunk.doc_id.startswith("anthology-richard-winter") and "sun of York" in top.text
+    assert top.ratio > 3
+    assert list(np.argsort([-s.score for s in found.chunks])) == list(range(len(found.chunks)))
