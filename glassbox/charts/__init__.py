@@ -32,6 +32,7 @@ from glassbox.charts.heatmaps import (
 )
 from glassbox.charts.memorisation import memorisation_curve, memorisation_curve_rows
 from glassbox.charts.poll import CLASS_GUESS_LABELS, class_guesses, class_guesses_rows
+from glassbox.charts.pushed import PUSHED_LABELS, pushed_bars, pushed_bars_rows
 from glassbox.charts.style import (
     COMPARE_LABELS,
     COUNT_LABELS,
@@ -66,6 +67,9 @@ __all__ = [
     "MEMORISATION_LABELS",
     "NEXT_TOKEN_LABELS",
     "PALETTE",
+    "PUSHED_LABELS",
+    "pushed_bars",
+    "pushed_bars_rows",
     "ROUTING_LABELS",
     "TOKEN_PATH_LABELS",
     "compare_distributions",
