@@ -16,6 +16,7 @@ from ui import notebook as ui_notebook
 from ui import planted as ui_planted
 from ui import share as ui_share
 from ui import tool as ui_tool
+from ui.views import attribution as view_attr
 from ui.views import next_token as view_next
 
 NS = "next"
@@ -68,6 +69,7 @@ def tool() -> None:
     with ui_classroom.beside_bars(text):  # a teacher with a class: the class's guesses beside the bars
         view_next.show_bars(NS, cands, highlight, kept=(choice.kept, len(choice.probs)))
     ui_notebook.note_next(text, settings, cands)
+    view_attr.pushed(NS, text, [c.id for c in cands])  # which training passages pushed a bar's token
 
     view_next.continuation_builder(NS, cands, logits, settings, picked, KEY_SEED, lm, text)
 

@@ -10,6 +10,7 @@ from glassbox import site
 from ui import lesson as ui_lesson
 from ui import planted as ui_planted
 from ui import tool as ui_tool
+from ui.views import attribution as view_attr
 from ui.views import recite as view_recite
 from ui.views import trace as view_trace
 
@@ -54,6 +55,7 @@ def tool() -> None:
     with part["compare"]:
         if text.strip():
             view_trace.compare_next(NS, context)
+            view_attr.pushed_in(NS, text)  # which training passages pushed one of its last tokens
     with part["novelty"]:
         if text.strip():
             st.subheader(ui.tr("trace.novelty"))
