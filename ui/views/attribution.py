@@ -225,7 +225,8 @@ def _card(p: Passage, pieces: Callable[[int], bytes], special: set[int]) -> None
     head.append(ui.tr("pushed.ratio", ratio=f"{p.first.ratio:.1f}"))
     with st.container(border=True):
         st.markdown(" · ".join(head))
-        st.html(ui_text.highlight_html(text.strip("\n"), marks))
+        lead = len(text) - len(text.lstrip("\n"))  # a window that starts at a line break: not an empty line
+        st.html(ui_text.highlight_html(text[lead:].rstrip("\n"), [(a - lead, b - lead, c) for a, b, c in marks]))
         if p.copies > 1:
             st.caption(ui.tr("pushed.copy") if p.copies == 2 else ui.tr("pushed.copies", n=p.copies - 1))
 
