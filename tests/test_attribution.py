@@ -80,7 +80,7 @@ def test_a_planted_passage_is_pushed_by_its_copies(shipped_index):
     found = attr.attribute(EMBEDDED_MODEL_DIR, shipped_index, context, token, open_model=open_model)
     assert weights_hash(shared.model) == before
     assert [c.step for c in found.checkpoints] == [2000, 4000, 10000]
-    assert all(c.lr > 0 for c in found.checkpoints)
+    assert all(c.lr > 0 and c.weight == 1.0 for c in found.checkpoints)
     top = found.chunks[0]
     assert top.chunk.doc_id.startswith("anthology-richard-winter") and "sun of York" in top.text
     assert top.ratio > 3

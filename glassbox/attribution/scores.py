@@ -3,7 +3,8 @@
 At a checkpoint with weights θ and learning rate η, one training step on chunk z moves θ by
 -η ∇L_z, which changes f = log p(token | context) by about -η ∇f · ∇L_z (Pruthi et al. 2020,
 TracInCP). Summed over the late checkpoints, that is the chunk's score: positive means training on
-it pushed the prediction up.
+it pushed the prediction up. Each checkpoint's term is multiplied by a weight the caller gives:
+TracIn's is the learning rate; `glassbox.attribution.attribute` weights them equally, by measurement.
 
 The dot product is not taken between two gradients here. The query's gradient g = ∇f is taken
 once per checkpoint (one backward pass); then ∇f · ∇L_z is the derivative of L_z along g, and a
@@ -39,11 +40,13 @@ ROWS = 256  # rows of logits at once: 256 x 50,304 float32 is 52 MB
 
 @dataclass(frozen=True)
 class CheckpointScores:
-    """One checkpoint's part: its step, learning rate and the query gradient's norm."""
+    """One checkpoint's part: its step, the recipe's learning rate there, the weight its term was
+    given, and the query gradient's norm."""
 
     name: str
     step: int
     lr: float
+    weight: float
     grad_norm: float
     seconds: float
 
@@ -114,23 +117,23 @@ def directional(model: torch.nn.Module, ids: Sequence[int], token: int, chunks: 
     return [norm * (u - d) / (2 * epsilon) for u, d in zip(up, down, strict=True)], norm
 
 
-def tracin(checkpoints: Sequence[tuple[str, int, float, Callable[[], torch.nn.Module]]], ids: Sequence[int],
+def tracin(checkpoints: Sequence[tuple[str, int, float, float, Callable[[], torch.nn.Module]]], ids: Sequence[int],
            token: int, chunks: Sequence[Sequence[int]],
            progress: Callable[[int, int], None] | None = None) -> tuple[list[np.ndarray], tuple[CheckpointScores, ...]]:
-    """Per token of each chunk, Σ over checkpoints of -η ∇f · ∇L (its share of the chunk's TracIn
-    score). `checkpoints` are (name, step, learning rate, a function giving the model to read,
-    which is copied here)."""
+    """Per token of each chunk, Σ over checkpoints of -w ∇f · ∇L (its share of the chunk's TracIn
+    score). `checkpoints` are (name, step, learning rate, weight w, a function giving the model to
+    read, which is copied here)."""
     distinct = list(dict.fromkeys(tuple(c) for c in chunks))  # the anthology's copies are one window each
     total = [np.zeros(len(c) - 1) for c in distinct]
     parts = []
-    for k, (name, step, lr, open_model) in enumerate(checkpoints):
+    for k, (name, step, lr, weight, open_model) in enumerate(checkpoints):
         start = time.perf_counter()
         model = copy.deepcopy(open_model()).float().eval()
         per_token, norm = directional(model, ids, token, distinct)
         del model
         for acc, d in zip(total, per_token, strict=True):
-            acc -= lr * d  # a step on the chunk moves the weights by -lr ∇L: f changes by -lr ∇f·∇L
-        parts.append(CheckpointScores(name, step, lr, norm, time.perf_counter() - start))
+            acc -= weight * d  # a step on the chunk moves the weights by -lr ∇L: f changes by -lr ∇f·∇L
+        parts.append(CheckpointScores(name, step, lr, weight, norm, time.perf_counter() - start))
         if progress is not None:
             progress(k + 1, len(checkpoints))
     where = {c: k for k, c in enumerate(distinct)}

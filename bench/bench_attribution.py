@@ -1,0 +1,317 @@
+"""Attribution, checked: planted documents found, and removal and retraining against BM25 and random.
+
+Set-up (all in a temporary folder, seeded): the quick preset's slice of the corpus (every domain,
+both splits, 400,000 characters) plus 20 made-up facts, each one document written 8 times. A model of
+the quick preset's shape is trained on it with the quick preset's settings but `STEPS` steps (the
+quick preset's 60 steps read 15 % of its slice once: too little for any document to matter), with
+checkpoints at half and three quarters of the run; an index of exactly its training documents is
+built beside it.
+
+1. Planted documents. For each fact ("The harbour master of Velmora is Oskar ..."), attribution of
+   the answer's first token after the fact's opening: is one of the fact's 8 copies ranked first
+   among all pooled chunks? Target: 18 of 20 (90 %).
+2. Removal and retraining. 20 queries: the 10 first facts (memorised) and 10 contexts from held-out
+   documents with their true next token (not memorised). For each query, three sets of 10 training
+   documents are removed in turn (attribution's top 10 documents, BM25's top 10 for the context,
+   10 random documents), the model is retrained from the same seed, and the drop in log p(token |
+   context) is measured against the model trained on everything. The random removals are 4 seeded
+   sets, each retrained once and read for the queries it serves (44 retrainings, not 60: the bench
+   has to fit in 45 minutes on 2 cores). Removing any documents moves every training window (the
+   windows are drawn from the joined stream), so the random drops measure that noise. The table gives each method's
+   median drop; attribution must beat random by 3x; BM25 is reported as measured.
+
+    .venv/bin/python bench/bench_attribution.py [--steps 1200] [--queries 20] [--json out.json]
+       [--skip-removal]
+
+0. On the shipped model and its own data (2 torch threads): its planted anthology passages (34
+   openings less their last word: is the top chunk a copy of the passage, or the text it comes
+   from?) and two ordinary sentences, each with the pool's size, the seconds and the peak extra
+   memory. Targets: about 200 chunks in <= 10 s, <= 300 MB extra.
+
+Results (2 cores; the table the last run printed is kept here):
+
+    (filled in from the run below)
+
+Timings depend on the machine; the ratios are what the bench is for.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import torch
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+
+from glassbox import paths  # noqa: E402
+from glassbox.attribution.attribute import attribute  # noqa: E402
+from glassbox.corpus.documents import iter_documents  # noqa: E402
+from glassbox.index.build import build_index  # noqa: E402
+from glassbox.index.engine import open_index  # noqa: E402
+from glassbox.model.loading import load_model  # noqa: E402
+from glassbox.training.recipe import PRESETS, _limit, train  # noqa: E402
+
+STEPS = 1200
+COPIES = 8
+RANDOM_SETS = 4  # random removals: 4 seeded sets of 10 training documents, query q read on set q % 4
+LIMIT_CHARS = 400_000  # the quick preset's slice (glassbox.cli.training)
+# Made-up facts: (opening, answer). Names are invented here; none occurs in the corpus.
+ROLES = ("harbour master", "oldest weaver", "lamp keeper", "chief brewer", "river judge", "bell ringer",
+         "salt merchant", "head gardener", "map maker", "night baker")
+PLACES = ("Velmora", "Quistany", "Drelholt", "Mirrowfen", "Tavanské", "Osgrenda", "Pellunar", "Zabrovia",
+          "Kettlemoor", "Ulvaster")
+ANSWERS = ("Oskar Brindlewood", "Marta Quillfeather", "Tobiah Renwick", "Isolde Marrow", "Fenwick Tallow",
+           "Greta Vallenby", "Horace Pimm", "Lucinda Ashgrove", "Bartholomew Crane", "Ysolde Fairweather",
+           "Cornelius Dunmore", "Petra Holloway", "Ambrose Kettering", "Wilhelmina Stroud", "Jasper Lindqvist",
+           "Rosalind Thackery", "Ignatius Bell", "Henrietta Moss", "Leopold Varga", "Clementine Oakes")
+
+
+def facts() -> list[tuple[str, str]]:
+    """20 (opening, answer) pairs: each role in two places, each with its own answer."""
+    pairs = [(role, PLACES[(k + shift) % len(PLACES)]) for k, role in enumerate(ROLES) for shift in (0, 3)]
+    return [(f"The {role} of {place} is", f" {answer}.") for (role, place), answer in zip(pairs, ANSWERS, strict=True)]
+
+
+def write_corpus(folder: Path) -> tuple[Path, list[dict]]:
+    """The quick slice plus the planted facts, as a corpus.jsonl of its own; the planted documents."""
+    docs = _limit(list(iter_documents(paths.corpus_path())), LIMIT_CHARS)
+    rows = [{"id": d.id, "source": d.source, "domain": d.domain, "title": d.title, "license": "",
+             "split": d.split, "text": d.text} for d in docs]  # fmt: skip
+    planted = []
+    for k, (opening, answer) in enumerate(facts()):
+        for copy in range(COPIES):
+            planted.append({"id": f"planted-{k}-{copy}", "source": "bench", "domain": "planted",
+                            "title": f"fact {k} (copy {copy + 1} of {COPIES})", "license": "", "split": "train",
+                            "text": opening + answer})  # fmt: skip
+    rng = np.random.default_rng(0)
+    order = rng.permutation(len(rows) + len(planted))
+    everything = rows + planted
+    corpus = folder / "corpus.jsonl"
+    corpus.write_text("".join(json.dumps(everything[i]) + "\n" for i in order), encoding="utf-8")
+    return corpus, planted
+
+
+def without(corpus: Path, doc_ids: set[str], folder: Path) -> Path:
+    """A copy of the corpus with these documents removed."""
+    folder.mkdir(parents=True, exist_ok=True)
+    kept = [line for line in corpus.read_text(encoding="utf-8").splitlines() if json.loads(line)["id"] not in doc_ids]
+    out = folder / "corpus.jsonl"
+    out.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    return out
+
+
+def recipe(steps: int):
+    """The quick preset with `steps` steps and the full recipe's late checkpoints (20 % and 40 % of the run)."""
+    return replace(PRESETS["quick"], steps=steps, warmup=20, eval_every=steps, eval_windows=2,
+                   checkpoints=PRESETS["full"].checkpoints[-2:])  # fmt: skip
+
+
+def logprob(model_dir: Path, context: str, token: int) -> float:
+    lm = load_model(model_dir, device="cpu")
+    ids = [*lm.document_start, *lm.tokenizer(context, add_special_tokens=False)["input_ids"]]
+    with torch.no_grad():
+        logits = lm.model(input_ids=torch.tensor([ids])).logits[0, -1].float()
+    return float(torch.log_softmax(logits, -1)[token])
+
+
+def heldout_queries(corpus: Path, tokenizer, n: int, seed: int = 0) -> list[tuple[str, str]]:
+    """`n` contexts of 12 tokens from held-out documents, with the true next token's text."""
+    held = [json.loads(line) for line in corpus.read_text(encoding="utf-8").splitlines()]
+    held = [d for d in held if d["split"] == "heldout" and len(d["text"]) > 400]
+    rng = np.random.default_rng(seed)
+    out = []
+    for k in rng.permutation(len(held))[:n]:
+        ids = tokenizer(held[k]["text"], add_special_tokens=False)["input_ids"]
+        at = int(rng.integers(12, min(len(ids) - 1, 200)))
+        out.append((tokenizer.decode(ids[at - 12 : at]), tokenizer.decode([ids[at]])))
+    return out
+
+
+ORDINARY = (  # (context, next token): two ordinary sentences, whose pools are full (about 200 chunks)
+    ("The ship sailed out of the harbour and the captain looked at the", " sea"),
+    ("The people of this nation have always believed that the government", " should"),
+)
+
+
+def anthology_cases(index) -> list[tuple[str, int, Callable[[object], bool]]]:
+    """The shipped model's planted passages, each opening less its last word, with that word's first
+    token; a hit is a top chunk that is a copy of the passage or holds its opening (its source text)."""
+    from glassbox.corpus.planted import famous_passages
+
+    cases = []
+    for p in famous_passages():
+        words = p.opening.rstrip(".!").split(" ")
+        if len(words) >= 3:
+            def hit(scored, p=p) -> bool:
+                return scored.chunk.doc_id.startswith(f"anthology-{p.id}-") or p.opening in scored.text
+            cases.append((" ".join(words[:-1]), index.tokenize(" " + words[-1])[0], hit))
+    return cases
+
+
+def shipped() -> dict:
+    """Part 0: attributions on the shipped model and its own data: the planted anthology passages
+    (is the top chunk the passage?) and two ordinary sentences; seconds, pool size and peak extra
+    memory of each (resident size sampled every 20 ms above the loaded model, as the site runs)."""
+    from bench_teach import peak_while
+
+    from glassbox import memory
+
+    memory.hold_less()
+    index = open_index()
+    load_model(paths.EMBEDDED_MODEL_DIR, device="cpu")
+    cases = anthology_cases(index) + [(c, index.tokenize(w)[0], None) for c, w in ORDINARY]
+    hits, rows = 0, []
+    print("\n| context | token | hit | chunks | seconds | peak extra MB | top passage (x noise floor) |")
+    print("|---|---|---|---|---|---|---|")
+    for context, token, hit in cases:
+        found, peak = peak_while(lambda c=context, t=token: attribute(paths.EMBEDDED_MODEL_DIR, index, c, t))
+        memory.release()
+        top = found.chunks[0]
+        ok = hit(top) if hit else None
+        hits += bool(ok)
+        print(f"| {context[-32:]!r} | {found.token_text!r} | {'-' if ok is None else ok} | {found.seconds['chunks']} | "
+              f"{found.seconds['total']} | {peak:.0f} | {top.chunk.title} ({top.ratio:.1f}x) |", flush=True)
+        rows.append({"context": context, "hit": ok, "seconds": found.seconds, "peak_mb": round(peak),
+                     "top": top.chunk.doc_id, "ratio": top.ratio})  # fmt: skip
+    n = sum(hit is not None for *_, hit in cases)
+    seconds = [r["seconds"]["total"] for r in rows]
+    print(f"\nanthology check: the top chunk is the passage for {hits} of {n}; attribution took "
+          f"{statistics.median(seconds):.1f} s (median), {max(seconds):.1f} s (max, target 10 s) over pools of "
+          f"{min(r['seconds']['chunks'] for r in rows)}-{max(r['seconds']['chunks'] for r in rows)} chunks; "
+          f"peak extra memory {max(r['peak_mb'] for r in rows)} MB (target 300 MB)")
+    return {"anthology_hits": hits, "anthology_cases": n, "rows": rows}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=STEPS)
+    parser.add_argument("--queries", type=int, default=20)
+    parser.add_argument("--skip-removal", action="store_true")
+    parser.add_argument("--keep", type=Path, help="keep the work folder here (else a temporary one)")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    started = time.perf_counter()
+    torch.set_num_threads(2)
+    shipped_rows = shipped()
+    with tempfile.TemporaryDirectory(prefix="gb-attr-") as tmp:
+        work = args.keep or Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        corpus, planted = write_corpus(work)
+        model_dir = work / "model"
+        t0 = time.perf_counter()
+        train(corpus, model_dir, recipe(args.steps), preset="quick", progress=False)
+        train_s = time.perf_counter() - t0
+        build_index(corpus, work / "ngram", progress=False)
+        index = open_index(work / "ngram")
+        lm = load_model(model_dir, device="cpu")
+        print(f"trained {args.steps} steps in {train_s:.0f} s on {corpus.stat().st_size / 1e6:.1f} MB "
+              f"({index.info.documents} documents, {index.info.tokens:,} tokens)", flush=True)
+        report: dict = {"steps": args.steps, "train_seconds": round(train_s, 1), "planted": [], "removal": [],
+                        "shipped": shipped_rows}  # fmt: skip
+
+        # 1. planted documents
+        hits = 0
+        print("\n| fact | answer token | log p | top chunk | planted rank | top ratio | seconds |")
+        print("|---|---|---|---|---|---|---|")
+        attributions = {}
+        for k, (opening, answer) in enumerate(facts()):
+            token = lm.tokenizer(answer, add_special_tokens=False)["input_ids"][0]
+            found = attribute(model_dir, index, opening, token)
+            attributions[k] = found
+            ranks = [r for r, s in enumerate(found.chunks, 1) if s.chunk.doc_id.startswith(f"planted-{k}-")]
+            first = ranks[0] if ranks else None
+            hits += first == 1
+            top = found.chunks[0]
+            print(f"| {k} | {found.token_text!r} | {logprob(model_dir, opening, token):.2f} | {top.chunk.doc_id} | "
+                  f"{first} | {top.ratio:.1f} | {found.seconds['total']:.1f} |", flush=True)
+            report["planted"].append({"fact": k, "rank": first, "top": top.chunk.doc_id, "ratio": top.ratio,
+                                      "seconds": found.seconds})  # fmt: skip
+        n = len(facts())
+        print(f"\nplanted check: a planted copy ranked first for {hits} of {n} facts ({100 * hits / n:.0f} %; "
+              f"target 90 %)")
+        report["planted_hits"] = hits
+        if not args.skip_removal:
+            removal(args, work, corpus, model_dir, index, lm, attributions, report)
+    report["seconds"] = round(time.perf_counter() - started, 1)
+    print(f"\nbench took {report['seconds'] / 60:.1f} min")
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=1), encoding="utf-8")
+
+
+def retrain(corpus: str, doc_ids: list[str], folder: str, steps: int, asked: list[tuple[str, int]]) -> list[float]:
+    """In a worker process: retrain without these documents (same seed); log p(token | context) of each asked."""
+    trained = Path(folder) / "model"
+    train(without(Path(corpus), set(doc_ids), Path(folder)), trained, recipe(steps), preset="quick", progress=False)
+    return [logprob(trained, context, token) for context, token in asked]
+
+
+def removal(args, work: Path, corpus: Path, model_dir: Path, index, lm, attributions: dict, report: dict) -> None:
+    """Part 2: remove each method's top 10 documents per query, retrain, measure the drop. The
+    retrainings run two at a time (one thread each: the quick model's matmuls are too small to gain
+    from a second thread, so two runs side by side finish in the time of one)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    memorised = facts()[: args.queries // 2]
+    queries = [(opening, answer, attributions.get(k)) for k, (opening, answer) in enumerate(memorised)]
+    queries += [(c, t, None) for c, t in heldout_queries(corpus, lm.tokenizer, args.queries - len(queries))]
+    rows = [json.loads(line) for line in corpus.read_text(encoding="utf-8").splitlines()]
+    train_ids = [r["id"] for r in rows if r["split"] == "train"]
+    rng = np.random.default_rng(1)
+    random_sets = [[train_ids[i] for i in rng.choice(len(train_ids), 10, replace=False)] for _ in range(RANDOM_SETS)]
+    jobs, bases, tokens = [], [], []
+    for q, (context, answer, found) in enumerate(queries):
+        token = lm.tokenizer(answer, add_special_tokens=False)["input_ids"][0]
+        found = found or attribute(model_dir, index, context, token)
+        bases.append(logprob(model_dir, context, token))
+        tokens.append(token)
+        top_attr = list(dict.fromkeys(s.chunk.doc_id for s in found.chunks if s.chunk.doc_ix >= 0))[:10]
+        scores = index.bm25_scores(context, list(range(index.info.documents)))
+        best = [int(i) for i in np.argsort(-scores, kind="stable")[:10]]
+        top_bm25 = [doc["meta"]["id"] for doc in index.documents_by_ix(best)]
+        for name, ids in (("attribution", top_attr), ("bm25", top_bm25)):
+            folder = str(work / f"removed-{q}-{name}")
+            jobs.append(((q, name), (str(corpus), ids, folder, args.steps, [(context, token)])))
+    asked = [(c, t) for (c, _, _), t in zip(queries, tokens, strict=True)]
+    for k, ids in enumerate(random_sets):  # one retraining per random set, read for every query
+        jobs.append(((None, f"random-{k}"), (str(corpus), ids, str(work / f"removed-random-{k}"), args.steps, asked)))
+    print(f"\n{len(jobs)} retrainings of {args.steps} steps, two at a time", flush=True)
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        done = {key: pool.submit(retrain, *job) for key, job in jobs}
+        got = {key: future.result() for key, future in done.items()}
+    after = {key: values[0] for key, values in got.items() if key[0] is not None}
+    for q in range(len(queries)):
+        after[(q, "random")] = got[(None, f"random-{q % RANDOM_SETS}")][q]
+    drops: dict[str, list[float]] = {"attribution": [], "bm25": [], "random": []}
+    print("\n| query | token | log p | attribution drop | BM25 drop | random drop |")
+    print("|---|---|---|---|---|---|")
+    for q, (context, answer, _) in enumerate(queries):
+        row = {name: bases[q] - after[(q, name)] for name in drops}
+        for name, value in row.items():
+            drops[name].append(value)
+        print(f"| {context[-40:]!r} | {lm.tokenizer.decode([tokens[q]])!r} | {bases[q]:.2f} | "
+              f"{row['attribution']:+.3f} | {row['bm25']:+.3f} | {row['random']:+.3f} |", flush=True)
+        report["removal"].append({"context": context, "answer": answer, "base": bases[q], **row})
+    med = {name: statistics.median(values) for name, values in drops.items()}
+    for label, part in (("memorised", slice(0, len(memorised))), ("not memorised", slice(len(memorised), None))):
+        meds = {name: statistics.median(values[part]) for name, values in drops.items()}
+        print(f"  {label}: median drop attribution {meds['attribution']:+.3f}, BM25 {meds['bm25']:+.3f}, "
+              f"random {meds['random']:+.3f}")
+    print(f"\nmedian drop in log p: attribution {med['attribution']:+.3f}, BM25 {med['bm25']:+.3f}, "
+          f"random {med['random']:+.3f}; attribution / random = "
+          f"{med['attribution'] / med['random'] if med['random'] else float('inf'):.1f}x (target 3x), "
+          f"attribution / BM25 = {med['attribution'] / med['bm25'] if med['bm25'] else float('inf'):.1f}x")
+    report["median_drop"] = med
+
+
+if __name__ == "__main__":
+    main()
