@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -74,10 +73,7 @@ def test_a_planted_passage_is_pushed_by_its_copies(shipped_index):
     before = weights_hash(shared.model)
     token = shipped_index.tokenize(" York")[0]
     context = "Now is the winter of our discontent\nMade glorious summer by this sun of"
-    def open_model(path: str) -> torch.nn.Module:  # the final model is the shared one, as on the site
-        return shared.model if Path(path) == EMBEDDED_MODEL_DIR else load_model(path, device="cpu").model
-
-    found = attr.attribute(EMBEDDED_MODEL_DIR, shipped_index, context, token, open_model=open_model)
+    found = attr.attribute(EMBEDDED_MODEL_DIR, shipped_index, context, token, shared=shared)  # as on the site
     assert weights_hash(shared.model) == before
     assert [c.step for c in found.checkpoints] == [2000, 4000, 10000]
     assert all(c.lr > 0 and c.weight == 1.0 for c in found.checkpoints)

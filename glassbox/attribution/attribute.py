@@ -44,6 +44,7 @@ from glassbox.attribution.scores import CheckpointScores, tracin
 from glassbox.errors import GlassboxError
 from glassbox.index.engine import CorpusIndex
 from glassbox.model.checkpoints import list_checkpoints
+from glassbox.model.loading import LoadedModel
 
 METHOD = "TracIn over the late checkpoints, equally weighted (gradient dot products by central differences)"
 POOL = PoolSizes()
@@ -123,30 +124,28 @@ def attribute(
     seed: int = 0,
     sizes: PoolSizes = POOL,
     steps: Sequence[Step] | None = None,
-    open_model: Callable[[str], object] | None = None,
+    shared: LoadedModel | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Attribution:
     """Score the candidate chunks for `token` after `context` (see the module's docstring).
-    `open_model(path)` gives a checkpoint's torch model (default: load it); it is copied, never changed."""
+    `shared`: the final model as the caller already holds it (the site's shared model): it is only
+    read, and copied to be moved; a checkpoint loaded here is this run's own, moved in place."""
     from glassbox.model.loading import load_model
 
     started = time.perf_counter()
     steps = tuple(steps) if steps is not None else plan(model_dir)
-    loaded: dict[str, object] = {}
 
-    def opener(path: str) -> Callable[[], object]:
-        def get():
-            if open_model is not None:
-                return open_model(path)
-            if path not in loaded:
-                loaded.clear()
-                loaded[path] = load_model(path, device="cpu")
-            return loaded[path].model
+    if not steps:
+        raise GlassboxError("attribution_unavailable", path=str(model_dir))
+    lm = shared or load_model(steps[-1].path, device="cpu")
+
+    def opener(path: str) -> Callable[[], tuple[object, bool]]:
+        def get():  # (the model, whether it is this run's own to move in place)
+            if path == steps[-1].path:
+                return lm.model, shared is None
+            return load_model(path, device="cpu").model, True
         return get
 
-    lm = load_model(steps[-1].path, device="cpu") if steps else None
-    if lm is None:
-        raise GlassboxError("attribution_unavailable", path=str(model_dir))
     pool = build_pool(index, lm.tokenizer, context, token, taught, seed, sizes)
     pooled = time.perf_counter()
     ids = [*lm.document_start, *lm.tokenizer(context, add_special_tokens=False)["input_ids"]]

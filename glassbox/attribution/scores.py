@@ -35,7 +35,7 @@ import torch.nn.functional as F
 
 EPSILON = 1e-2  # the step along the unit query gradient (checked against exact dot products)
 BATCH = 16  # chunks per forward pass of the trunk
-ROWS = 256  # rows of logits at once: 256 x 50,304 float32 is 52 MB
+ROWS = 128  # rows of logits at once: 128 x 50,304 float32 is 26 MB
 
 
 @dataclass(frozen=True)
@@ -107,7 +107,7 @@ def directional(model: torch.nn.Module, ids: Sequence[int], token: int, chunks: 
     norm = float(torch.sqrt(sum((g.double() ** 2).sum() for g in grads)))
     if norm == 0.0:
         return [np.zeros(len(c) - 1) for c in chunks], 0.0
-    unit = [g / norm for g in grads]
+    unit = [g.div_(norm) for g in grads]  # in place: one set of gradients held, not two
     params = [p for p in model.parameters() if p.requires_grad]
     _move(params, unit, epsilon)
     up = token_losses(model, chunks)
@@ -117,18 +117,19 @@ def directional(model: torch.nn.Module, ids: Sequence[int], token: int, chunks: 
     return [norm * (u - d) / (2 * epsilon) for u, d in zip(up, down, strict=True)], norm
 
 
-def tracin(checkpoints: Sequence[tuple[str, int, float, float, Callable[[], torch.nn.Module]]], ids: Sequence[int],
-           token: int, chunks: Sequence[Sequence[int]],
+def tracin(checkpoints: Sequence[tuple[str, int, float, float, Callable[[], tuple[torch.nn.Module, bool]]]],
+           ids: Sequence[int], token: int, chunks: Sequence[Sequence[int]],
            progress: Callable[[int, int], None] | None = None) -> tuple[list[np.ndarray], tuple[CheckpointScores, ...]]:
     """Per token of each chunk, Σ over checkpoints of -w ∇f · ∇L (its share of the chunk's TracIn
     score). `checkpoints` are (name, step, learning rate, weight w, a function giving the model to
-    read, which is copied here)."""
+    read and whether it is this run's own: a model that is not, the shared one, is copied here)."""
     distinct = list(dict.fromkeys(tuple(c) for c in chunks))  # the anthology's copies are one window each
     total = [np.zeros(len(c) - 1) for c in distinct]
     parts = []
     for k, (name, step, lr, weight, open_model) in enumerate(checkpoints):
         start = time.perf_counter()
-        model = copy.deepcopy(open_model()).float().eval()
+        model, own = open_model()
+        model = (model if own else copy.deepcopy(model)).float().eval()
         per_token, norm = directional(model, ids, token, distinct)
         del model
         for acc, d in zip(total, per_token, strict=True):

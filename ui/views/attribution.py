@@ -165,7 +165,6 @@ def _attribution(where: _Where, context: str, token: int):
     """The attribution of `token` after `context` (kept), run now with a progress bar if new."""
     from glassbox.attribution.attribute import attribute
     from glassbox.limits import model_slot
-    from glassbox.model.loading import load_model
 
     ui.admit(("pushed", where.source, context, token))
     key = (where.base, where.stamp, context, token, where.taught)
@@ -173,11 +172,8 @@ def _attribution(where: _Where, context: str, token: int):
     if found is not None:
         return found
     index = ui.cached_index(str(paths.index_dir()), where.stamp)
-    shared = ui.cached_model(where.base)
+    shared = ui.cached_model(where.base)  # the final model: the site's shared one, only read
     folder = Path(where.base).resolve()
-
-    def open_model(path: str):  # the final model is the shared one, already loaded (only read)
-        return shared.model if Path(path).resolve() == folder else load_model(path, device="cpu").model
 
     bar = st.progress(0.0, text=ui.tr("pushed.starting"))
 
@@ -186,7 +182,7 @@ def _attribution(where: _Where, context: str, token: int):
 
     try:
         with model_slot():
-            result = attribute(folder, index, context, token, taught=where.taught, open_model=open_model,
+            result = attribute(folder, index, context, token, taught=where.taught, shared=shared,
                                progress=progress)  # fmt: skip
     finally:
         bar.empty()
