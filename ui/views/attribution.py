@@ -238,6 +238,7 @@ def show(ns: str, lm, result) -> None:
     ui_chart.chart("pushed_bars", rows, token, ui_chart.chart_labels("pushed"), key=f"{ns}.pushed_chart")
     steps = ", ".join(f"{c.step:,}" for c in result.checkpoints)
     st.caption(ui.tr("pushed.meaning", token=quoted, steps=steps, n=len(result.chunks)))
+    st.caption(ui.tr("pushed.checked"))  # what removing documents and retraining showed (bench_attribution)
     if not any(p.first.ratio >= WEAK for p in shown):
         st.caption(ui.tr("pushed.weak", token=quoted))
     st.caption(ui.tr("pushed.marked"))
