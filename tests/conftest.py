@@ -51,14 +51,10 @@ SITE_DOCUMENTS = (
 @pytest.fixture(scope="session")
 def site_data_dir(tmp_path_factory):
     """A data folder like the site's: corpus/corpus.jsonl (+ manifest) and its infini-gram index in ngram/."""
-    import json
+    from site_helpers import write_data_folder
 
-    from glassbox.corpus.documents import CorpusManifest, Document
-    from glassbox.index.build import build_index, corpus_sha256
+    from glassbox.corpus.documents import Document
 
-    folder = tmp_path_factory.mktemp("site-data")
-    corpus = folder / "corpus" / "corpus.jsonl"
-    corpus.parent.mkdir()
     docs = [
         Document(
             id=f"{domain}-{i}",
@@ -71,23 +67,7 @@ def site_data_dir(tmp_path_factory):
         )
         for i, (domain, title, text) in enumerate(SITE_DOCUMENTS)
     ]
-    corpus.write_text("".join(json.dumps(d.to_json(), ensure_ascii=False) + "\n" for d in docs), encoding="utf-8")
-    domains: dict[str, dict[str, int]] = {}
-    for d in docs:
-        entry = domains.setdefault(d.domain, {"documents": 0, "characters": 0})
-        entry["documents"] += 1
-        entry["characters"] += len(d.text)
-    manifest = CorpusManifest(
-        sha256=corpus_sha256(corpus),
-        documents=len(docs),
-        characters=sum(len(d.text) for d in docs),
-        bytes=corpus.stat().st_size,
-        domains=domains,
-        sources=({"name": "glassbox-tests", "documents": len(docs)},),
-    )
-    (corpus.parent / "manifest.json").write_text(json.dumps(manifest.to_json(), ensure_ascii=False), encoding="utf-8")
-    build_index(corpus, folder / "ngram", progress=False)
-    return folder
+    return write_data_folder(tmp_path_factory.mktemp("site-data"), docs, "glassbox-tests")
 
 
 @pytest.fixture(scope="module")

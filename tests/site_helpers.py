@@ -1,5 +1,6 @@
 """What the AppTest page tests share (not a test file): the app, its languages, AppTest's page
-mode kept as a server keeps it, and small readers of a page. The fixture that points the site
+mode kept as a server keeps it, a site data folder written from documents, and small readers of
+a page. The fixture that points the site
 at the tiny model and the test corpus is `site` in conftest.py."""
 
 from __future__ import annotations
@@ -20,6 +21,35 @@ class SteadyPagesManager(PagesManager):
     """AppTest forgets before every run that `st.navigation` already ran, and so treats our
     `pages/` folder as an old-style multipage app on each run (a real server does that only
     until the first run of app.py). This subclass keeps that reset off the shared flag."""
+
+
+def write_data_folder(folder: Path, docs: list, source: str) -> Path:
+    """A data folder like the site's in `folder`: corpus/corpus.jsonl of these `Document`s, its
+    manifest (counts per domain; `source` names the one source) and its index in ngram/."""
+    import json
+
+    from glassbox.corpus.documents import CorpusManifest
+    from glassbox.index.build import build_index, corpus_sha256
+
+    corpus = folder / "corpus" / "corpus.jsonl"
+    corpus.parent.mkdir(parents=True)
+    corpus.write_text("".join(json.dumps(d.to_json(), ensure_ascii=False) + "\n" for d in docs), encoding="utf-8")
+    domains: dict[str, dict[str, int]] = {}
+    for d in docs:
+        entry = domains.setdefault(d.domain, {"documents": 0, "characters": 0})
+        entry["documents"] += 1
+        entry["characters"] += len(d.text)
+    manifest = CorpusManifest(
+        sha256=corpus_sha256(corpus),
+        documents=len(docs),
+        characters=sum(len(d.text) for d in docs),
+        bytes=corpus.stat().st_size,
+        domains=domains,
+        sources=({"name": source, "documents": len(docs)},),
+    )
+    (corpus.parent / "manifest.json").write_text(json.dumps(manifest.to_json(), ensure_ascii=False), encoding="utf-8")
+    build_index(corpus, folder / "ngram", progress=False)
+    return folder
 
 
 def check(at: AppTest) -> None:

@@ -28,28 +28,15 @@ CONTEXT = "The lighthouse keeper counted seven ships before the storm came over 
 @pytest.fixture(scope="module")
 def planted_data(tmp_path_factory):
     """A data folder (corpus, manifest, index) of the test corpus plus the planted copies."""
-    from glassbox.corpus.documents import CorpusManifest, Document
-    from glassbox.index.build import build_index, corpus_sha256
+    from site_helpers import write_data_folder
 
-    folder = tmp_path_factory.mktemp("pushed-data")
-    corpus = folder / "corpus" / "corpus.jsonl"
-    corpus.parent.mkdir()
+    from glassbox.corpus.documents import Document
+
     rows = [(d, title, text, "heldout" if i == 1 else "train") for i, (d, title, text) in enumerate(SITE_DOCUMENTS)]
     rows += [("speeches", f"The lighthouse (copy {k} of {COPIES})", PLANTED, "train") for k in range(1, COPIES + 1)]
     docs = [Document(id=f"doc-{i}", source="glassbox-tests==0", domain=d, title=title, license="CC0-1.0", split=split,
                      text=text) for i, (d, title, text, split) in enumerate(rows)]  # fmt: skip
-    corpus.write_text("".join(json.dumps(d.to_json(), ensure_ascii=False) + "\n" for d in docs), encoding="utf-8")
-    domains: dict[str, dict[str, int]] = {}
-    for d in docs:
-        entry = domains.setdefault(d.domain, {"documents": 0, "characters": 0})
-        entry["documents"] += 1
-        entry["characters"] += len(d.text)
-    manifest = CorpusManifest(sha256=corpus_sha256(corpus), documents=len(docs),
-                              characters=sum(len(d.text) for d in docs), bytes=corpus.stat().st_size,
-                              domains=domains, sources=({"name": "tests", "documents": len(docs)},))  # fmt: skip
-    (corpus.parent / "manifest.json").write_text(json.dumps(manifest.to_json(), ensure_ascii=False), encoding="utf-8")
-    build_index(corpus, folder / "ngram", progress=False)
-    return folder
+    return write_data_folder(tmp_path_factory.mktemp("pushed-data"), docs, "tests")
 
 
 @pytest.fixture(scope="module")
