@@ -21,7 +21,7 @@ built beside it.
    median drop; attribution must beat random by 3x; BM25 is reported as measured.
 
     .venv/bin/python bench/bench_attribution.py [--steps 1200] [--queries 20] [--json out.json]
-       [--skip-removal]
+       [--skip-removal] [--only-shipped]
 
 0. On the shipped model and its own data (2 torch threads): its planted anthology passages (34
    openings less their last word: is the top chunk a copy of the passage, or the text it comes
@@ -211,12 +211,15 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=STEPS)
     parser.add_argument("--queries", type=int, default=20)
     parser.add_argument("--skip-removal", action="store_true")
+    parser.add_argument("--only-shipped", action="store_true", help="part 0 alone (the shipped model)")
     parser.add_argument("--keep", type=Path, help="keep the work folder here (else a temporary one)")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     started = time.perf_counter()
     torch.set_num_threads(2)
     shipped_rows = shipped()
+    if args.only_shipped:
+        return
     with tempfile.TemporaryDirectory(prefix="gb-attr-") as tmp:
         work = args.keep or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
