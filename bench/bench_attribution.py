@@ -32,8 +32,9 @@ Results (2 cores, 2026-12-07, `.venv/bin/python bench/bench_attribution.py`, 53.
 
     0. shipped model: the top chunk is the planted passage (or its source text) for 33 of 34 openings;
        7.3 s median, 12.0 s max per attribution over pools of 99-159 chunks (target: ~200 in 10 s:
-       missed); peak extra memory 351 MB then, 240 MB after the fix in the same commit series
-       (185 MB on the site, which passes its loaded model as `shared`).
+       missed); peak extra memory 351 MB then. Rerun with --only-shipped after the memory fix
+       (273849f): 33 of 34, 7.3 s median, 11.4 s max, 250 MB (about 185 MB on the site, which
+       passes its loaded model as `shared`).
     1. planted facts: a planted copy first for 19 of 20 (95 %; target 90 %).
     2. removal and retraining, median drop in log p(token | context) over 20 queries:
                            attribution   BM25     random
