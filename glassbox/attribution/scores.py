@@ -33,6 +33,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from glassbox.training.output_loss import _row_pass_eager as row_pass
+
 EPSILON = 1e-2  # the step along the unit query gradient (checked against exact dot products)
 BATCH = 16  # chunks per forward pass of the trunk
 ROWS = 128  # rows of logits at once: 128 x 50,304 float32 is 26 MB
@@ -87,9 +89,8 @@ def _losses(hidden: torch.Tensor, weight: torch.Tensor, targets: torch.Tensor, r
     for start in range(0, len(targets), rows):
         logits = hidden[start : start + rows].float() @ weight.t()
         picked = logits.gather(1, targets[start : start + rows, None]).squeeze(1)
-        top = logits.amax(dim=1, keepdim=True)
-        total = logits.sub_(top).exp_().sum(dim=1)  # in place: half the passes of torch.logsumexp
-        out[start : start + rows] = top.squeeze(1) + total.log() - picked
+        top, total = row_pass(logits)  # in place, the training loss's own: half the passes of torch.logsumexp
+        out[start : start + rows] = top + total.log() - picked
     return out
 
 
