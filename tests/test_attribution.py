@@ -1,6 +1,7 @@
 """Attribution: the central difference gives the gradient dot products TracIn needs, the pool
-says where each chunk came from, the shared model is never changed, and on the shipped model a
-planted passage's next word is pushed by the planted copies."""
+says where each chunk came from and keeps BM25's own ranking of the chunks BM25 brought, the shared
+model is never changed, and on the shipped model a planted passage's next word is pushed by the
+planted copies."""
 
 from __future__ import annotations
 
@@ -25,12 +26,16 @@ def weights_hash(model: torch.nn.Module) -> str:
     return digest.hexdigest()
 
 
-def test_central_difference_matches_the_exact_dot_product(tiny_lm):
-    """∇f · ∇L for each chunk, from two forward passes, against two backward passes."""
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+def test_central_difference_matches_the_exact_dot_product(tiny_lm, dtype):
+    """∇f · ∇L for each chunk, from two forward passes, against two backward passes: the whole
+    loss's difference (float32), and the trunk's difference with the output layer's exact
+    derivative in bf16 matmuls (where the CPU has no bf16 hardware, torch emulates it: slower, same
+    numbers)."""
     model = copy.deepcopy(tiny_lm.model).float().eval()
     ids, token = [50279, 510, 5798, 273], 1074
     chunks = [[50279, 510, 5798, 273, 1074, 15], [187, 1231, 588, 1056, 19615, 18275, 273], [2, 9, 30, 400, 8]]
-    found, norm = scores.directional(model, ids, token, chunks)
+    found, norm = scores.directional(model, ids, token, chunks, dtype=dtype)
     grads, _ = scores.query_gradient(model, ids, token)
     params = [p for p in model.parameters() if p.requires_grad]
     assert norm == pytest.approx(float(torch.sqrt(sum((g.double() ** 2).sum() for g in grads))), rel=1e-6)
@@ -63,6 +68,22 @@ def test_the_pool_says_where_each_chunk_came_from(shipped_index, tiny_lm):
     assert again == pool
 
 
+def test_the_pool_keeps_bm25s_own_ranking(shipped_index, tiny_lm):
+    """The chunks BM25 brought, by their `bm25_rank`, are the index's BM25 order of the documents
+    (most similar first, ranks 1, 2, ...), whatever other route also found them; the rest have none."""
+    context = "The quick brown fox jumps over the lazy dog while the farmer sleeps"
+    token = shipped_index.tokenize(" in")[0]
+    sizes = gb_pool.PoolSizes()
+    pool = gb_pool.build_pool(shipped_index, tiny_lm.tokenizer, context, token, seed=1, sizes=sizes)
+    bm25 = shipped_index.bm25_scores(context, list(range(shipped_index.info.documents)))
+    expected = [int(i) for i in np.argsort(-bm25, kind="stable")[: sizes.bm25] if bm25[i] > 0]
+    assert len(expected) == sizes.bm25  # the text shares words with many documents
+    ranked = sorted((c for c in pool if c.bm25_rank is not None), key=lambda c: c.bm25_rank)
+    assert [c.doc_ix for c in ranked] == expected
+    assert [c.bm25_rank for c in ranked] == list(range(1, len(expected) + 1))
+    assert all(("bm25" in c.sources) == (c.bm25_rank is not None) for c in pool)
+
+
 @pytest.mark.slow
 def test_a_planted_passage_is_pushed_by_its_copies(shipped_index):
     """On the shipped model, " York" after Richard III's opening is pushed most by the anthology's
@@ -81,3 +102,6 @@ def test_a_planted_passage_is_pushed_by_its_copies(shipped_index):
     assert top.chunk.doc_id.startswith("anthology-richard-winter") and "sun of York" in top.text
     assert top.ratio > 3
     assert list(np.argsort([-s.score for s in found.chunks])) == list(range(len(found.chunks)))
+    bm25 = found.by_bm25()  # BM25's ranking of the same chunks, each with its attribution score
+    assert [s.chunk.bm25_rank for s in bm25] == list(range(1, len(bm25) + 1)) and set(bm25) <= set(found.chunks)
+    assert [c["bm25_rank"] for c in found.to_json()["chunks"]] == [s.chunk.bm25_rank for s in found.chunks]
