@@ -77,11 +77,11 @@ class Prediction:
 
 
 def predictions() -> list[Prediction]:
-    """Every lesson's prediction, in lesson order (intro is section 1, then steps and prediction)."""
+    """Every lesson's first prediction, in lesson order (intro is section 1, then steps and predictions)."""
     found = []
     for lesson in lessons.load_lessons("en"):
         if lesson.predict is not None and lesson.page != site.PAGES[0].key:  # (Home opens on its own, no ?step)
-            section = (lesson.predict.before or len(lesson.steps) + 1) + 1
+            section = lesson.sections.index(("predict", 1)) + 2
             found.append(Prediction(lesson.id, site.PAGE[lesson.page].url, section, tuple(lesson.predict.choices)))
     return found
 

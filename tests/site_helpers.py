@@ -75,19 +75,47 @@ def open_page(page: str, lang: str = "en") -> AppTest:
     return at
 
 
-def part_of(lesson_id: str, step: int | None = None, predict: bool = False, finish: bool = False) -> int:
-    """The part (1-based) of a lesson's one-part-at-a-time view that shows step `step`, the
-    prediction or the quiz: the introduction is part 1, and the prediction sits before the step
-    its lesson names."""
+def part_of(lesson_id: str, step: int | None = None, predict: bool | int = False, finish: bool = False) -> int:
+    """The part (1-based) of a lesson's one-part-at-a-time view that shows step `step`, a
+    prediction (`predict=True` the first, `predict=2` the second) or the quiz: the introduction is
+    part 1, and each prediction sits before the step its lesson names."""
     from glassbox.lessons import load_lessons
 
     lesson = next(le for le in load_lessons("en") if le.id == lesson_id)
-    before = lesson.predict.before or len(lesson.steps) + 1
     if finish:
-        return len(lesson.steps) + 3
-    if predict:
-        return 1 + before
-    return 1 + step + (before <= step)
+        return len(lesson.sections) + 2
+    return 2 + lesson.sections.index(("predict", int(predict)) if predict else ("step", step))
+
+
+SECOND_PREDICTION = {
+    "question": "Second guess: which letter is it?",
+    "choices": ["Letter A", "Letter B", "Letter C"],
+    "answer": 2,
+    "reveal": "It was letter C, said the second reveal.",
+}
+
+
+def with_second_prediction(tmp_path: Path, monkeypatch, lesson_id: str, before: int | None) -> tuple:
+    """A copy of the lessons in which `lesson_id` (both languages) also has SECOND_PREDICTION, placed
+    before step `before`; `glassbox.lessons.load_lessons` (and so the site) reads that copy for the
+    rest of the test. Returns the copy's English lessons."""
+    import shutil
+
+    import yaml
+
+    from glassbox import lessons as lessons_mod
+
+    root = tmp_path / "lessons"
+    shutil.copytree(lessons_mod.LESSONS_DIR, root)
+    for lang in LANGS:
+        path = root / lang / f"{lesson_id}.md"
+        _, front, body = path.read_text(encoding="utf-8").split("---\n", 2)
+        meta = yaml.safe_load(front)
+        meta["predict"] = [meta["predict"], {**SECOND_PREDICTION, "before": before}]
+        path.write_text("---\n" + yaml.safe_dump(meta, allow_unicode=True) + "---\n" + body, encoding="utf-8")
+    shipped = lessons_mod.load_lessons
+    monkeypatch.setattr(lessons_mod, "load_lessons", lambda lang, *_: shipped(lang, root))
+    return lessons_mod.load_lessons("en")
 
 
 def show_part(at: AppTest, lesson_id: str, part: int) -> AppTest:

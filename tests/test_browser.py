@@ -364,12 +364,15 @@ def test_the_step_and_its_tool_are_in_view_together(site, browser, url, lesson_i
 
 def lesson_parts(lesson_id: str) -> list[tuple[str, int | None, str | None]]:
     """The lesson's one-part-at-a-time view in order, after the introduction (where `part_of` puts
-    each): (what, step number or None for the prediction, the tool part it is about)."""
+    each): (what, step number or None for a prediction, the tool part it is about)."""
     from glassbox.lessons import load_lessons
 
     lesson = next(le for le in load_lessons("en") if le.id == lesson_id)
     shown = [(part_of(lesson_id, i), f"step {i}", i, step.focus) for i, step in enumerate(lesson.steps, start=1)]
-    shown.append((part_of(lesson_id, predict=True), "prediction", None, lesson.predict.focus))
+    shown += [
+        (part_of(lesson_id, predict=n), f"prediction {n}", None, p.focus)
+        for n, p in enumerate(lesson.predictions, start=1)
+    ]
     return [(what, number, focus) for _, what, number, focus in sorted(shown, key=lambda s: s[0])]
 
 

@@ -47,7 +47,7 @@ FIRST_PART = ".st-key-tool [class*='st-key-part-']"
 
 def lesson_pages() -> list[tuple[str, str, int]]:
     """(page url, lesson id, number of parts) for every lesson, as the site shows them one at a time:
-    the introduction, each step, the prediction (if any) and the finish."""
+    the introduction, each step, each prediction and the finish."""
     from glassbox.lessons import load_lessons
     from glassbox.site import PAGE, PAGES
 
@@ -55,8 +55,7 @@ def lesson_pages() -> list[tuple[str, str, int]]:
         return "" if PAGE[key] is PAGES[0] else PAGE[key].url
 
     return [
-        (url(lesson.page), lesson.id, len(lesson.steps) + 2 + (lesson.predict is not None))
-        for lesson in load_lessons("en")
+        (url(lesson.page), lesson.id, len(lesson.steps) + 2 + len(lesson.predictions)) for lesson in load_lessons("en")
     ]
 
 

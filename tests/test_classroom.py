@@ -7,7 +7,17 @@ from __future__ import annotations
 import json
 
 import pytest
-from site_helpers import APP, LANGS, check, open_page, texts
+from site_helpers import (
+    APP,
+    LANGS,
+    SECOND_PREDICTION,
+    check,
+    open_page,
+    part_of,
+    show_part,
+    texts,
+    with_second_prediction,
+)
 from streamlit.testing.v1 import AppTest
 
 from glassbox import notebook
@@ -105,7 +115,7 @@ def test_presenter_mode_shows_one_step_at_a_time():
     at = open_link("tokens", lang="en", present="1")
     check(at)
     assert at.button(key="frame.present_exit")
-    total = len(lesson.steps) + 2 + (lesson.predict is not None)
+    total = len(lesson.steps) + 2 + len(lesson.predictions)
     assert t("present.step", "en", n=1, total=total) in texts(at)
     assert lesson.steps[0].title not in texts(at)  # only the introduction for now
     at.button(key=f"lesson.{lesson.id}.next").click().run()
@@ -136,6 +146,48 @@ def test_a_prediction_comes_before_the_step_that_would_answer_it(lesson_page):
     if before > 1:
         assert shown.index(lesson.steps[before - 2].title) < shown.index(lesson.predict.question)
     assert shown.index(lesson.predict.question) < shown.index(lesson.steps[before - 1].title)
+
+
+def test_a_lesson_with_two_predictions_shows_each_in_its_place_with_its_own_answer(tmp_path, monkeypatch):
+    """A second prediction (before step 2 of Tokens; the first comes before step 5) is drawn before
+    its step, and its guess, reveal and keys are its own: revealing one leaves the other unanswered."""
+    lessons = with_second_prediction(tmp_path, monkeypatch, "tokens", before=2)
+    lesson = next(le for le in lessons if le.id == "tokens")
+    first, second = lesson.predictions
+    key = "lesson.tokens"
+    at = open_page("tokens")
+    show_part(at, "tokens", part_of("tokens", step=1))
+    assert lesson.steps[0].title in texts(at) and second.question not in texts(at)
+    at.button(key=f"{key}.next").click().run()  # Next: the second prediction comes before step 2
+    check(at)
+    assert second.question in texts(at) and first.question not in texts(at)
+    assert lesson.steps[1].title not in texts(at)
+    at.radio(key=f"{key}.predict2").set_value(0).run()
+    at.button(key=f"{key}.reveal2").click().run()
+    check(at)
+    assert at.session_state[f"{key}.revealed2"] is True and f"{key}.revealed" not in at.session_state
+    assert SECOND_PREDICTION["reveal"] in texts(at) and first.reveal not in texts(at)
+    assert t("lesson.guess_wrong", "en", answer=second.choices[second.answer]) in texts(at)
+    at.button(key=f"{key}.next").click().run()
+    assert lesson.steps[1].title in texts(at)  # then step 2
+
+    show_part(at, "tokens", part_of("tokens", predict=True))  # the first: still unanswered
+    check(at)
+    assert first.question in texts(at) and first.reveal not in texts(at)
+    assert at.radio(key=f"{key}.predict").value is None and not at.radio(key=f"{key}.predict").disabled
+    at.radio(key=f"{key}.predict").set_value(first.answer).run()
+    at.button(key=f"{key}.reveal").click().run()
+    check(at)
+    assert first.reveal in texts(at) and t("lesson.guess_right", "en") in texts(at)
+    assert at.session_state[f"{key}.predict2"] == 0 and at.session_state[f"{key}.predict"] == first.answer
+
+    at.toggle(key=f"{key}.whole").set_value(True).run()  # the whole lesson: both, each before its step
+    check(at)
+    shown = texts(at)
+    order = [lesson.steps[0].title, second.question, lesson.steps[1].title, lesson.steps[3].title, first.question,
+             lesson.steps[4].title]  # fmt: skip
+    assert [shown.index(text) for text in order] == sorted(shown.index(text) for text in order)
+    assert at.radio(key=f"{key}.predict2").disabled and at.radio(key=f"{key}.predict").disabled  # both revealed
 
 
 def test_locked_controls_are_read_only():

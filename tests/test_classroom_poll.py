@@ -6,15 +6,16 @@ wrong keys get a message in the learner's language."""
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
-from site_helpers import LANGS, check, open_page, part_of, show_part, texts
+from site_helpers import LANGS, check, open_page, part_of, show_part, texts, with_second_prediction
 from streamlit.testing.v1 import AppTest
 
 from glassbox.i18n import t
 from glassbox.lessons import load_lessons
 from glassbox.workshop import classroom
-from glassbox.workshop.store import open_store
+from glassbox.workshop.store import MIN_ANSWER_GAP_S, open_store
 
 pytestmark = pytest.mark.usefixtures("site")
 LESSON = "next_token"
@@ -77,6 +78,46 @@ def test_a_learners_guess_reaches_the_teachers_screen_and_the_reveal_reaches_the
     learner.run()  # the learner's next look for news (every two seconds in a browser)
     check(learner)
     assert learner.session_state[f"lesson.{lesson}.revealed"] is True
+
+
+def test_a_second_prediction_is_its_own_class_question(key, tmp_path, monkeypatch):
+    """A lesson's second prediction is polled under its own question: the learner's two guesses are
+    counted apart, the teacher's screen charts each, and revealing the second leaves the first waiting."""
+    with_second_prediction(tmp_path, monkeypatch, LESSON, before=4)
+    boss = teacher("en", key)
+    code = boss.session_state["classroom.teaching"]
+    learner = AppTest.from_file(str(open_page.__globals__["APP"]), default_timeout=90)
+    learner.query_params.update({"lang": "en", "class": code})
+    learner.run()
+    learner.switch_page(f"pages/{LESSON}.py").run()
+    for n, guess in ((1, 1), (2, 2)):
+        time.sleep(MIN_ANSWER_GAP_S)  # (the store takes one answer a second from a learner)
+        show_part(learner, LESSON, part_of(LESSON, predict=n))
+        learner.radio(key=f"lesson.{LESSON}.predict" + ("2" if n == 2 else "")).set_value(guess).run()
+        check(learner)
+    store = open_store()
+    assert classroom.predict_question(LESSON, 2) == f"predict:{LESSON}:2" != classroom.predict_question(LESSON)
+    assert store.tally(code, classroom.predict_question(LESSON)) == {"1": 1}
+    assert store.tally(code, classroom.predict_question(LESSON, 2)) == {"2": 1}
+
+    boss.switch_page(f"pages/{LESSON}.py").run()
+    boss.toggle(key=f"lesson.{LESSON}.whole").set_value(True).run()  # both predictions, each with its chart
+    check(boss)
+    title = t("chart.class_guesses.title", "en").format(total=1)
+    titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in boss.get("plotly_chart")]
+    assert titles.count(title) == 2
+    boss.button(key=f"lesson.{LESSON}.reveal2").click().run()
+    check(boss)
+    assert store.revealed(code, classroom.predict_question(LESSON, 2))
+    assert not store.revealed(code, classroom.predict_question(LESSON))
+
+    learner.run()
+    check(learner)
+    assert learner.session_state[f"lesson.{LESSON}.revealed2"] is True
+    show_part(learner, LESSON, part_of(LESSON, predict=1))  # the first still waits for its own reveal
+    check(learner)
+    assert f"lesson.{LESSON}.revealed" not in learner.session_state
+    assert t("classroom.wait_reveal", "en") in texts(learner)
 
 
 @pytest.mark.parametrize("lang", LANGS)

@@ -103,7 +103,9 @@ def test_lessons_command_measures_every_claim(tiny_model_dir, site_data_dir, mon
     monkeypatch.setenv("GLASSBOX_DATA", str(site_data_dir))
     code = cli.main(["lessons", "--model", str(tiny_model_dir), "--lang", "en,ko", "--json"])
     checks = json.loads(capsys.readouterr().out)
-    claims = sum(len(s.expect) for lang in ("en", "ko") for le in load_lessons(lang) for s in (*le.steps, le.predict))
+    claims = sum(
+        len(s.expect) for lang in ("en", "ko") for le in load_lessons(lang) for s in (*le.steps, *le.predictions)
+    )
     assert len(checks) == claims > 0
     assert {c["lang"] for c in checks} == {"en", "ko"}
     tokens = [c for c in checks if c["lesson"] == "tokens"]  # the tokenizer is the real one: these hold

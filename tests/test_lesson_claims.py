@@ -25,11 +25,16 @@ def measurer(shipped_index, shipped_corpus):
                     corpus=shipped_corpus)
 
 
+def no_prediction_claims(lesson):
+    """The lesson with its predictions' claims left out (to measure its steps' claims alone)."""
+    return replace(lesson, predictions=tuple(replace(p, expect=()) for p in lesson.predictions))
+
+
 def test_both_languages_make_the_same_claims():
     en, ko = load_lessons("en"), load_lessons("ko")
     for a, b in zip(en, ko, strict=True):
         assert [s.expect for s in a.steps] == [s.expect for s in b.steps], a.id
-        assert a.predict.expect == b.predict.expect, a.id
+        assert [p.expect for p in a.predictions] == [p.expect for p in b.predictions], a.id
 
 
 def test_every_step_that_sets_the_tool_says_what_it_will_show():
@@ -37,7 +42,8 @@ def test_every_step_that_sets_the_tool_says_what_it_will_show():
         for lesson in load_lessons(lang):
             for i, step in enumerate(lesson.steps):
                 assert not step.example or step.expect, f"{lesson.id} ({lang}) steps[{i}] makes no claim"
-            assert not lesson.predict.example or lesson.predict.expect, f"{lesson.id} ({lang}) predict"
+            for n, p in enumerate(lesson.predictions, 1):
+                assert not p.example or p.expect, f"{lesson.id} ({lang}) prediction {n} makes no claim"
     pages = {lesson.page for lesson in load_lessons("en") if any(s.expect for s in lesson.steps)}
     assert pages == {page for page, kinds in CLAIMS.items() if kinds}
 
@@ -50,7 +56,7 @@ def test_every_claim_holds_on_the_shipped_model(measurer, lang, lesson_id):
     checks = check_lesson(lesson, measurer)
     failed = [c.describe() for c in checks if not c.holds]
     assert not failed, "\n".join(failed)
-    assert len(checks) == sum(len(s.expect) for s in lesson.steps) + len(lesson.predict.expect)
+    assert len(checks) == sum(len(s.expect) for s in (*lesson.steps, *lesson.predictions))
 
 
 def test_the_bias_quiz_quotes_what_the_shipped_model_gives():
@@ -86,7 +92,7 @@ def test_temperature_change_and_rank_claims_measure_what_the_page_shows():
     for lang in MANIFEST.languages:
         lesson = next(le for le in load_lessons(lang) if le.page == "next_token")
         places = [s for s in lesson.steps if {c for c, _ in s.expect} & {"top_probability_change", "rank_of"}]
-        kinds = {c for s in places for c, _ in s.expect} | {c for c, _ in lesson.predict.expect}
+        kinds = {c for s in (*places, *lesson.predictions) for c, _ in s.expect}
         assert {"top_probability_change", "rank_of"} <= kinds  # the temperature and bias steps say so
         checks = check_lesson(replace(lesson, steps=tuple(places)), measurer)
         assert all(c.holds for c in checks), [c.describe() for c in checks if not c.holds]
@@ -98,8 +104,9 @@ def test_temperature_change_and_rank_claims_measure_what_the_page_shows():
             at_one = next_token_choice(lm, logits, Settings(1.0, 0, 1.0)).candidates[0].prob
             assert measurer.measure("next_token", "top_probability_change", values) == round(at - at_one, 4)
             wrong = (("top_probability_change", (at - at_one + 0.1, None)),)
-            (check,) = check_lesson(replace(lesson, steps=(replace(step, expect=wrong),),
-                                            predict=replace(lesson.predict, expect=())), measurer)
+            (check,) = check_lesson(
+                replace(no_prediction_claims(lesson), steps=(replace(step, expect=wrong),)), measurer
+            )
             assert not check.holds
         if "rank_of" in expect:
             probs = next_token_choice(lm, logits, Settings(1.0, 0, 1.0)).probs
@@ -108,14 +115,29 @@ def test_temperature_change_and_rank_claims_measure_what_the_page_shows():
                 assert guess_rank(lm, probs, text.strip()).rank == rank
 
 
+def test_every_prediction_of_a_lesson_is_measured():
+    """A second prediction's claims are measured too, under its own place ("predict[2]"). The
+    Tokens page's claims need only the shipped model's tokenizer."""
+    from glassbox.model.loading import load_model
+    from glassbox.paths import EMBEDDED_MODEL_DIR
+
+    lesson = next(le for le in load_lessons("en") if le.page == "tokens")
+    first = lesson.predict
+    ((claim, right),) = first.expect
+    second = replace(first, before=1, expect=((claim, (right[0] + 1, right[1] + 1)),))  # one token too many
+    two = replace(lesson, steps=(), predictions=(first, second))
+    checks = check_lesson(two, Measurer(load_model(EMBEDDED_MODEL_DIR, device="cpu"), index=None))
+    assert [(c.where, c.holds) for c in checks] == [("predict", True), ("predict[2]", False)]
+    assert checks[0].measured == checks[1].measured == right[0]
+
+
 @pytest.mark.slow
 def test_a_false_claim_is_reported(measurer):
     lesson = next(le for le in load_lessons("en") if le.page == "next_token")
     step = next(s for s in lesson.steps if s.expect)
     top = measurer.measure("next_token", "top_token", step.values)
     wrong = top + "zz"
-    forged = replace(lesson, steps=(replace(step, expect=(("top_token", wrong),)),),
-                     predict=replace(lesson.predict, expect=()))
+    forged = replace(no_prediction_claims(lesson), steps=(replace(step, expect=(("top_token", wrong),)),))
     (check,) = check_lesson(forged, measurer)
     assert check == ClaimCheck(lesson.id, "en", "steps[0]", "top_token", wrong, top, False)
     assert "FAILS" in check.describe()

@@ -52,6 +52,12 @@ def raw(lang: str, lesson_id: str) -> tuple[dict, str]:
     return yaml.safe_load(front), body
 
 
+def predictions(meta: dict) -> list[dict]:
+    """A lesson's `predict:` as a list (one mapping, or a list of them)."""
+    found = meta["predict"]
+    return found if isinstance(found, list) else [found]
+
+
 def strings(node) -> list[str]:
     if isinstance(node, str):
         return [node]
@@ -70,8 +76,10 @@ def shape(meta: dict) -> dict:
         "minutes": meta["minutes"],
         "objectives": len(meta["objectives"]),
         "steps": [(step.get("example"), step.get("focus")) for step in meta["steps"]],
-        "predict": (meta["predict"].get("example"), meta["predict"].get("focus"), len(meta["predict"]["choices"]),
-                    meta["predict"]["answer"]),
+        "predict": [
+            (p.get("example"), p.get("focus"), p.get("before"), len(p["choices"]), p["answer"])
+            for p in predictions(meta)
+        ],
         "quiz": [[c["correct"] for c in q["choices"]] for q in meta["quiz"]],
     }
 
@@ -100,15 +108,16 @@ def test_lesson_content_has_the_required_shape(lang, lesson_id):
     assert 3 <= len(meta["steps"]) <= 7, where
     assert 3 <= len(meta["quiz"]) <= 5, where
     assert meta["not_mean"].strip() and body.strip(), where
-    examples = [s.get("example") or {} for s in meta["steps"]] + [meta["predict"].get("example") or {}]
+    examples = [s.get("example") or {} for s in (*meta["steps"], *predictions(meta))]
     for example in examples:
         assert set(example) <= ALLOWED[meta["page"]], f"{where}: {sorted(example)}"
     if meta["page"] != "home":
         with_example = sum(bool(s.get("example")) for s in meta["steps"])
         assert with_example * 2 > len(meta["steps"]), f"{where}: most steps should set the live tool"
-    predict = meta["predict"]
-    assert isinstance(predict["answer"], int) and 0 <= predict["answer"] < len(predict["choices"]), where
-    assert predict["question"].strip() and predict["reveal"].strip(), where
+    assert 1 <= len(predictions(meta)) <= 2, where
+    for predict in predictions(meta):
+        assert isinstance(predict["answer"], int) and 0 <= predict["answer"] < len(predict["choices"]), where
+        assert predict["question"].strip() and predict["reveal"].strip(), where
     for n, q in enumerate(meta["quiz"]):
         assert q["question"].strip(), f"{where} quiz {n}"
         assert len(q["choices"]) >= 2, f"{where} quiz {n}"
@@ -133,7 +142,7 @@ def test_both_languages_have_the_same_structure(lesson_id):
 def test_korean_lessons_are_written_in_korean(lesson_id):
     en, en_body = raw("en", lesson_id)
     ko, ko_body = raw("ko", lesson_id)
-    texts = [ko["title"], ko["not_mean"], ko_body, ko["predict"]["question"], ko["predict"]["reveal"]]
+    texts = [ko["title"], ko["not_mean"], ko_body, *[p[k] for p in predictions(ko) for k in ("question", "reveal")]]
     texts += [s["text"] for s in ko["steps"]] + [q["question"] for q in ko["quiz"]]
     texts += [c["feedback"] for q in ko["quiz"] for c in q["choices"]]
     assert all(HANGUL.search(t) for t in texts), lesson_id
@@ -172,7 +181,8 @@ def test_loader_returns_frozen_lessons_in_manifest_order(lang):
         meta, body = raw(lang, lesson.id)
         assert lesson.lang == lang and lesson.title == meta["title"] and lesson.body == body.strip()
         assert [s.values for s in lesson.steps] == [s.get("example") or {} for s in meta["steps"]]
-        assert lesson.predict.values == (meta["predict"].get("example") or {})
+        assert [p.values for p in lesson.predictions] == [p.get("example") or {} for p in predictions(meta)]
+        assert lesson.predict == lesson.predictions[0]
         assert [q.answer for q in lesson.quiz] == [
             next(i for i, c in enumerate(q["choices"]) if c["correct"]) for q in meta["quiz"]
         ]
@@ -311,3 +321,61 @@ def test_an_edited_lesson_is_read_again(lesson_copy):
     rewrite(lesson_copy, "en", "welcome", _set(("title",), "A new title"))
     assert load_lessons("en", lesson_copy)[0].title == "A new title"
     assert lessons_mod.EXAMPLE_KEYS["experts"] == frozenset(ALLOWED["experts"])
+
+
+# --- more than one prediction -----------------------------------------------------------------------
+
+
+def second_prediction(before: int | None) -> dict:
+    """Another prediction for the Tokens lesson, before step `before`."""
+    return {
+        "before": before,
+        "question": "How many tokens will ‘unbelievable’ take?",
+        "example": {"text": "unbelievable"},
+        "expect": {"tokens": [3, 3]},
+        "choices": ["1", "3", "12"],
+        "answer": 1,
+        "reveal": "Three: ‘un’, ‘belie’, ‘vable’.",
+    }
+
+
+def test_a_lesson_may_have_two_predictions(lesson_copy):
+    def two(meta):
+        meta["predict"] = [meta["predict"], second_prediction(2)]
+
+    rewrite(lesson_copy, "en", "tokens", two)
+    lesson = next(le for le in load_lessons("en", lesson_copy) if le.id == "tokens")
+    shipped = next(le for le in load_lessons("en") if le.id == "tokens")
+    assert lesson.predictions[0] == shipped.predict and lesson.predict == shipped.predict  # the first is as before
+    second = lesson.predictions[1]
+    assert second.before == 2 and second.values == {"text": "unbelievable"} and second.answer == 1
+    assert second.expect == (("tokens", (3, 3)),) and second.question.startswith("How many tokens")
+    n = len(lesson.steps)
+    # each before its own step (the first before step 5, given first in the file), in the order they are shown
+    assert lesson.sections == (
+        ("step", 1),
+        ("predict", 2),
+        *[("step", i) for i in range(2, 5)],
+        ("predict", 1),
+        *[("step", i) for i in range(5, n + 1)],
+    )
+    # a list of one is the same lesson as the mapping
+    rewrite(lesson_copy, "en", "tokens", lambda meta: meta.update(predict=[meta["predict"]]))
+    assert next(le for le in load_lessons("en", lesson_copy) if le.id == "tokens") == shipped
+
+
+@pytest.mark.parametrize(("change", "problem"), [
+    (lambda m: m.update(predict=[m["predict"], second_prediction(m["predict"]["before"])]),
+     "predict[0] and predict[1] both come before step 5; give each prediction its own 'before'"),
+    (lambda m: m.update(predict=[{**m["predict"], "before": None}, second_prediction(None)]),
+     "predict[0] and predict[1] both come after the last step"),
+    (lambda m: m.update(predict=[m["predict"], second_prediction(1), second_prediction(2)]),
+     "predict must be one mapping or a list of 1 to 2, has 3"),
+    (lambda m: m.update(predict=[]), "predict must be one mapping or a list of 1 to 2, has 0"),
+    (lambda m: m.update(predict=[m["predict"], {**second_prediction(2), "answer": 7}]), "predict[1].answer"),
+])  # fmt: skip
+def test_two_predictions_are_checked(lesson_copy, change, problem):
+    path = rewrite(lesson_copy, "en", "tokens", change)
+    with pytest.raises(LessonError) as info:
+        load_lessons("en", lesson_copy)
+    assert str(path) in info.value.message("en") and problem in info.value.message("en")

@@ -58,7 +58,7 @@ def test_every_lesson_example_that_uses_a_planted_passage_is_marked():
     marked = 0
     for lang in load_manifest().languages:
         for lesson in load_lessons(lang):
-            examples = [s.values for s in lesson.steps] + [lesson.predict.values]
+            examples = [s.values for s in lesson.steps] + [p.values for p in lesson.predictions]
             for values in examples:
                 for field in ("prompt", "text"):
                     text = str((values or {}).get(field) or "")

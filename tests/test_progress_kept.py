@@ -92,3 +92,12 @@ def test_a_learner_whose_replica_died_is_told_they_moved_and_keeps_their_progres
     moved = arrives(learner, lang)
     assert [toast.value for toast in moved.toast] == [t("progress.moved", lang)]
     assert moved.session_state["progress.done"] == {LESSON}
+
+
+def test_every_prediction_s_guess_and_reveal_are_kept():
+    """The keys kept as answers: a quiz answer, and the guess and reveal of each prediction (the
+    second's end in 2), not the reveal button or the lesson's place."""
+    from ui.progress import ANSWER_KEY
+
+    keys = ("q0", "predict", "revealed", "predict2", "revealed2", "reveal", "reveal2", "slide", "whole")
+    assert [k for k in keys if ANSWER_KEY.fullmatch(f"lesson.next_token.{k}")] == list(keys[:5])

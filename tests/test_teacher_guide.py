@@ -2,8 +2,8 @@
 question it names is written in a checkable form, and each one is checked against the lesson
 files (`glassbox.lessons.load_lessons`) in the guide's own language.
 
-The checkable forms (the quoted words must occur in that step's title or text, in the
-prediction's question or choices, or in that quiz question, of the lesson of the plan's slot):
+The checkable forms (the quoted words must occur in that step's title or text, in the question or
+choices of one of the lesson's predictions, or in that quiz question, of the lesson of the plan's slot):
 
 - English: `step 3 (“Capitals and spaces”)`, `the prediction (“How many tokens”)`,
   `quiz question 2 (“Why do ‘Hello’”)`;
@@ -135,7 +135,8 @@ def check(text: str, lang: str, lessons: tuple[Lesson, ...]) -> list[str]:
             step = lesson.steps[ref.n - 1]
             target = step.title + "\n" + step.text
         elif ref.kind == "predict":
-            target = "\n".join((lesson.predict.question, *lesson.predict.choices))
+            targets = ["\n".join((p.question, *p.choices)) for p in lesson.predictions]  # any of them
+            target = next((text for text in targets if norm(ref.quote) in norm(text)), targets[0])
         else:
             if not 1 <= ref.n <= len(lesson.quiz):
                 problems.append(f"{where}: lesson {lesson.id} has {len(lesson.quiz)} quiz questions")
@@ -215,3 +216,17 @@ def test_a_wrong_korean_reference_fails():
     problems = check(forged, "ko", lessons)
     assert len(problems) == 2, problems  # the Next token slot's step 3 is not about capitals; 2단계 is not quoted
     assert any("next_token" in p for p in problems) and any("2단계(낮은" in p for p in problems)
+
+
+def test_a_prediction_reference_may_name_any_of_the_lessons_predictions():
+    from dataclasses import replace
+
+    lessons = load_lessons("en")
+    tokens = next(le for le in lessons if le.id == "tokens")
+    second = replace(tokens.predict, question="Which piece comes first in ‘unbelievable’?", before=1)
+    two = tuple(replace(le, predictions=(le.predict, second)) if le is tokens else le for le in lessons)
+    plan = ("## The 50-minute class plan\n\n### 0:10 – Tokens (7 min)\n\n"
+            "- **Project:** the prediction (“Which piece comes first”), later the prediction (“How many tokens”).\n")
+    assert check(plan, "en", two) == []
+    (problem,) = check(plan, "en", lessons)  # the shipped lesson has no such question
+    assert "Which piece comes first" in problem and "not in that part" in problem

@@ -104,16 +104,39 @@ def test_handouts_have_blanks_for_every_step_and_the_prediction(lang):
         page = handouts.handout(les, words(lang))
         saw = [line for line in page.splitlines() if line.strip().startswith(t("teachers.h_saw", lang))]
         assert len(saw) == len(les.steps) and all(handouts.BLANK in line for line in saw)
-        guess = [line for line in page.splitlines() if t("teachers.h_guess", lang) in line]
-        assert len(guess) == 1 and handouts.BLANK in guess[0]
-        # the blank for the guess follows the prediction's choices, before the step it comes before
-        lines = page.splitlines()
-        at = lines.index(guess[0])
-        assert les.predict.choices[-1] in "\n".join(lines[:at])
-        if les.predict.before:
-            step = les.predict.before
-            assert page.index(guess[0]) < page.index(f"{step}. **{les.steps[step - 1].title}**")
-        assert les.predict.reveal not in page and les.quiz[0].choices[0].feedback not in page  # no answers
+        check_prediction_blanks(page, les, lang)
+
+
+def check_prediction_blanks(page: str, les, lang: str) -> None:
+    """A blank for the guess at every prediction, after its choices and before the step it comes
+    before, and no answers."""
+    lines = page.splitlines()
+    guess = [i for i, line in enumerate(lines) if t("teachers.h_guess", lang) in line]
+    assert len(guess) == len(les.predictions) and all(handouts.BLANK in lines[i] for i in guess)
+    order = [n for kind, n in les.sections if kind == "predict"]  # the predictions as the page shows them
+    for at, predict in zip(guess, (les.predictions[n - 1] for n in order), strict=True):
+        assert predict.question in "\n".join(lines[at - len(predict.choices) - 3:at])
+        assert predict.choices[-1] in lines[at - 2]
+        if predict.before:
+            step = predict.before
+            assert at < lines.index(f"{step}. **{les.steps[step - 1].title}**")
+        assert predict.reveal not in page
+    assert les.quiz[0].choices[0].feedback not in page  # no answers
+
+
+def test_a_lesson_with_two_predictions_has_a_blank_and_an_answer_for_each():
+    from dataclasses import replace
+
+    tokens = lesson("tokens")
+    second = replace(tokens.predict, question="Second: how many?", choices=("A one", "B two"), answer=1,
+                     reveal="Two, the second reveal says.", before=2)
+    two = replace(tokens, predictions=(tokens.predict, second))
+    page = handouts.handout(two, words("en"))
+    check_prediction_blanks(page, two, "en")
+    assert page.index(second.question) < page.index(tokens.predict.question)  # in the order they are shown
+    key = handouts.answer_key([two], words("en"))
+    assert "- **B. B two** Two, the second reveal says." in key
+    assert key.index(tokens.predict.reveal) < key.index(second.reveal)  # in file order
 
 
 @pytest.mark.parametrize("lang", LANGS)

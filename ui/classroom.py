@@ -210,10 +210,10 @@ def _said(got: workshop_store.Answered | None) -> None:
 # --- predict, then reveal ------------------------------------------------------------------------------
 
 
-def predict_guess(lesson_id: str, choice: int | None) -> None:
-    """Send the learner's guess at a lesson's prediction to their class (when they joined one)."""
+def predict_guess(lesson_id: str, choice: int | None, n: int = 1) -> None:
+    """Send the learner's guess at a lesson's n-th prediction to their class (when they joined one)."""
     if choice is not None and teaching() is None:
-        got = send(classroom.predict_question(lesson_id), str(choice))
+        got = send(classroom.predict_question(lesson_id, n), str(choice))
         if got is not None and not got.ok:
             st.warning(ui.tr(f"classroom.refused_{got.reason}", chars=workshop_store.MAX_ANSWER_CHARS))
 
@@ -223,22 +223,22 @@ def reveal_is_teachers(lesson_id: str) -> bool:
     return joined() is not None and teaching() is None
 
 
-def revealed_by_teacher(lesson_id: str) -> bool:
+def revealed_by_teacher(lesson_id: str, n: int = 1) -> bool:
     room = joined()
-    return room is not None and _store().revealed(room.code, classroom.predict_question(lesson_id))
+    return room is not None and _store().revealed(room.code, classroom.predict_question(lesson_id, n))
 
 
-def teacher_reveals(lesson_id: str) -> None:
+def teacher_reveals(lesson_id: str, n: int = 1) -> None:
     room = teaching()
     if room is not None:
-        _store().reveal(room.code, classroom.predict_question(lesson_id))
+        _store().reveal(room.code, classroom.predict_question(lesson_id, n))
 
 
 @st.fragment(run_every=POLL_S)
-def wait_for_reveal(lesson_id: str, revealed_key: str, on_reveal) -> None:
-    """A learner in a class waits for the teacher's reveal; when it comes the page shows the answer
-    (`on_reveal` sets the tool as the reveal says)."""
-    if revealed_by_teacher(lesson_id):
+def wait_for_reveal(lesson_id: str, revealed_key: str, on_reveal, n: int = 1) -> None:
+    """A learner in a class waits for the teacher's reveal of the lesson's n-th prediction; when it
+    comes the page shows the answer (`on_reveal` sets the tool as the reveal says)."""
+    if revealed_by_teacher(lesson_id, n):
         st.session_state[revealed_key] = True
         on_reveal()
         st.rerun(scope="app")
@@ -246,14 +246,15 @@ def wait_for_reveal(lesson_id: str, revealed_key: str, on_reveal) -> None:
 
 
 @st.fragment(run_every=POLL_S)
-def predict_chart(lesson_id: str, choices: tuple[str, ...], answer: int | None) -> None:
-    """On the teacher's screen: the class's guesses at the prediction, kept up to date."""
+def predict_chart(lesson_id: str, choices: tuple[str, ...], answer: int | None, n: int = 1) -> None:
+    """On the teacher's screen: the class's guesses at the lesson's n-th prediction, kept up to date."""
     room = teaching()
     if room is None:
         return
-    tally = _store().tally(room.code, classroom.predict_question(lesson_id))
-    counts = tuple((choices[int(k)], n) for k, n in tally.items() if k.isdigit() and int(k) < len(choices))
-    _chart(counts, None if answer is None else choices[answer], key=f"classroom.predict_chart.{lesson_id}")
+    tally = _store().tally(room.code, classroom.predict_question(lesson_id, n))
+    counts = tuple((choices[int(k)], c) for k, c in tally.items() if k.isdigit() and int(k) < len(choices))
+    key = f"classroom.predict_chart.{lesson_id}" + ("" if n == 1 else f".{n}")
+    _chart(counts, None if answer is None else choices[answer], key=key)
 
 
 def _chart(counts: tuple[tuple[str, int], ...], highlight: str | None, key: str) -> None:

@@ -87,18 +87,16 @@ def render(page: str, ns: str, overrides: Mapping[str, Callable[[Any], Any]] | N
 
 
 def _path(lesson, key: str, ns: str, fields, tool: str = "beside") -> list[tuple[Callable[[], None], str | None]]:
-    """The steps in order, each with the part of the tool it is about (its `focus`), and the
+    """The steps in order, each with the part of the tool it is about (its `focus`), and each
     prediction before the step its lesson names (so that no step shows its answer first), or after
-    the last. `tool` says where the page's tool is drawn ("beside" the lesson box, or "below" the
-    whole lesson), for the sentence that points the learner to it."""
-    path: list[tuple[Callable[[], None], str | None]] = [
+    the last (`Lesson.sections`). `tool` says where the page's tool is drawn ("beside" the lesson
+    box, or "below" the whole lesson), for the sentence that points the learner to it."""
+    return [
         (lambda i=i: _step(lesson, key, ns, fields, i), lesson.steps[i - 1].focus)
-        for i in range(1, len(lesson.steps) + 1)
+        if kind == "step"
+        else (lambda i=i: _predict(lesson, key, ns, fields, tool, i), lesson.predictions[i - 1].focus)
+        for kind, i in lesson.sections
     ]
-    if lesson.predict is not None:
-        at = (lesson.predict.before or len(lesson.steps) + 1) - 1
-        path.insert(at, (lambda: _predict(lesson, key, ns, fields, tool), lesson.predict.focus))
-    return path
 
 
 def focus(page: str) -> str | None:
@@ -181,38 +179,41 @@ def _answers(key: str) -> str:
     return PRESENT_NS + key if _presenting() else key
 
 
-def _predict(lesson, key: str, ns: str, fields, tool: str = "beside") -> None:
-    predict = lesson.predict
-    if predict is None:
-        return
+def _predict(lesson, key: str, ns: str, fields, tool: str = "beside", n: int = 1) -> None:
+    """The lesson's n-th (1-based) prediction: the guess, then the reveal. The first keeps the keys
+    `<key>.predict`, `<key>.revealed` and `<key>.reveal`; the n-th adds n to each (`.predict2`)."""
+    predict = lesson.predictions[n - 1]
+    suffix = "" if n == 1 else str(n)
     st.subheader(ui.tr("lesson.predict"))
     st.markdown(predict.question)
-    revealed_key = f"{_answers(key)}.revealed"
+    revealed_key = f"{_answers(key)}.revealed{suffix}"
     choice = st.radio(
         ui.tr("lesson.your_guess"),
         list(range(len(predict.choices))),
         index=None,
         format_func=lambda i: predict.choices[i],
-        key=f"{_answers(key)}.predict",
+        key=f"{_answers(key)}.predict{suffix}",
         persist_state="session",
         disabled=bool(st.session_state.get(revealed_key)),
     )
     from ui import classroom as ui_classroom  # (imported here: it builds on this module)
 
-    ui_classroom.predict_guess(lesson.id, choice)
+    ui_classroom.predict_guess(lesson.id, choice, n)
     if not st.session_state.get(revealed_key):
         if ui_classroom.reveal_is_teachers(lesson.id):
-            ui_classroom.wait_for_reveal(lesson.id, revealed_key, lambda: apply_example(ns, predict.example, fields))
-        elif st.button(ui.tr("lesson.reveal"), key=f"{key}.reveal", disabled=choice is None and not _teaching()):
+            ui_classroom.wait_for_reveal(lesson.id, revealed_key, lambda: apply_example(ns, predict.example, fields), n)
+        elif st.button(
+            ui.tr("lesson.reveal"), key=f"{key}.reveal{suffix}", disabled=choice is None and not _teaching()
+        ):
             st.session_state[revealed_key] = True
             apply_example(ns, predict.example, fields)
-            ui_classroom.teacher_reveals(lesson.id)
+            ui_classroom.teacher_reveals(lesson.id, n)
             st.rerun()
         if choice is None:
             st.caption(ui.tr("lesson.pick_first"))
-        ui_classroom.predict_chart(lesson.id, tuple(predict.choices), None)
+        ui_classroom.predict_chart(lesson.id, tuple(predict.choices), None, n)
         return
-    ui_classroom.predict_chart(lesson.id, tuple(predict.choices), predict.answer)
+    ui_classroom.predict_chart(lesson.id, tuple(predict.choices), predict.answer, n)
     if choice == predict.answer:
         st.success(ui.tr("lesson.guess_right"))
     else:

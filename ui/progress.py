@@ -33,7 +33,7 @@ KEY_NICK = "classroom.nickname"
 # is kept, so that another replica can say "teach again" instead of quietly showing the shared model
 KEY_TAUGHT, KEY_TAUGHT_IN_USE = "teach.had", "frame.used_taught"
 KEY_STORE_DOWN = "progress.store_down"
-ANSWER_KEY = re.compile(r"lesson\.[\w-]+\.(q\d+|predict|revealed)")  # widget and flag keys kept
+ANSWER_KEY = re.compile(r"lesson\.[\w-]+\.(q\d+|predict\d*|revealed\d*)")  # widget and flag keys kept
 MOVED_WITHIN_S = 3600  # a progress saved by another replica this recently: the learner was moved
 
 

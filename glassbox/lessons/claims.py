@@ -37,8 +37,11 @@ CLAIMS: dict[str, dict[str, str]] = {
     "experts": {"top_token": TOKEN, "top_probability": RANGE, "shift": RANGE, "token_text": TOKEN,
                 "chosen_weight_sum": RANGE, "layers_that_change_experts": RANGE, "busiest_expert_share": RANGE,
                 "least_used_expert_share": RANGE},
+    # pushed_*: "Which documents pushed this?" for the example's `explain`-th token from the end of its text:
+    # the top passage's kind of text, its multiple of the noise floor, whether it holds the text verbatim
     "training_data": {"count": RANGE, "count_as_typed": RANGE, "longest_match": RANGE, "novelty_share": RANGE,
-                      "recited": FLAG, "copies": RANGE, "top_token": TOKEN},
+                      "recited": FLAG, "copies": RANGE, "top_token": TOKEN, "pushed_top_domain": TOKEN,
+                      "pushed_top_ratio": RANGE, "pushed_top_verbatim": FLAG},
     "watch_it_learn": {"top_token_at": TOKENS_BY_LABEL, "top_probability_at": RANGES_BY_LABEL,
                        "same_top_token_everywhere": FLAG, "start_loss": RANGE, "final_heldout_loss": RANGE},
     # the shared model (before) and the copy taught the example's sentences (after), after its probe
@@ -155,6 +158,20 @@ class Measurer:
             return recite(self.lm, probe.text), self.index.count_ids(self.index.tokenize(probe.text))
 
         return self._once(("recite", passage), run)
+
+    def pushed(self, values: dict):
+        """The Training data page's "Which documents pushed this?" for an example: its text's
+        `explain`-th token from the end, after the text before it."""
+        from pathlib import Path
+
+        from glassbox.attribution.attribute import attribute
+        from glassbox.attribution.prepared import explained
+
+        pair = explained(self.lm, values["text"], int(values.get("explain", 1)))
+        if pair is None:
+            raise KeyError("the example's text has no token to explain there")
+        return self._once(("pushed", *pair), lambda: attribute(Path(self.lm.info.source), self.index, *pair,
+                                                               shared=self.lm))  # fmt: skip
 
     def routing(self, prompt: str):
         from glassbox.model.inspection import inspect_text
@@ -273,6 +290,10 @@ class Measurer:
             off = values.get("expert_off")
             after = self.choice(values, frozenset() if off is None else frozenset({int(off)}))
             return round(distribution_shift(self.choice(values).probs, after.probs), 4)
+        if claim in ("pushed_top_domain", "pushed_top_ratio", "pushed_top_verbatim"):
+            top = self.pushed(values).chunks[0]
+            return {"pushed_top_domain": top.chunk.domain, "pushed_top_ratio": round(top.ratio, 2),
+                    "pushed_top_verbatim": top.holds_span}[claim]  # fmt: skip
         if claim in ("count", "count_as_typed"):
             found = ngrams.phrase_count(self.index, values["phrase"])
             return found.count if claim == "count" else found.as_typed
@@ -306,9 +327,11 @@ def holds(shape: str, expected: Any, measured: Any) -> bool:
 
 
 def check_lesson(lesson, measurer: Measurer) -> tuple[ClaimCheck, ...]:
-    """Every claim of a lesson's steps and prediction, measured on the measurer's model and index."""
+    """Every claim of a lesson's steps and predictions, measured on the measurer's model and index
+    (a prediction's place is "predict" for the first, "predict[2]" for the second)."""
     places = [(f"steps[{i}]", s.values, s.expect) for i, s in enumerate(lesson.steps)]
-    places.append(("predict", lesson.predict.values, lesson.predict.expect))
+    places += [("predict" if n == 1 else f"predict[{n}]", p.values, p.expect)
+               for n, p in enumerate(lesson.predictions, 1)]
     out = []
     for where, values, expect in places:
         for claim, expected in expect:

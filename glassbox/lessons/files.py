@@ -3,6 +3,11 @@
 `parse_lesson` checks the shape a page relies on (counts, exactly one right quiz answer, example
 keys the page's tool knows, claims of the kinds its page can show, no raw HTML) and raises
 `LessonError` naming the file and the problem. The lesson path and languages are `glassbox.lessons`.
+
+`predict:` is one predict-then-reveal moment (a mapping), or a list of 1 to 2 of them, each placed
+before the step its `before` names (or after the last step); two may not come before the same step.
+`Lesson.predictions` holds them in file order, `Lesson.predict` is the first, and `Lesson.sections`
+is the order the site shows the steps and predictions in.
 """
 
 
@@ -27,6 +32,7 @@ HTML_TAG = re.compile(r"<\s*/?\s*[A-Za-z][A-Za-z0-9-]*(\s[^<>]*)?/?\s*>|<!--")
 FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*\n?(.*)\Z", re.DOTALL)
 STEPS_RANGE = (3, 7)
 QUIZ_RANGE = (3, 5)
+PREDICTIONS_MAX = 2
 OBJECTIVES_RANGE = (2, 4)
 
 
@@ -105,11 +111,26 @@ class Lesson:
     minutes: int
     objectives: tuple[str, ...]
     steps: tuple[Step, ...]
-    predict: Predict
+    predictions: tuple[Predict, ...]  # in file order; at least one
     quiz: tuple[Question, ...]
     not_mean: str
     body: str
     lang: str
+
+    @property
+    def predict(self) -> Predict:
+        """The first prediction (the one a lesson with a single `predict:` mapping has)."""
+        return self.predictions[0]
+
+    @property
+    def sections(self) -> tuple[tuple[str, int], ...]:
+        """The steps and predictions in the order they are shown: ("step", i) for step i and
+        ("predict", n) for the n-th prediction (both 1-based), each prediction before its step."""
+        out = [("step", i) for i in range(1, len(self.steps) + 1)]
+        last = len(self.steps) + 1
+        for n, p in sorted(enumerate(self.predictions, 1), key=lambda pair: pair[1].before or last, reverse=True):
+            out.insert((p.before or last) - 1, ("predict", n))
+        return tuple(out)
 
 
 def has_html(text: str) -> bool:
@@ -219,25 +240,44 @@ class _Reader:
             raise self.fail(f"{where} must have exactly one correct choice, has {right}")
         return Question(self.text(q["question"], f"{where}.question"), tuple(choices))
 
-    def predict(self, value: Any, page: str, steps: int) -> Predict:
-        p = self.mapping(value, "predict", ("question", "choices", "answer", "reveal"),
-                         ("example", "expect", "before", "focus"))
+    def predictions(self, value: Any, page: str, steps: int) -> tuple[Predict, ...]:
+        """`predict:` as one mapping, or a list of 1 to PREDICTIONS_MAX mappings, no two before the same step."""
+        if not isinstance(value, list):
+            return (self.predict(value, page, steps, "predict"),)
+        if not 1 <= len(value) <= PREDICTIONS_MAX:
+            raise self.fail(f"predict must be one mapping or a list of 1 to {PREDICTIONS_MAX}, has {len(value)}")
+        out = tuple(self.predict(v, page, steps, f"predict[{i}]") for i, v in enumerate(value))
+        seen: dict[int | None, int] = {}
+        for i, p in enumerate(out):
+            if p.before in seen:
+                place = "after the last step" if p.before is None else f"before step {p.before}"
+                raise self.fail(
+                    f"predict[{seen[p.before]}] and predict[{i}] both come {place}; "
+                    "give each prediction its own 'before'"
+                )
+            seen[p.before] = i
+        return out
+
+    def predict(self, value: Any, page: str, steps: int, where: str) -> Predict:
+        p = self.mapping(
+            value, where, ("question", "choices", "answer", "reveal"), ("example", "expect", "before", "focus")
+        )
         before = p.get("before")
         if before is not None and (not isinstance(before, int) or isinstance(before, bool) or not 1 <= before <= steps):
-            raise self.fail(f"predict.before must be the number of a step, 1 to {steps} (got {before!r})")
-        choices = self.texts(p["choices"], "predict.choices", (2, 5))
+            raise self.fail(f"{where}.before must be the number of a step, 1 to {steps} (got {before!r})")
+        choices = self.texts(p["choices"], f"{where}.choices", (2, 5))
         answer = p["answer"]
         if not isinstance(answer, int) or isinstance(answer, bool) or not 0 <= answer < len(choices):
-            raise self.fail(f"predict.answer must be an index into its {len(choices)} choices (got {answer!r})")
+            raise self.fail(f"{where}.answer must be an index into its {len(choices)} choices (got {answer!r})")
         return Predict(
-            question=self.text(p["question"], "predict.question"),
-            example=(example := self.example(p.get("example"), page, "predict.example")),
+            question=self.text(p["question"], f"{where}.question"),
+            example=(example := self.example(p.get("example"), page, f"{where}.example")),
             choices=choices,
             answer=answer,
-            reveal=self.text(p["reveal"], "predict.reveal"),
-            expect=self.expect(p.get("expect"), page, example, "predict.expect"),
+            reveal=self.text(p["reveal"], f"{where}.reveal"),
+            expect=self.expect(p.get("expect"), page, example, f"{where}.expect"),
             before=before,
-            focus=self.focus(p.get("focus"), page, "predict.focus"),
+            focus=self.focus(p.get("focus"), page, f"{where}.focus"),
         )
 
 
@@ -291,7 +331,7 @@ def parse_lesson(path: Path, lang: str, lesson_id: str | None = None) -> Lesson:
         minutes=minutes,
         objectives=r.texts(meta["objectives"], "objectives", OBJECTIVES_RANGE),
         steps=tuple(steps),
-        predict=r.predict(meta["predict"], page, len(steps)),
+        predictions=r.predictions(meta["predict"], page, len(steps)),
         quiz=tuple(r.question(q, f"quiz[{i}]") for i, q in enumerate(quiz_raw)),
         not_mean=r.text(meta["not_mean"], "not_mean"),
         body=r.text(match.group(2), "the Markdown body"),

@@ -3,7 +3,7 @@ answer key for the teacher (every prediction and quiz answer, with its explanati
 
 Both are Markdown built from the same files the site shows, in the lesson's own language, so a
 changed lesson changes its handout; headings come from the caller (`words`), which keeps this
-module free of UI strings. A handout has blanks to fill in: the learner's guess at the prediction,
+module free of UI strings. A handout has blanks to fill in: the learner's guess at each prediction,
 and one line "What I saw" under every step. Leaves out: PDF output (the For teachers page has a
 print view that the browser prints) and the steps' full texts (the learner reads them on the site).
 """
@@ -22,18 +22,16 @@ def _choices(texts) -> list[str]:
 
 def handout(lesson, words: Mapping[str, str]) -> str:
     """One page for a learner: the goals, the steps to try (each with a line for what they saw),
-    the prediction (with a line for their guess) and the quiz, with space to write, and no answers.
-    `words` names the headings (objectives, steps, predict, quiz, notes, minutes, saw, guess)."""
+    each prediction (with a line for their guess, before the step it comes before) and the quiz, with
+    space to write, and no answers. `words` names the headings (objectives, steps, predict, quiz,
+    notes, minutes, saw, guess)."""
     lines = [f"# {lesson.title}", "", words["minutes"].format(minutes=lesson.minutes), "",
              f"## {words['objectives']}", *[f"- {o}" for o in lesson.objectives], "", f"## {words['steps']}"]
-    path = [(i, step) for i, step in enumerate(lesson.steps, 1)]
-    before = lesson.predict.before or len(lesson.steps) + 1
-    for i, step in path:
-        if i == before:
-            lines += _prediction(lesson, words)
-        lines += [f"{i}. **{step.title}**", "", f"   {words['saw']} {BLANK}", ""]
-    if before > len(lesson.steps):
-        lines += _prediction(lesson, words)
+    for kind, i in lesson.sections:
+        if kind == "predict":
+            lines += _prediction(lesson.predictions[i - 1], words)
+        else:
+            lines += [f"{i}. **{lesson.steps[i - 1].title}**", "", f"   {words['saw']} {BLANK}", ""]
     lines += ["", f"## {words['quiz']}"]
     for qi, question in enumerate(lesson.quiz, 1):
         lines += ["", f"{qi}. {question.question}", *_choices(c.text for c in question.choices)]
@@ -41,18 +39,22 @@ def handout(lesson, words: Mapping[str, str]) -> str:
     return "\n".join(lines)
 
 
-def _prediction(lesson, words: Mapping[str, str]) -> list[str]:
-    return ["", f"> **{words['predict']}** {lesson.predict.question}", ">",
-            *[f"> {line}" for line in _choices(lesson.predict.choices)], ">", f"> {words['guess']} {BLANK}", ""]
+def _prediction(predict, words: Mapping[str, str]) -> list[str]:
+    return ["", f"> **{words['predict']}** {predict.question}", ">",
+            *[f"> {line}" for line in _choices(predict.choices)], ">", f"> {words['guess']} {BLANK}", ""]
 
 
 def answer_key(lessons, words: Mapping[str, str]) -> str:
-    """Every lesson's prediction and quiz answers, each with the explanation the site gives."""
+    """Every lesson's predictions and quiz answers, each with the explanation the site gives."""
     lines = [f"# {words['answer_key']}", ""]
     for lesson in lessons:
-        predict = lesson.predict
-        lines += [f"## {lesson.title}", "", f"**{words['predict']}** {predict.question}",
-                  f"- **{LETTERS[predict.answer]}. {predict.choices[predict.answer]}** {predict.reveal}", ""]
+        lines += [f"## {lesson.title}", ""]
+        for predict in lesson.predictions:
+            lines += [
+                f"**{words['predict']}** {predict.question}",
+                f"- **{LETTERS[predict.answer]}. {predict.choices[predict.answer]}** {predict.reveal}",
+                "",
+            ]
         for qi, question in enumerate(lesson.quiz, 1):
             right = question.answer
             lines += [f"{qi}. {question.question}",

@@ -55,9 +55,10 @@ def nickname(learner: str, lang: str = "en") -> str:
     return f"{rng.choice(adjectives)} {rng.choice(animals)} {rng.randint(10, 99)}"
 
 
-def predict_question(lesson_id: str) -> str:
-    """The id of a lesson's predict-then-reveal question in a class."""
-    return f"predict:{lesson_id}"
+def predict_question(lesson_id: str, n: int = 1) -> str:
+    """The id of a lesson's n-th (1-based) predict-then-reveal question in a class: the first keeps
+    the id it had before lessons could have more than one."""
+    return f"predict:{lesson_id}" if n == 1 else f"predict:{lesson_id}:{n}"
 
 
 def next_token_question(prompt: str) -> str:
