@@ -3,8 +3,10 @@ Korean: a model without a training log gets the explanation and no button; a mod
 quick recipe trained here, in seconds, on a small corpus holding one passage copied six times)
 gets the button, and pressing it shows the bars against the noise floor, their table, what the
 score means and the passages, the six copies as one passage "and 5 more copies", and the
-tokens that carried the push marked. The numbers shown are those of a direct run of the core's
-`attribute`. The learner's taught sentences join the pool and are shown as "your sentence"."""
+tokens that carried the push marked; a second tab lists BM25's ranking of the same pool (the six
+copies first, as BM25 ranks them), each passage with the estimate's multiple and rank. The numbers
+shown are those of a direct run of the core's `attribute`. The learner's taught sentences join the
+pool and are shown as "your sentence"."""
 
 from __future__ import annotations
 
@@ -83,14 +85,20 @@ def next_token_bars(lang: str, prompt: str = CONTEXT):
     return at
 
 
-def cards(at) -> list[str]:
-    """The HTML of the passages' texts (and any other marked-up text on the page)."""
-    return [h.value for h in at.main.html if 'class="gb-text"' in h.value]
+def tab(at, key: str, lang: str = "en"):
+    """The tab of one ranking: "pushed.by_gradient" (the estimate's) or "pushed.by_bm25"."""
+    (found,) = [tb for tb in at.tabs if tb.label == t(key, lang)]
+    return found
 
 
-def card_titles(at) -> list[str]:
-    """The passages' cards, by their bold heading "**rank\\. title**"."""
-    heads = [m.value for m in at.markdown if re.match(r"\*\*\d+\\\. ", m.value)]
+def cards(at, lang: str = "en") -> list[str]:
+    """The HTML of the estimate's passages' texts."""
+    return [h.value for h in tab(at, "pushed.by_gradient", lang).html if 'class="gb-text"' in h.value]
+
+
+def card_titles(at, key: str = "pushed.by_gradient", lang: str = "en") -> list[str]:
+    """The passages' cards in one ranking's tab, in order, by their bold heading "**rank\\. title**"."""
+    heads = [m.value for m in tab(at, key, lang).markdown if re.match(r"\*\*\d+\\\. ", m.value)]
     return [re.sub(r"\\(.)", r"\1", re.match(r"\*\*\d+\\\. (.*?)\*\*", h).group(1)) for h in heads]
 
 
@@ -118,6 +126,7 @@ def test_pressing_the_button_shows_the_passages_their_bars_table_and_what_the_sc
                                                                                           planted_data):
     from glassbox.model.loading import load_model
     from ui.views.attribution import SHOWN, passages
+    from ui.views.passages import neighbours
 
     at = next_token_bars(lang)
     assert "next.pushed" in [b.key for b in at.button] and t("pushed.unavailable", lang) not in texts(at)
@@ -144,17 +153,35 @@ def test_pressing_the_button_shows_the_passages_their_bars_table_and_what_the_sc
     steps = ", ".join(f"{c.step:,}" for c in expected.checkpoints)
     meaning = t("pushed.meaning", lang, token=f"‘{token}’", steps=steps, n=len(expected.chunks))
     assert meaning in [c.value.replace("\\", "") for c in at.caption]
-    assert sorted(card_titles(at)) == sorted(p.first.chunk.title for p in shown)
+    assert sorted(card_titles(at, lang=lang)) == sorted(p.first.chunk.title for p in shown)
 
     # the six copies are one passage, said so under it
     planted = [p for p in found if PLANTED in p.first.text]
     assert len(planted) == 1 and planted[0].copies == COPIES and planted[0].holds_span
-    assert planted[0].rank <= SHOWN and t("pushed.copies", lang, n=COPIES - 1) in [c.value for c in at.caption]
+    mine = [c.value for c in tab(at, "pushed.by_gradient", lang).caption]
+    assert planted[0].rank <= SHOWN and t("pushed.copies", lang, n=COPIES - 1) in mine
+
+    # BM25's ranking beside it: the pool's BM25 chunks in BM25's order, grouped the same way, each
+    # with the estimate's multiple and rank; the six copies share the most words, so they come first
+    bm25 = expected.by_bm25()
+    assert bm25 and [s.chunk.bm25_rank for s in bm25] == list(range(1, len(bm25) + 1))
+    near = neighbours(bm25, found)[:SHOWN]
+    assert PLANTED in near[0].first.text and near[0].copies == COPIES and near[0].pushed is planted[0]
+    theirs = tab(at, "pushed.by_bm25", lang)
+    assert card_titles(at, "pushed.by_bm25", lang) == [n.first.chunk.title for n in near]  # BM25's order
+    said = [c.value.replace("\\", "") for c in theirs.caption]
+    assert t("pushed.bm25_about", lang) in said and t("pushed.copies", lang, n=COPIES - 1) in said
+    pattern = re.escape(t("pushed.bm25_ratio", lang, ratio="__ratio__", rank="__rank__"))
+    pattern = pattern.replace("__ratio__", r"(-?[\d.]+)").replace("__rank__", r"(\d+)")
+    estimates = [m.groups() for c in said if (m := re.fullmatch(pattern, c))]
+    assert [float(r) for r, _ in estimates] == pytest.approx([n.pushed.first.ratio for n in near], abs=0.06)
+    assert int(estimates[0][1]) == planted[0].rank  # the copies' place in the estimate's ranking
+    assert t("pushed.checked", lang) in [c.value.replace("\\", "") for c in at.caption]
 
     # the passage that matters: the strongest token of the top passage is marked strongly
     first = shown[0].first
     strongest = first.chunk.token_ids[1 + max(range(len(first.token_scores)), key=first.token_scores.__getitem__)]
-    marks = re.findall(r'<mark style="background:#F2A900[^>]*>([^<]*)</mark>', cards(at)[-len(shown)])
+    marks = re.findall(r'<mark style="background:#F2A900[^>]*>([^<]*)</mark>', cards(at, lang)[0])
     assert any(html.escape(lm.tokenizer.decode([strongest])) in m for m in marks)
 
     at.toggle(key="next.pushed_chart.as_table").set_value(True).run()

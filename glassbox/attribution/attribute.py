@@ -4,8 +4,9 @@
 every chunk by TracIn over the model's late checkpoints (`glassbox.attribution.scores`), and returns
 a frozen `Attribution`: the chunks, highest score first, each with its score, the score divided by
 the noise floor (the root mean square of the random chunks' scores: what chance alone gives), its
-tokens' shares, and whether it holds a stretch of the context verbatim; the checkpoints used; and
-the seconds spent.
+tokens' shares, whether it holds a stretch of the context verbatim, and its place in BM25's ranking
+when BM25 brought it (`Attribution.by_bm25()`: the same chunks in BM25's order, the ranking that
+attribution is compared with); the checkpoints used; and the seconds spent.
 
 Which checkpoints, and how weighted, was chosen by measurement on two checks: the shipped model's
 planted anthology passages (34 openings less their last word: is the top chunk a copy of the
@@ -77,6 +78,11 @@ class Attribution:
     def by_source(self, source: str) -> tuple[Scored, ...]:
         return tuple(s for s in self.chunks if source in s.chunk.sources)
 
+    def by_bm25(self) -> tuple[Scored, ...]:
+        """The chunks BM25 brought, in BM25's order (most similar words first), each with its score."""
+        return tuple(sorted((s for s in self.chunks if s.chunk.bm25_rank is not None),
+                            key=lambda s: s.chunk.bm25_rank))  # fmt: skip
+
     def to_json(self) -> dict:
         return {
             "context": self.context, "token": self.token, "token_text": self.token_text, "method": self.method,
@@ -84,7 +90,8 @@ class Attribution:
             "checkpoints": [c.__dict__ for c in self.checkpoints],
             "chunks": [{"doc_id": s.chunk.doc_id, "doc_ix": s.chunk.doc_ix, "title": s.chunk.title,
                         "domain": s.chunk.domain, "sources": list(s.chunk.sources), "score": s.score,
-                        "ratio": s.ratio, "holds_span": s.holds_span, "text": s.text} for s in self.chunks],
+                        "ratio": s.ratio, "holds_span": s.holds_span, "bm25_rank": s.chunk.bm25_rank,
+                        "text": s.text} for s in self.chunks],
         }  # fmt: skip
 
 

@@ -7,7 +7,8 @@ that measures how large a score is by chance:
 
 - "span": chunks holding the longest stretches of the context that occur verbatim in the data;
 - "continuation": chunks where the longest suffix of the context occurs followed by the token;
-- "bm25": the best window of each of the context's BM25 neighbours (the index's own BM25);
+- "bm25": the best window of each of the context's BM25 neighbours (the index's own BM25), each
+  with its place in BM25's ranking (`Chunk.bm25_rank`), so that the page can show it beside attribution's;
 - "taught": the learner's taught sentences, each one document of its own;
 - "random": a seeded sample of windows of random documents (the noise floor).
 
@@ -50,16 +51,18 @@ class Chunk:
     domain: str
     token_ids: tuple[int, ...]
     sources: tuple[str, ...]
+    bm25_rank: int | None = None  # its document's place among the context's BM25 neighbours (1: the most
+    # similar; places stay those of the index's BM25 order); None when BM25 did not bring it
 
     @property
     def key(self) -> tuple[int, tuple[int, ...]]:
         return self.doc_ix, self.token_ids
 
 
-def _chunk(doc: dict, token_ids: Sequence[int], source: str) -> Chunk:
+def _chunk(doc: dict, token_ids: Sequence[int], source: str, bm25_rank: int | None = None) -> Chunk:
     meta = doc.get("meta", {})
     return Chunk(int(doc["doc_ix"]), str(meta.get("id", doc["doc_ix"])), str(meta.get("title", "")),
-                 str(meta.get("domain", "")), tuple(int(t) for t in token_ids), (source,))  # fmt: skip
+                 str(meta.get("domain", "")), tuple(int(t) for t in token_ids), (source,), bm25_rank)  # fmt: skip
 
 
 def occurrences(index: CorpusIndex, ids: list[int], limit: int, source: str) -> list[Chunk]:
@@ -104,15 +107,17 @@ def best_window(token_ids: Sequence[int], wanted: set[int], weights: dict[int, f
 
 
 def bm25_chunks(index: CorpusIndex, text: str, context: list[int], sizes: PoolSizes) -> list[Chunk]:
-    """The best window of each of the text's BM25 nearest documents."""
+    """The best window of each of the text's BM25 nearest documents, each with its place in that order."""
     docs = index.info.documents
     scores = index.bm25_scores(text, list(range(docs)))
     best = [int(i) for i in np.argsort(-scores, kind="stable")[: sizes.bm25] if scores[i] > 0]
     if not best:
         return []
     weights = {t: -float(index.unigram_logprob[t]) for t in set(context)}  # rare words count for more
+    rank = {ix: k for k, ix in enumerate(best, start=1)}
     found = index.documents_by_ix(best, max_tokens=4096)
-    return [_chunk(doc, best_window(doc["token_ids"], set(context), weights), "bm25") for doc in found]
+    return [_chunk(doc, best_window(doc["token_ids"], set(context), weights), "bm25", rank[int(doc["doc_ix"])])
+            for doc in found]  # fmt: skip
 
 
 def random_chunks(index: CorpusIndex, n: int, seed: int) -> list[Chunk]:
@@ -138,7 +143,8 @@ def taught_chunks(tokenizer, sentences: Sequence[str]) -> list[Chunk]:
 
 
 def merge(chunks: list[Chunk]) -> tuple[Chunk, ...]:
-    """The chunks in first-seen order, one per (document, tokens), each with all its sources."""
+    """The chunks in first-seen order, one per (document, tokens), each with all its sources (and its
+    BM25 place, whichever of its finds had one)."""
     kept: dict[tuple, Chunk] = {}
     for c in chunks:
         if len(c.token_ids) < 2:
@@ -147,6 +153,7 @@ def merge(chunks: list[Chunk]) -> tuple[Chunk, ...]:
         kept[c.key] = c if have is None else Chunk(
             have.doc_ix, have.doc_id, have.title, have.domain, have.token_ids,
             tuple(dict.fromkeys((*have.sources, *c.sources))),
+            have.bm25_rank if have.bm25_rank is not None else c.bm25_rank,
         )  # fmt: skip
     return tuple(kept.values())
 

@@ -5,12 +5,14 @@ estimated by `glassbox.attribution` (TracIn over the model's late checkpoints), 
 A button first (an attribution takes seconds); once pressed for a text, a select of the token
 to explain, a progress bar per checkpoint while it runs (in a model slot, counted against the
 learner's request limit), then: a bar chart of the passages' scores as multiples of the noise
-floor (its table twin behind the chart's toggle), a caption of what the score means, and the top
-`SHOWN` distinct passages (identical texts grouped: "and 7 more copies") with their document,
-kind of text, a badge when they hold the learner's words verbatim, and "the passage that
-matters" marked: the tokens that carried most of the push (every token with at least half the
-largest share strongly, a fifth lightly). On the learner's taught model its sentences join the
-pool and are shown as "your sentence", wherever they rank.
+floor (its table twin behind the chart's toggle), captions of what the score means and of what
+removing documents and retraining showed, and two rankings in two tabs: the top `SHOWN` distinct
+passages by the estimate (identical texts grouped: "and 7 more copies"; the tokens that carried
+the push marked), and the top `SHOWN` by BM25 (the documents sharing the most words with the
+text), each with the estimate's multiple and rank, for the removal check found the estimate no
+better than BM25 (cards: `ui.views.passages`). Tabs, not two columns: beside the lesson the tool
+column is about 550 px wide at 1400 px, too narrow for two lists of passages. On the learner's
+taught model its sentences join the pool and are shown as "your sentence", wherever they rank.
 
 Results are kept per (model, context, token, taught sentences, index build) in a bounded store
 shared by every session (`_store`, made once by `st.cache_resource`), so asking again is instant.
@@ -23,7 +25,6 @@ instead of the button), and any claim beyond the pool of passages scored.
 
 from __future__ import annotations
 
-import itertools
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -35,67 +36,18 @@ import streamlit as st
 import ui
 from glassbox import paths
 from glassbox.errors import GlassboxError
-from glassbox.tokens import decode_shown, tokenize
+from glassbox.tokens import tokenize
 from ui import chart as ui_chart
-from ui import domains as ui_domains
 from ui import taught as ui_taught
 from ui import text as ui_text
+from ui.views.passages import Passage, card, domain, found_by, neighbour_card, neighbours, passages, title
+
+__all__ = ["SHOWN", "Passage", "passages", "pushed", "pushed_in", "show"]
 
 SHOWN = 8  # distinct passages shown (the learner's own sentences are added wherever they rank)
 LAST_TOKENS = 8  # tokens of a text offered on Training data: its last ones
 KEPT = 32  # attributions kept in this process (a few hundred KB each)
-STRONG, LIGHT = 0.5, 0.2  # a token's share of the largest share: marked strongly, lightly
 WEAK = 2.0  # when no passage reaches this multiple of the noise floor, the page says none stands out
-YOURS = "taught"  # the pool's source (and domain) of a taught sentence
-
-
-@dataclass(frozen=True)
-class Passage:
-    """Identical passages of the pool, grouped: the first of them, its rank, how many, and every
-    route that found one of them."""
-
-    rank: int
-    first: object  # glassbox.attribution.attribute.Scored
-    copies: int
-    sources: tuple[str, ...]
-    holds_span: bool
-
-    @property
-    def yours(self) -> bool:
-        return YOURS in self.sources
-
-
-def passages(chunks: Sequence) -> list[Passage]:
-    """The scored chunks (highest first) grouped by their text, ranked in that order."""
-    groups: OrderedDict[str, list] = OrderedDict()
-    for scored in chunks:
-        groups.setdefault(scored.text, []).append(scored)
-    return [
-        Passage(rank, group[0], len(group), tuple(dict.fromkeys(s for c in group for s in c.chunk.sources)),
-                any(c.holds_span for c in group))  # fmt: skip
-        for rank, group in enumerate(groups.values(), start=1)
-    ]
-
-
-def marked_text(pieces: Sequence[bytes], shares: Sequence[float]) -> tuple[str, list[tuple[int, int, str]]]:
-    """A passage's text from its tokens' bytes and the marks of "the passage that matters": each
-    token's share of the push (`shares[k]` is `pieces[k]`'s) against the largest one."""
-    from glassbox.charts import LEVEL_COLOURS
-
-    top = max(shares, default=0.0)
-
-    def level(share: float) -> int:
-        if top <= 0 or share < LIGHT * top:
-            return -1
-        return 2 if share >= STRONG * top else 0
-
-    text, marks = "", []
-    for lv, run in itertools.groupby(zip(map(level, shares), pieces, strict=True), key=lambda x: x[0]):
-        part = decode_shown([piece for _, piece in run])
-        if lv >= 0 and part:
-            marks.append((len(text), len(text) + len(part), LEVEL_COLOURS[lv]))
-        text += part
-    return text, marks
 
 
 # --- the run, kept -------------------------------------------------------------------------------
@@ -193,57 +145,32 @@ def _attribution(where: _Where, context: str, token: int):
 # --- what the page shows ---------------------------------------------------------------------------
 
 
-def _title(p: Passage) -> str:
-    if p.yours:
-        return ui.tr("pushed.yours_title", n=p.first.chunk.doc_id.rsplit("-", 1)[-1])
-    return p.first.chunk.title or p.first.chunk.doc_id
-
-
-def _domain(p: Passage) -> str:
-    return ui.tr("pushed.yours") if p.yours else ui_domains.name(p.first.chunk.domain)
-
-
-def _found_by(p: Passage) -> str:
-    return ", ".join(ui.tr(f"pushed.found_{s}") for s in p.sources)
-
-
-def _card(p: Passage, pieces: Callable[[int], bytes], special: set[int]) -> None:
-    """One passage: rank, document, kind of text, badges, its text with the push marked."""
-    chunk = p.first.chunk
-    kept = [(t, share) for t, share in zip(chunk.token_ids, (0.0, *p.first.token_scores), strict=True)
-            if t not in special]  # fmt: skip
-    text, marks = marked_text([pieces(t) for t, _ in kept], [share for _, share in kept])
-    head = [f"**{p.rank}\\. {ui_text.md_escape(_title(p))}**", f":gray-badge[{ui_text.md_escape(_domain(p))}]"]
-    if p.holds_span:
-        head.append(f":green-badge[{ui_text.md_escape(ui.tr('pushed.verbatim'))}]")
-    if p.yours:
-        head.append(f":green-badge[{ui_text.md_escape(ui.tr('pushed.yours'))}]")
-    head.append(ui.tr("pushed.ratio", ratio=f"{p.first.ratio:.1f}"))
-    with st.container(border=True):
-        st.markdown(" · ".join(head))
-        lead = len(text) - len(text.lstrip("\n"))  # a window that starts at a line break: not an empty line
-        st.html(ui_text.highlight_html(text[lead:].rstrip("\n"), [(a - lead, b - lead, c) for a, b, c in marks]))
-        if p.copies > 1:
-            st.caption(ui.tr("pushed.copy") if p.copies == 2 else ui.tr("pushed.copies", n=p.copies - 1))
-
-
 def show(ns: str, lm, result) -> None:
-    """An attribution: the chart, what the score means, then the top passages and the learner's own."""
+    """An attribution: the chart, what the score means and what the check found, then the two
+    rankings in two tabs: the estimate's top passages (and the learner's own), and BM25's."""
     token = lm.token_bytes.readable(result.token)
     quoted = ui_text.md_escape(f"‘{token}’")
     found = passages(result.chunks)
     shown = found[:SHOWN] + [p for p in found[SHOWN:] if p.yours]
     st.subheader(ui.tr("pushed.title", token=quoted))
-    rows = tuple((p.rank, _title(p), _domain(p), _found_by(p), p.first.score, p.first.ratio, p.yours) for p in shown)
+    rows = tuple((p.rank, title(p), domain(p), found_by(p), p.first.score, p.first.ratio, p.yours) for p in shown)
     ui_chart.chart("pushed_bars", rows, token, ui_chart.chart_labels("pushed"), key=f"{ns}.pushed_chart")
     steps = ", ".join(f"{c.step:,}" for c in result.checkpoints)
     st.caption(ui.tr("pushed.meaning", token=quoted, steps=steps, n=len(result.chunks)))
     st.caption(ui.tr("pushed.checked"))  # what removing documents and retraining showed (bench_attribution)
     if not any(p.first.ratio >= WEAK for p in shown):
         st.caption(ui.tr("pushed.weak", token=quoted))
-    st.caption(ui.tr("pushed.marked"))
-    for p in shown:
-        _card(p, lm.token_bytes, lm.token_bytes.special)
+    # tabs, not two columns: beside the lesson the tool column is about 550 px wide, too narrow for two lists
+    mine, bm25 = st.tabs([ui.tr("pushed.by_gradient"), ui.tr("pushed.by_bm25")])
+    with mine.container(key=f"{ns}.pushed_list"):
+        st.caption(ui.tr("pushed.marked"))
+        for p in shown:
+            card(p, lm.token_bytes, lm.token_bytes.special)
+    with bm25.container(key=f"{ns}.bm25_list"):
+        near = neighbours(result.by_bm25(), found)[:SHOWN]
+        st.caption(ui.tr("pushed.bm25_about") if near else ui.tr("pushed.bm25_none"))
+        for n in near:
+            neighbour_card(n, lm.token_bytes, lm.token_bytes.special)
 
 
 def _pressed(ns: str, about: str) -> bool:
