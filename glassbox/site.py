@@ -132,6 +132,9 @@ PASSAGE = Control("passage", "text", max_chars=80, lockable=False)  # an antholo
 # again); copies is a rung of the ladder 1, 2, 4, ... 64 (the widget offers only those)
 SENTENCES = Control("sentences", "text", max_chars=5 * 201)
 COPIES = Control("copies", "int", 1, 64, 1, 16)
+# Training data: open "Which documents pushed this?" at once for the text's n-th token from its end
+# (1: the last; the page offers a text's last 8: glassbox.attribution.prepared.LAST_TOKENS)
+EXPLAIN = Control("explain", "int", 1, 8, 1, 1, lockable=False)
 
 # The controls of each page's live tool that a lesson's example may set (and a link may carry).
 PAGE_CONTROLS: dict[str, dict[str, Control]] = {
@@ -139,7 +142,8 @@ PAGE_CONTROLS: dict[str, dict[str, Control]] = {
     "tokens": {"text": TEXT},
     "next_token": {c.name: c for c in (PROMPT, TEMPERATURE, TOP_K, TOP_P, SEED)},
     "experts": {c.name: c for c in (PROMPT, LAYER, TOKEN, EXPERT_OFF)},
-    "training_data": {c.name: c for c in (TEXT, replace(PROMPT, max_chars=500), MAX_NEW, PHRASE, SEED, PASSAGE)},
+    "training_data": {c.name: c for c in (TEXT, replace(PROMPT, max_chars=500), MAX_NEW, PHRASE, SEED, PASSAGE,
+                                          EXPLAIN)},
     "watch_it_learn": {c.name: c for c in (replace(PROMPT, max_chars=300), SEED)},
     "teach": {c.name: c for c in (SENTENCES, COPIES, Control("probe", "text", max_chars=300), SEED)},
 }

@@ -105,3 +105,12 @@ def test_a_planted_passage_is_pushed_by_its_copies(shipped_index):
     bm25 = found.by_bm25()  # BM25's ranking of the same chunks, each with its attribution score
     assert [s.chunk.bm25_rank for s in bm25] == list(range(1, len(bm25) + 1)) and set(bm25) <= set(found.chunks)
     assert [c["bm25_rank"] for c in found.to_json()["chunks"]] == [s.chunk.bm25_rank for s in found.chunks]
+
+
+def test_a_chunk_holds_the_text_when_it_holds_six_of_its_tokens_in_a_row():
+    text = [1, 2, 3, 4, 5, 6, 7, 8]
+    assert attr.holds_words([9, 9, 3, 4, 5, 6, 7, 8, 9], text)
+    assert not attr.holds_words([9, 3, 4, 5, 6, 7, 9, 8], text)  # five in a row, then a break
+    assert not attr.holds_words([1, 2, 3, 9, 4, 5, 6, 7], text)
+    assert attr.holds_words([0, 4, 2, 0], [4, 2])  # a text shorter than six: all of it
+    assert not attr.holds_words([1, 2, 3], [])

@@ -18,6 +18,7 @@ import yaml
 from glassbox import lessons as lessons_mod
 from glassbox.errors import GlassboxError
 from glassbox.lessons import LessonError, lesson_for_page, load_lessons, load_manifest
+from glassbox.lessons.files import STEPS_RANGE
 
 ROOT = Path(__file__).resolve().parent.parent / "lessons"
 IDS = ["welcome", "tokens", "next_token", "experts", "training_data", "teach", "watch_it_learn"]
@@ -37,7 +38,7 @@ ALLOWED = {
     "tokens": {"text"},
     "next_token": {"prompt", "temperature", "top_k", "top_p", "seed"},
     "experts": {"prompt", "layer", "token", "expert_off"},
-    "training_data": {"text", "prompt", "max_new_tokens", "phrase", "seed", "passage"},
+    "training_data": {"text", "prompt", "max_new_tokens", "phrase", "seed", "passage", "explain"},
     "watch_it_learn": {"prompt", "seed"},
     "teach": {"sentences", "copies", "probe", "seed"},
 }
@@ -105,7 +106,7 @@ def test_lesson_content_has_the_required_shape(lang, lesson_id):
     assert meta["id"] == lesson_id and meta["page"] == PAGES[lesson_id], where
     assert isinstance(meta["minutes"], int) and meta["minutes"] > 0, where
     assert 2 <= len(meta["objectives"]) <= 4 and all(o.strip() for o in meta["objectives"]), where
-    assert 3 <= len(meta["steps"]) <= 7, where
+    assert STEPS_RANGE[0] <= len(meta["steps"]) <= STEPS_RANGE[1], where
     assert 3 <= len(meta["quiz"]) <= 5, where
     assert meta["not_mean"].strip() and body.strip(), where
     examples = [s.get("example") or {} for s in (*meta["steps"], *predictions(meta))]
@@ -272,7 +273,7 @@ BROKEN = [
     (_set(("predict", "answer"), 3), "predict.answer"),
     (_set(("steps", 0, "example"), {"prompt": "Four score"}), "'prompt' is not a setting of the tokens page"),
     (_set(("steps", 1, "text"), "Look at <b>this</b> token."), "raw HTML"),
-    (lambda m: m.update(steps=m["steps"][:2]), "steps must be a list of 3 to 7"),
+    (lambda m: m.update(steps=m["steps"][:2]), "steps must be a list of 3 to 8"),
     (lambda m: m.update(quiz=m["quiz"] * 2), "quiz must be a list of 3 to 5"),
     (lambda m: m.pop("not_mean"), "lacks not_mean"),
     (_set(("objectives",), ["only one"]), "objectives must have 2 to 4"),

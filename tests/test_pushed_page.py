@@ -240,3 +240,35 @@ def test_a_taught_model_shows_the_learners_sentence_among_the_passages(on_quick)
     assert any(t("pushed.yours", "en") in m.value and "green-badge" in m.value for m in at.markdown)
     shown = [html.unescape(re.sub(r"<[^>]+>", "", c)) for c in cards(at)]
     assert all(s in shown for s in sentences)  # each sentence as its own passage
+
+
+def test_a_lessons_example_opens_its_prepared_attribution_without_a_run(on_quick, planted_data, monkeypatch):
+    """A lesson example's `explain` opens the attribution of the text's last token at once, from
+    the file `glassbox prepare` keeps (glassbox.attribution.prepared): nothing is computed."""
+    import glassbox.attribution.attribute as core
+    from glassbox.attribution import prepared
+    from glassbox.index.build import index_stamp
+    from glassbox.index.engine import open_index
+
+    text = PLANTED[: -len(".")]  # "... came over the bay": its last token is " bay", after CONTEXT
+    bay = open_index(planted_data / "ngram").tokenize(" bay")[0]
+    expected = direct(on_quick, planted_data, CONTEXT, bay)
+    name = prepared.key(on_quick, index_stamp(planted_data / "ngram"), CONTEXT, bay)
+    prepared.save(name, expected)
+    try:
+        assert prepared.load(name) == expected
+
+        def no_run(*args, **kwargs):
+            raise AssertionError("the prepared attribution was computed again")
+
+        monkeypatch.setattr(core, "attribute", no_run)
+        at = open_page("training_data", "en")
+        at.session_state["trace.explain"] = 1  # as "Try this" sets it
+        at.text_area(key="trace.text").input(text).run()
+        check(at)
+        assert at.selectbox(key="trace.pushed_at").value == 0  # the last token
+        steps = ", ".join(f"{c.step:,}" for c in expected.checkpoints)
+        meaning = t("pushed.meaning", "en", token="‘␣bay’", steps=steps, n=len(expected.chunks))
+        assert meaning in [c.value.replace("\\", "") for c in at.caption]
+    finally:
+        (prepared.folder() / f"{name}.pkl").unlink()

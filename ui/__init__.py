@@ -347,7 +347,6 @@ def index_stamp() -> str | None:
 
 
 def _index_stamp() -> str | None:
-    from glassbox.index.build import read_manifest
+    from glassbox.index.build import index_stamp
 
-    manifest = read_manifest(paths.index_dir())
-    return None if manifest is None else f"{manifest.get('built_at')}-{manifest.get('corpus_sha256')}"
+    return index_stamp(paths.index_dir())

@@ -50,6 +50,7 @@ from glassbox.model.loading import LoadedModel
 METHOD = "TracIn over the late checkpoints, equally weighted (gradient dot products by central differences)"
 POOL = PoolSizes()
 LATE_SHARE = 0.2  # checkpoints from this share of the run on (measured: see the module docstring)
+VERBATIM = 6  # tokens in a row of the text that a chunk must hold to be marked as holding it
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ class Scored:
     score: float  # TracIn: the change in log p that training on this chunk made, summed over checkpoints
     ratio: float  # score ÷ noise floor
     token_scores: tuple[float, ...]  # each predicted token's share (the chunk's tokens after the first)
-    holds_span: bool  # found where a stretch of the context (or its continuation) occurs verbatim
+    holds_span: bool  # holds a stretch of the text (context and token) verbatim: see `holds_words`
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,17 @@ class Attribution:
                         "ratio": s.ratio, "holds_span": s.holds_span, "bm25_rank": s.chunk.bm25_rank,
                         "text": s.text} for s in self.chunks],
         }  # fmt: skip
+
+
+def holds_words(chunk: Sequence[int], text: Sequence[int], least: int = VERBATIM) -> bool:
+    """Whether `chunk` holds `least` tokens of `text` in a row (all of them when it is shorter):
+    the page's "holds your words verbatim" (the span and continuation routes find chunks by
+    shorter stretches too, e.g. "of the", which say nothing)."""
+    n = min(least, len(text))
+    if n == 0:
+        return False
+    runs = {tuple(text[k : k + n]) for k in range(len(text) - n + 1)}
+    return any(tuple(chunk[k : k + n]) in runs for k in range(len(chunk) - n + 1))
 
 
 @dataclass(frozen=True)
@@ -162,10 +174,11 @@ def attribute(
     random = scores[[k for k, c in enumerate(pool) if "random" in c.sources]]
     floor = float(np.sqrt(np.mean(random**2))) if len(random) else 0.0
     order = np.argsort(-scores, kind="stable")
+    words = [*ids[len(lm.document_start) :], token]  # the text: the context and the token
     scored = tuple(
         Scored(pool[k], lm.tokenizer.decode(list(pool[k].token_ids)), float(scores[k]),
                float(scores[k] / floor) if floor else 0.0, tuple(float(x) for x in per_token[k]),
-               bool({"span", "continuation"} & set(pool[k].sources)))  # fmt: skip
+               holds_words(pool[k].token_ids, words))  # fmt: skip
         for k in order
     )
     done = time.perf_counter()

@@ -78,7 +78,7 @@ def _build_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_prepare(args: argparse.Namespace) -> int:
-    """Build whatever the site needs and is missing: the corpus, then its index."""
+    """Build whatever the site needs and is missing: the corpus, its index, the lessons' attributions."""
     from glassbox.corpus import prepare as prepare_corpus
     from glassbox.index.build import ensure_index
     from glassbox.model.folder import training_card
@@ -92,7 +92,27 @@ def cmd_prepare(args: argparse.Namespace) -> int:
     prepare_corpus(training_card(Path(source)).get("corpus_sha256") if embedded else None)
     info = ensure_index(progress=True)
     print(f"Corpus index: {info.documents:,} documents, {info.tokens:,} tokens.", file=sys.stderr)
+    _prepare_attributions(Path(source))
     return 0
+
+
+def _prepare_attributions(model_dir: Path) -> None:
+    """The lessons' attributions, worked out ahead (glassbox.attribution.prepared); nothing for a
+    model without checkpoints, which the site offers none for."""
+    from glassbox.attribution.attribute import plan
+    from glassbox.attribution.prepared import prepare_lessons
+    from glassbox.errors import GlassboxError
+    from glassbox.index.build import index_stamp
+    from glassbox.index.engine import open_index
+
+    try:
+        plan(model_dir)
+    except GlassboxError:
+        return
+    made = prepare_lessons(model_dir, open_index(), index_stamp(paths.index_dir()) or "",
+                           report=lambda line: print(line, file=sys.stderr))  # fmt: skip
+    if made:
+        print(f"Lesson attributions: {made} prepared.", file=sys.stderr)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

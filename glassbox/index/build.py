@@ -227,6 +227,12 @@ def read_manifest(folder: Path | None = None) -> dict | None:
     return manifest if isinstance(manifest, dict) and manifest.get("format") == FORMAT else None
 
 
+def index_stamp(folder: Path | None = None) -> str | None:
+    """Which build of the index is in `folder` (its build time and corpus hash); None: no index."""
+    manifest = read_manifest(folder)
+    return None if manifest is None else f"{manifest.get('built_at')}-{manifest.get('corpus_sha256')}"
+
+
 def info_from_manifest(manifest: dict) -> IndexInfo:
     """The IndexInfo a manifest describes."""
     return IndexInfo(**{k: manifest[k] for k in IndexInfo.__dataclass_fields__})

@@ -36,7 +36,6 @@ import streamlit as st
 import ui
 from glassbox import paths
 from glassbox.errors import GlassboxError
-from glassbox.tokens import tokenize
 from ui import chart as ui_chart
 from ui import taught as ui_taught
 from ui import text as ui_text
@@ -45,7 +44,6 @@ from ui.views.passages import Passage, card, domain, found_by, neighbour_card, n
 __all__ = ["SHOWN", "Passage", "passages", "pushed", "pushed_in", "show"]
 
 SHOWN = 8  # distinct passages shown (the learner's own sentences are added wherever they rank)
-LAST_TOKENS = 8  # tokens of a text offered on Training data: its last ones
 KEPT = 32  # attributions kept in this process (a few hundred KB each)
 WEAK = 2.0  # when no passage reaches this multiple of the noise floor, the page says none stands out
 
@@ -120,8 +118,9 @@ def _attribution(where: _Where, context: str, token: int):
 
     ui.admit(("pushed", where.source, context, token))
     key = (where.base, where.stamp, context, token, where.taught)
-    found = _store().get(key)
+    found = _store().get(key) or (_prepared(where, context, token) if not where.taught else None)
     if found is not None:
+        _store().put(key, found)
         return found
     index = ui.cached_index(str(paths.index_dir()), where.stamp)
     shared = ui.cached_model(where.base)  # the final model: the site's shared one, only read
@@ -140,6 +139,16 @@ def _attribution(where: _Where, context: str, token: int):
         bar.empty()
     _store().put(key, result)
     return result
+
+
+def _prepared(where: _Where, context: str, token: int):
+    """The attribution `glassbox prepare` worked out ahead (a lesson's example), or None."""
+    from glassbox.attribution import prepared
+
+    try:
+        return prepared.load(prepared.key(Path(where.base), where.stamp, context, token))
+    except (OSError, GlassboxError):
+        return None
 
 
 # --- what the page shows ---------------------------------------------------------------------------
@@ -211,20 +220,23 @@ def pushed(ns: str, context: str, tokens: Sequence[int]) -> None:
 
 def pushed_in(ns: str, text: str) -> None:
     """Training data: the button; once pressed for `text`, a select of one of its last tokens, and
-    the attribution of that token after the text before it."""
+    the attribution of that token after the text before it. A lesson's example opens it at once
+    for its `explain`-th token from the end (state `<ns>.explain`, set by "Try this")."""
+    from glassbox.attribution.prepared import last_tokens
+
     lm = ui.current_model()
     if lm is None or not text.strip():
         return
-    try:
-        toks = [t for t in tokenize(lm.tokenizer, text, lm.token_bytes) if not t.special and t.start > 0]
-    except ValueError:  # bytes that do not spell the text back (not NFC): nothing to offer
-        return
-    if not toks:
+    last = last_tokens(lm, text)  # the last token first
+    if not last:
         return
     where = _where()
+    back = st.session_state.pop(f"{ns}.explain", None)
+    if where is not None and back:
+        st.session_state[f"{ns}.pushed_for"] = text
+        st.session_state[f"{ns}.pushed_at"] = min(int(back), len(last)) - 1
     if where is None or not _pressed(ns, text):
         return
-    last = toks[-LAST_TOKENS:][::-1]  # the last token first
 
     def name(k: object) -> str:
         t = last[int(k)]
