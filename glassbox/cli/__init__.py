@@ -1,10 +1,11 @@
-"""Command line: `glassbox inspect|generate|info|trace|count|...` (also `python -m glassbox`).
+"""Command line: `glassbox inspect|generate|info|trace|count|attribute|...` (also `python -m glassbox`).
 
 Every command prints JSON with --json, or a short readable report. Errors a learner can make
 (empty text, too long, bad file, bad model) print one clear line and exit with status 2.
 Each module of this package adds its commands with `register(subparsers)`:
 `model` (inspect, generate, info), `index` (trace, count, ngram, novelty), `training` (train, eval),
-`teaching` (teach), `build` (build corpus|ladder|index, prepare) and `lessons` (the lessons' claims, measured).
+`teaching` (teach), `attribution` (attribute: which training passages pushed a next token), `build`
+(build corpus|ladder|index, prepare) and `lessons` (the lessons' claims, measured).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from glassbox.cli import build, index, lessons, model, teaching, training
+from glassbox.cli import attribution, build, index, lessons, model, teaching, training
 from glassbox.cli.common import terminal_safe
 from glassbox.errors import GlassboxError
 
@@ -20,7 +21,7 @@ from glassbox.errors import GlassboxError
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="glassbox", description="See what an OLMoE model does with text.")
     sub = parser.add_subparsers(dest="command", required=True)
-    for part in (model, index, training, teaching, build, lessons):
+    for part in (model, index, training, teaching, attribution, build, lessons):
         part.register(sub)
     return parser
 
