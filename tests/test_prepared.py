@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from glassbox.attribution import prepared
+from glassbox.lessons import attribution_examples
 from glassbox.paths import EMBEDDED_MODEL_DIR
 
 
@@ -20,7 +21,7 @@ def test_explain_counts_the_texts_tokens_from_its_end(tiny_lm):
 
 
 def test_the_lessons_examples_are_the_two_training_data_ones(tiny_lm):
-    found = {(context[-12:], tiny_lm.tokenizer.decode([token])) for context, token in prepared.lesson_examples(tiny_lm)}
+    found = {(context[-12:], tiny_lm.tokenizer.decode([token])) for context, token in attribution_examples(tiny_lm)}
     assert found == {("nly begotten", " Son"), ("spoke to her", " sister")}
 
 

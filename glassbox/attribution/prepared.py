@@ -21,6 +21,7 @@ import dataclasses
 import hashlib
 import json
 import pickle
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -103,29 +104,15 @@ def save(name: str, result: Attribution) -> None:
     part.replace(where / f"{name}.pkl")
 
 
-def lesson_examples(lm) -> list[tuple[str, int]]:
-    """Every (context, token) a lesson example opens an attribution for, in every language."""
-    from glassbox.lessons import load_lessons, load_manifest
-
-    found = []
-    for lang in load_manifest().languages:
-        for lesson in load_lessons(lang):
-            for part in (*lesson.steps, *getattr(lesson, "predictions", (lesson.predict,))):
-                values = part.values
-                if "explain" in values and "text" in values:
-                    pair = explained(lm, values["text"], int(values["explain"]))
-                    if pair is not None:
-                        found.append(pair)
-    return list(dict.fromkeys(found))
-
-
-def prepare_lessons(model_dir: Path, index, index_stamp: str, report=print) -> int:
-    """Work out and keep the attribution of every lesson example not kept yet; how many were new."""
+def prepare_lessons(model_dir: Path, index, index_stamp: str, examples: Callable[[object], Sequence[tuple[str, int]]],
+                    report: Callable[[str], None] = print) -> int:
+    """Work out and keep the attribution of each (context, token) of `examples` not kept yet (the
+    lessons': `glassbox.lessons.attribution_examples`); how many were new."""
     from glassbox.model.loading import load_model
 
     lm = load_model(plan(Path(model_dir))[-1].path, device="cpu")
     made = 0
-    for context, token in lesson_examples(lm):
+    for context, token in examples(lm):
         name = key(model_dir, index_stamp, context, token)
         if load(name) is not None:
             continue

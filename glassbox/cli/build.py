@@ -104,12 +104,13 @@ def _prepare_attributions(model_dir: Path) -> None:
     from glassbox.errors import GlassboxError
     from glassbox.index.build import index_stamp
     from glassbox.index.engine import open_index
+    from glassbox.lessons import attribution_examples
 
     try:
         plan(model_dir)
     except GlassboxError:
         return
-    made = prepare_lessons(model_dir, open_index(), index_stamp(paths.index_dir()) or "",
+    made = prepare_lessons(model_dir, open_index(), index_stamp(paths.index_dir()) or "", attribution_examples,
                            report=lambda line: print(line, file=sys.stderr))  # fmt: skip
     if made:
         print(f"Lesson attributions: {made} prepared.", file=sys.stderr)

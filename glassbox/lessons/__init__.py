@@ -31,8 +31,8 @@ from glassbox.lessons.files import (
 from glassbox.paths import PROJECT_ROOT
 
 __all__ = ["EXAMPLE_KEYS", "EXAMPLE_RULES", "LESSONS_DIR", "PAGES", "Choice", "Lesson", "LessonError", "Manifest",
-           "Predict", "Question", "Step", "has_html", "lesson_for_page", "load_lessons", "load_manifest",
-           "parse_lesson"]  # fmt: skip
+           "Predict", "Question", "Step", "attribution_examples", "has_html", "lesson_for_page", "load_lessons",
+           "load_manifest", "parse_lesson"]  # fmt: skip
 
 LESSONS_DIR = PROJECT_ROOT / "lessons"
 
@@ -90,3 +90,20 @@ def load_lessons(lang: str, root: Path = LESSONS_DIR) -> tuple[Lesson, ...]:
 def lesson_for_page(page: str, lang: str, root: Path = LESSONS_DIR) -> Lesson | None:
     """The lesson shown at the top of a page, or None when the page has none."""
     return next((lesson for lesson in load_lessons(lang, root) if lesson.page == page), None)
+
+
+def attribution_examples(lm, root: Path = LESSONS_DIR) -> list[tuple[str, int]]:
+    """Every (context, token) a lesson example opens "Which documents pushed this?" for (its
+    `explain`-th token from the end of its text), in every language, each once."""
+    from glassbox.attribution.prepared import explained
+
+    found = []
+    for lang in load_manifest(root).languages:
+        for lesson in load_lessons(lang, root):
+            for part in (*lesson.steps, *lesson.predictions):
+                values = part.values
+                if "explain" in values and "text" in values:
+                    pair = explained(lm, values["text"], int(values["explain"]))
+                    if pair is not None:
+                        found.append(pair)
+    return list(dict.fromkeys(found))
