@@ -110,3 +110,33 @@ def scroll_to_top(page, wait_ms: int = 500) -> None:
     page.evaluate("() => { window.scrollTo(0, 0); document.querySelectorAll('*').forEach(e => { "
                   "if (e.scrollTop) e.scrollTop = 0; }); }")  # fmt: skip
     page.wait_for_timeout(wait_ms)
+
+
+def serve_site(model_dir: Path, data_dir: Path, work: Path):
+    """For a module's `site` fixture: `yield from serve_site(...)` skips (saying so loudly) without
+    Chromium, else runs the site on a copy of its scripts in `work` and yields (base URL, log)
+    until the module is done."""
+    import pytest
+
+    from ui.browser import CHROMIUM, wait_healthy
+
+    if not CHROMIUM.exists():
+        message = (
+            f"!!! BROWSER TEST NOT RUN: no Chromium at {CHROMIUM}. "
+            "Install it: apt-get install -y chromium fonts-noto-cjk (not `playwright install`). !!!"
+        )
+        print("\n" + message, file=sys.stderr)
+        pytest.skip(message)
+    port = free_port()
+    log = work / "streamlit.log"
+    server = start_site(model_dir, data_dir, port, log, cwd=snapshot_site(work / "app"))
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(base, server, log)
+        yield base, log
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()

@@ -272,3 +272,15 @@ def test_a_lessons_example_opens_its_prepared_attribution_without_a_run(on_quick
         assert meaning in [c.value.replace("\\", "") for c in at.caption]
     finally:
         (prepared.folder() / f"{name}.pkl").unlink()
+
+
+def test_a_passage_cut_inside_a_character_shows_whole_characters_and_no_bytes():
+    """A passage is a window of a document's tokens, and a Korean character may be split between
+    tokens: the card marks the character whole and leaves out the parts cut at the window's ends."""
+    from ui.views.passages import marked_text
+
+    data = "고양이가 켜졌다".encode()  # 고 is bytes 0-2, 양 3-5, 이 6-8, 가 9-11, then a space
+    pieces = [data[1:3], data[3:4], data[4:9], data[9:13], data[13:-1]]  # starts and ends inside a character
+    text, marks = marked_text(pieces, [0.0, 0.0, 1.0, 0.0, 0.0])
+    assert text == "양이가 켜졌"
+    assert [text[a:b] for a, b, _ in marks] == ["양이"]  # 양's last bytes carried the push: 양 marked whole

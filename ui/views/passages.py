@@ -86,7 +86,9 @@ def neighbours(by_bm25: Sequence, found: Sequence[Passage]) -> list[Neighbour]:
 
 def marked_text(pieces: Sequence[bytes], shares: Sequence[float]) -> tuple[str, list[tuple[int, int, str]]]:
     """A passage's text from its tokens' bytes and the marks of "the passage that matters": each
-    token's share of the push (`shares[k]` is `pieces[k]`'s) against the largest one."""
+    token's share of the push (`shares[k]` is `pieces[k]`'s) against the largest one. A character
+    split between tokens is marked whole, at its most marked token's level; parts of characters cut
+    at the window's two ends are left out (never shown as bytes)."""
     from glassbox.charts import LEVEL_COLOURS
 
     top = max(shares, default=0.0)
@@ -96,13 +98,42 @@ def marked_text(pieces: Sequence[bytes], shares: Sequence[float]) -> tuple[str, 
             return -1
         return 2 if share >= STRONG * top else 0
 
+    units: list[list] = []  # [bytes, level]: whole characters (a token may hold a part of one)
+    for lv, piece in zip(map(level, shares), pieces, strict=True):
+        if units and piece[:1] and _continues(piece[0]):
+            units[-1] = [units[-1][0] + piece, max(units[-1][1], lv)]
+        else:
+            units.append([piece, lv])
+    if units:  # the parts of characters cut at the window's two ends lie in its first and last unit
+        start, end = _whole(b"".join(u[0] for u in units))
+        cut = sum(len(u[0]) for u in units) - end
+        units[-1][0] = units[-1][0][: len(units[-1][0]) - cut]
+        units[0][0] = units[0][0][start:]
     text, marks = "", []
-    for lv, run in itertools.groupby(zip(map(level, shares), pieces, strict=True), key=lambda x: x[0]):
+    for lv, run in itertools.groupby(((lv, piece) for piece, lv in units), key=lambda x: x[0]):
         part = decode_shown([piece for _, piece in run])
         if lv >= 0 and part:
             marks.append((len(text), len(text) + len(part), LEVEL_COLOURS[lv]))
         text += part
     return text, marks
+
+
+def _continues(byte: int) -> bool:
+    """Whether a UTF-8 byte goes on with a character begun before it."""
+    return 0x80 <= byte < 0xC0
+
+
+def _whole(data: bytes) -> tuple[int, int]:
+    """(start, end) of `data` without the parts of characters cut at its two ends: a passage is a
+    window of a document's tokens, and a token may hold part of a character."""
+    start = 0
+    while start < min(len(data), 3) and _continues(data[start]):
+        start += 1
+    for i in range(len(data) - 1, max(start, len(data) - 4) - 1, -1):
+        if not _continues(data[i]):
+            length = 1 if data[i] < 0xC0 else 2 if data[i] < 0xE0 else 3 if data[i] < 0xF0 else 4
+            return start, (i if i + length > len(data) else len(data))
+    return start, len(data)
 
 
 def snippet(text: str, limit: int = SNIPPET) -> str:
@@ -156,7 +187,8 @@ def neighbour_card(n: Neighbour, pieces: Callable[[int], bytes], special: set[in
     """One of BM25's passages, compact: rank, document, kind of text, the start of its text, and
     attribution's multiple and rank for it."""
     chunk = n.first.chunk
-    text = decode_shown([pieces(t) for t in chunk.token_ids if t not in special])
+    data = b"".join(pieces(t) for t in chunk.token_ids if t not in special)
+    text = decode_shown([data[slice(*_whole(data))]])
     with st.container(border=True):
         st.markdown(f"**{n.rank}\\. {ui_text.md_escape(chunk.title or chunk.doc_id)}** · "
                     f":gray-badge[{ui_text.md_escape(ui_domains.name(chunk.domain))}]")  # fmt: skip
