@@ -39,7 +39,7 @@ def pushed_bars(passages: Sequence[Passage], token: str, labels: Mapping[str, st
         "hovertemplate": "%{y}: %{text}<extra></extra>", "showlegend": False,
     }  # fmt: skip
     top = max([1.0, *ratios])
-    low = min([0.0, *ratios])
+    low = min([0.0, *ratios])  # a negative bar's label goes left of it: room for it before the names
     lines = [
         {"type": "line", "x0": 1, "x1": 1, "xref": "x", "y0": 0, "y1": 1, "yref": "y domain",
          "line": {"color": FLOOR_COLOUR, "dash": "dash", "width": 2}},
@@ -53,7 +53,7 @@ def pushed_bars(passages: Sequence[Passage], token: str, labels: Mapping[str, st
                        "marker": {"symbol": "square", "size": 14, "color": PALETTE[2]}})  # fmt: skip
     return new_figure(
         lab["title"], height=FRAME_PX + ROW_PX * max(len(passages), 1), data=[bars, *legend] if passages else legend,
-        xaxis={"title": {"text": lab["x"]}, "range": [low - 0.05 * (top - low), top * 1.15], "ticksuffix": "×",
+        xaxis={"title": {"text": lab["x"]}, "range": [low - (0.25 if low < 0 else 0.05) * (top - low), top * 1.15], "ticksuffix": "×",
                "zeroline": False},
         yaxis={"title": {"text": lab["y"]}, "type": "category", "categoryorder": "array", "categoryarray": names,
                "autorange": "reversed"},
