@@ -85,7 +85,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 from glassbox import paths  # noqa: E402
-from glassbox.attribution.attribute import attribute  # noqa: E402
+from glassbox.attribution.attribute import POOL, attribute  # noqa: E402
+from glassbox.attribution.pool import PoolSizes  # noqa: E402
 from glassbox.corpus.documents import iter_documents  # noqa: E402
 from glassbox.index.build import build_index  # noqa: E402
 from glassbox.index.engine import open_index  # noqa: E402
@@ -234,6 +235,9 @@ def anthology_cases(index) -> list[tuple[str, int, Callable[[object], bool]]]:
     return cases
 
 
+FULL_POOL = PoolSizes(span=70, continuation=70, bm25=70, random=60)  # the ordinary sentences again: ~200 chunks
+
+
 def shipped() -> dict:
     """Part 0: attributions on the shipped model and its own data: the planted anthology passages
     (is the top chunk the passage?) and two ordinary sentences; seconds, pool size and peak extra
@@ -245,12 +249,14 @@ def shipped() -> dict:
     memory.hold_less()
     index = open_index()
     load_model(paths.EMBEDDED_MODEL_DIR, device="cpu")
-    cases = anthology_cases(index) + [(c, index.tokenize(w)[0], None) for c, w in ORDINARY]
+    cases = [(*case, POOL) for case in anthology_cases(index)]
+    cases += [(c, index.tokenize(w)[0], None, sizes) for sizes in (POOL, FULL_POOL) for c, w in ORDINARY]
     hits, rows = 0, []
     print("\n| context | token | hit | chunks | seconds | peak extra MB | top passage (x noise floor) |")
     print("|---|---|---|---|---|---|---|")
-    for context, token, hit in cases:
-        found, peak = peak_while(lambda c=context, t=token: attribute(paths.EMBEDDED_MODEL_DIR, index, c, t))
+    for context, token, hit, sizes in cases:
+        found, peak = peak_while(lambda c=context, t=token, z=sizes: attribute(paths.EMBEDDED_MODEL_DIR, index, c, t,
+                                                                                 sizes=z))  # fmt: skip
         memory.release()
         top = found.chunks[0]
         ok = hit(top) if hit else None
@@ -259,7 +265,7 @@ def shipped() -> dict:
               f"{found.seconds['total']} | {peak:.0f} | {top.chunk.title} ({top.ratio:.1f}x) |", flush=True)
         rows.append({"context": context, "hit": ok, "seconds": found.seconds, "peak_mb": round(peak),
                      "top": top.chunk.doc_id, "ratio": top.ratio})  # fmt: skip
-    n = sum(hit is not None for *_, hit in cases)
+    n = sum(hit is not None for _, _, hit, _ in cases)
     seconds = [r["seconds"]["total"] for r in rows]
     print(f"\nanthology check: the top chunk is the passage for {hits} of {n}; attribution took "
           f"{statistics.median(seconds):.1f} s (median), {max(seconds):.1f} s (max, target 10 s) over pools of "
