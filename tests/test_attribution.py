@@ -102,6 +102,9 @@ def test_a_planted_passage_is_pushed_by_its_copies(shipped_index):
     assert top.chunk.doc_id.startswith("anthology-richard-winter") and "sun of York" in top.text
     assert top.ratio > 3
     assert list(np.argsort([-s.score for s in found.chunks])) == list(range(len(found.chunks)))
+    random = np.array([s.score for s in found.by_source("random")])  # the noise floor: the random sample's RMS
+    assert len(random) >= 30 and found.noise_floor == pytest.approx(float(np.sqrt(np.mean(random**2))))
+    assert all(s.ratio == pytest.approx(s.score / found.noise_floor) for s in found.chunks)
     bm25 = found.by_bm25()  # BM25's ranking of the same chunks, each with its attribution score
     assert [s.chunk.bm25_rank for s in bm25] == list(range(1, len(bm25) + 1)) and set(bm25) <= set(found.chunks)
     assert [c["bm25_rank"] for c in found.to_json()["chunks"]] == [s.chunk.bm25_rank for s in found.chunks]
@@ -114,3 +117,13 @@ def test_a_chunk_holds_the_text_when_it_holds_six_of_its_tokens_in_a_row():
     assert not attr.holds_words([1, 2, 3, 9, 4, 5, 6, 7], text)
     assert attr.holds_words([0, 4, 2, 0], [4, 2])  # a text shorter than six: all of it
     assert not attr.holds_words([1, 2, 3], [])
+
+
+def test_a_model_without_checkpoints_is_refused_with_a_reason(tiny_model_dir, shipped_index):
+    from glassbox.errors import GlassboxError
+
+    with pytest.raises(GlassboxError) as refused:
+        attr.attribute(tiny_model_dir, shipped_index, "For God so loved the world", 5)
+    assert refused.value.code == "attribution_unavailable"
+    english, korean = refused.value.message("en"), refused.value.message("ko")
+    assert str(tiny_model_dir) in english and str(tiny_model_dir) in korean and english != korean

@@ -80,14 +80,17 @@ def _targets(chunks: Sequence[Sequence[int]]) -> torch.Tensor:
 def _losses(hidden: torch.Tensor, weight: torch.Tensor, targets: torch.Tensor, rows: int = ROWS) -> torch.Tensor:
     """Per-row cross-entropy of hidden @ weight.T, in float32, `rows` rows of logits at a time, the
     softmax taken in place (the model's own head and F.cross_entropy make the full logits and their
-    log-softmax: 1.6 times slower, measured on 1,024 rows)."""
+    log-softmax: 1.6 times slower, measured on 1,024 rows), in one buffer for every block (a new
+    26 MB block each time is a fresh mapping, and its page faults cost as much as the product)."""
     out = torch.empty(len(targets))
     weight = weight.float()
+    buf = torch.empty(min(rows, len(targets)), weight.shape[0])
     for start in range(0, len(targets), rows):
-        logits = hidden[start : start + rows].float() @ weight.t()
-        picked = logits.gather(1, targets[start : start + rows, None]).squeeze(1)
+        stop = min(start + rows, len(targets))
+        logits = torch.mm(hidden[start:stop].float(), weight.t(), out=buf[: stop - start])
+        picked = logits.gather(1, targets[start:stop, None]).squeeze(1)
         top, total = row_pass(logits)  # in place, the training loss's own: half the passes of torch.logsumexp
-        out[start : start + rows] = top + total.log() - picked
+        out[start:stop] = top + total.log() - picked
     return out
 
 
@@ -120,17 +123,25 @@ def head_derivative(hidden: torch.Tensor, d_hidden: torch.Tensor, weight: torch.
     """Per row, the derivative of the loss lse(h Wᵀ) - h·W[t] when h moves by `d_hidden` and W by
     `d_weight`: (softmax - onehot(t)) · (dh Wᵀ + h dWᵀ), i.e. dh·(pW) + h·(p dW) - dh·W[t] - h·dW[t].
     Two matmuls of the rows by the vocabulary, in `dtype`; the rest in float32."""
-    width = weight.shape[1]
+    width, n = weight.shape[1], len(targets)
     w_low = weight.to(dtype)
     both = torch.cat([weight, d_weight], dim=1).to(dtype)  # (vocab, 2H): p W and p dW in one product
-    out = torch.empty(len(targets))
-    for start in range(0, len(targets), rows):
-        stop = min(start + rows, len(targets))
-        h, dh, t = hidden[start:stop], d_hidden[start:stop], targets[start:stop]
-        logits = (h.to(dtype) @ w_low.t()).float()
+    out = torch.empty(n)
+    # one set of buffers for every block of rows (see _losses: fresh 26 MB blocks cost page faults)
+    exps = torch.empty(min(rows, n), weight.shape[0])
+    low = torch.empty_like(exps, dtype=dtype) if dtype != torch.float32 else exps
+    mixed = torch.empty(min(rows, n), 2 * width, dtype=dtype)
+    for start in range(0, n, rows):
+        stop = min(start + rows, n)
+        c, h, dh, t = stop - start, hidden[start:stop], d_hidden[start:stop], targets[start:stop]
+        torch.mm(h.to(dtype), w_low.t(), out=low[:c])
+        logits = exps[:c].copy_(low[:c]) if low is not exps else exps[:c]
         _, total = row_pass(logits)  # in place: logits -> exp(logits - max), total their sum
-        mixed = (logits.to(dtype) @ both).float() / total[:, None]  # (rows, 2H): p W | p dW
-        out[start:stop] = ((mixed[:, :width] - weight[t]) * dh).sum(1) + ((mixed[:, width:] - d_weight[t]) * h).sum(1)
+        if low is not exps:
+            low[:c].copy_(logits)
+        torch.mm(low[:c], both, out=mixed[:c])
+        pw = mixed[:c].float().div_(total[:, None])  # (rows, 2H): p W | p dW
+        out[start:stop] = ((pw[:, :width] - weight[t]) * dh).sum(1) + ((pw[:, width:] - d_weight[t]) * h).sum(1)
     return out
 
 
