@@ -13,10 +13,10 @@ import streamlit as st
 import ui
 from glassbox import site
 from glassbox.errors import GlassboxError
-from glassbox.model import checkpoints as training_history
 from ui import answers as ui_answers
 from ui import classroom as ui_classroom
 from ui import notebook as ui_notebook
+from ui import picker as ui_picker
 from ui import present as ui_present
 from ui import progress as ui_progress
 from ui import share as ui_share
@@ -25,11 +25,6 @@ from ui import taught as ui_taught
 from ui import text as ui_text
 
 st.set_page_config(page_title="Glass Box", page_icon="🔍", layout="wide")
-
-KEY_CHOICE = "frame.model_choice"
-KEY_OTHER = "frame.model_other"
-EMBEDDED, OTHER = "embedded", "other"
-EXAMPLE_HUB_ID = "allenai/OLMoE-1B-7B-0125-Instruct"
 
 
 def language_switch() -> str:
@@ -54,42 +49,8 @@ def language_switch() -> str:
 def wanted_source() -> str:
     """The model the learner picked in the sidebar (before any fallback): their taught model while
     its switch is on (`ui.taught.picker`), else the shared model the picker names (what links carry)."""
-    shared = shared_source()
+    shared = ui_picker.picker()
     return ui_taught.picker() or shared
-
-
-def shared_source() -> str:
-    """The shared model picked in the sidebar: built in, a checkpoint, or another one typed."""
-    # the final checkpoint is the embedded model itself: offer only the earlier ones here
-    found = ui.guarded(ui.once, training_history.list_checkpoints) or ()
-    checkpoints = {f"ckpt:{c.name}": c for c in found if c.label != "final"}
-    options = [EMBEDDED, *checkpoints, OTHER]
-    if st.session_state.get(KEY_CHOICE) not in options:
-        st.session_state[KEY_CHOICE] = EMBEDDED
-
-    # labels are worked out now: a format function must not read session state later
-    names = {EMBEDDED: ui.tr("frame.model_embedded"), OTHER: ui.tr("frame.model_other")}
-    for choice, ckpt in checkpoints.items():
-        names[choice] = ui.tr("frame.model_checkpoint", name=ui.checkpoint_label(ckpt.label), step=ckpt.step)
-
-    # the built-in model is the default, so links carry a checkpoint (never a typed model id)
-    ui_share.field(KEY_CHOICE, ui_share.choice([names[option] for option in options]))
-    choice = st.sidebar.selectbox(
-        ui.tr("frame.model"), options, format_func=names.get, key=KEY_CHOICE, persist_state="session",
-        bind=ui_share.BIND,
-    )
-    if choice == OTHER:
-        typed = st.sidebar.text_input(
-            ui.tr("frame.model_other_input"),
-            key=KEY_OTHER,
-            placeholder=EXAMPLE_HUB_ID,
-            max_chars=300,
-            persist_state="session",
-        ).strip()
-        return typed or ui.default_source()
-    if choice in checkpoints:
-        return checkpoints[choice].path
-    return ui.default_source()
 
 
 def choose_model(needs_model: bool) -> None:
@@ -115,6 +76,7 @@ def choose_model(needs_model: bool) -> None:
         st.session_state[ui.KEY_SOURCE] = wanted
         st.session_state.pop(ui.KEY_LOAD_ERROR, None)
     except GlassboxError as err:
+        err = ui_picker.learner_error(wanted, err)  # one message for any picked model's failure
         st.session_state[ui.KEY_LOAD_ERROR] = (wanted, err)
         st.sidebar.error(ui_text.md_escape(err.message(ui.lang())))
         if wanted != fallback:

@@ -2,9 +2,9 @@
 
 This module: language, the one cached model, cached inspection and generation, error handling,
 limits, and the opened training-data index. Nothing here changes the shared model: it is loaded
-once per source with `st.cache_resource` and only read; a source of a kind registered with
-`add_source_kind` (a learner's taught model, `ui.taught`) is made by its own module instead, which
-bounds what it keeps. The other modules: `ui.text` (safe
+once per source by `ui.models` (which also decides which sources a learner may pick) and only read;
+a source of a kind registered with `add_source_kind` (a learner's taught model, `ui.taught`) is made
+by its own module instead, which bounds what it keeps. The other modules: `ui.text` (safe
 rendering of user text), `ui.chart`, `ui.lesson`, `ui.share` (links), `ui.tool` (a page's tool
 as a fragment), `ui.present` (presenter mode), `ui.notebook`, `ui.launch` (starts the site);
 `ui.views` draws the core's results (tokens, next token, experts, trace, recital, history).
@@ -20,7 +20,7 @@ from typing import Any
 
 import streamlit as st
 
-from glassbox import memory, paths
+from glassbox import paths
 from glassbox.errors import GlassboxError
 from glassbox.i18n import t
 from glassbox.site import MAX_TEXT_CHARS
@@ -102,21 +102,12 @@ def _maker(source: str) -> Callable[[str], Any] | None:
 
 
 def cached_model(source: str):
-    """The model for `source`, shared read-only: loaded once per process, or made (a taught model)."""
+    """The model for `source`, shared read-only: loaded once per process if the host offers it
+    (`ui.models`), or made (a taught model)."""
+    from ui.models import loaded_model
+
     make = _maker(source)
-    return make(source) if make is not None else _loaded_model(source)
-
-
-@st.cache_resource(show_spinner=False, max_entries=8)
-def _loaded_model(source: str):
-    import torch
-
-    from glassbox.limits import TORCH_THREADS
-    from glassbox.model.loading import load_model, prepare_source
-
-    torch.set_num_threads(TORCH_THREADS)  # for the whole server process (see glassbox.limits)
-    memory.hold_less()  # big tensors freed (a teaching's) go back to the system (glassbox.memory)
-    return load_model(prepare_source(source))
+    return make(source) if make is not None else loaded_model(source)
 
 
 _loaded: set[str] = set()  # sources loaded in this process (no spinner needed for those)

@@ -16,6 +16,7 @@ import streamlit as st
 import ui
 from glassbox import notebook
 from ui import answers as ui_answers
+from ui import models as ui_models
 
 KEY_ENTRIES = "notebook.entries"
 KEY_LIVE = "notebook.live"  # what the download buttons read when pressed (no session state then)
@@ -58,7 +59,7 @@ def sidebar() -> None:
         entries=st.session_state.get(KEY_ENTRIES) or {},
         quiz=notebook.quiz_results(ui_answers.all_lessons(), ui_answers.scores(), ui_answers.done()),
         lang=ui.lang(),
-        model=ui.source(),
+        model=ui_models.shown_name(ui.source()),  # the host's label or the folder's name, never a server path
     )
     files = (
         ("notebook.markdown", notebook.to_markdown, "md", "text/markdown", "📝"),

@@ -7,7 +7,6 @@ read-only by every session; inspection and generation never mutate it.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,11 +14,11 @@ import torch
 
 from glassbox.errors import GlassboxError
 from glassbox.model import olmoe
+from glassbox.model.allowed import HUB_ID
 from glassbox.model.folder import training_card, write_training_card
 from glassbox.model.info import ModelInfo
 from glassbox.tokens import TokenBytes
 
-HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 __all__ = ["LoadedModel", "ModelInfo", "load_model", "save_model"]
 
 

@@ -3,7 +3,9 @@
 Starts N Streamlit servers on loopback ports and nginx in front of them (sticky per browser, see
 nginx.conf.template), restarts a replica that dies or stops answering, and stops everything on
 Ctrl-C or SIGTERM. Replicas keep the classroom word list out of generated text unless the host
-says otherwise (`GLASSBOX_CLASSROOM_SAFE=0`). Its files (config, logs, replicas.json) go in `<data folder>/workshop/`.
+says otherwise (`GLASSBOX_CLASSROOM_SAFE=0`). Learners pick only from the host's list of models: each replica
+has `GLASSBOX_REPLICA` set, which turns the free-text model box off (`glassbox.model.allowed`). Its files
+(config, logs, replicas.json) go in `<data folder>/workshop/`.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from pathlib import Path
 
 import qrcode
 
-from glassbox.model import classroom_safe
+from glassbox.model import allowed, classroom_safe
 from glassbox.paths import PROJECT_ROOT, data_dir
 from glassbox.workshop import classroom
 
@@ -219,6 +221,8 @@ def serve(replicas: int, port: int, host: str) -> int:
         return 1
     key = classroom.teacher_key() or classroom.new_teacher_key()  # one for all replicas
     env = replica_env(key)
+    if env.get(allowed.ANY_ENV, "").strip().lower() in allowed.YES:
+        say(f"{allowed.ANY_ENV} is ignored in a workshop: learners pick from the host's list ({allowed.MODELS_ENV})")
     with contextlib.ExitStack() as held:  # all bound at once, so the ports differ
         sockets = [held.enter_context(socket.socket()) for _ in range(replicas)]
         for s in sockets:
