@@ -140,3 +140,24 @@ def serve_site(model_dir: Path, data_dir: Path, work: Path):
             server.wait(timeout=20)
         except subprocess.TimeoutExpired:
             server.kill()
+
+
+def accessibility_barriers(page) -> list[str]:
+    """axe-core's critical and serious violations on the page as it is now (rule, element, why)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    found = []
+    for rule in Axe().run(page).response["violations"]:
+        if rule["impact"] in ("critical", "serious"):
+            for node in rule["nodes"][:3]:
+                found.append(f"{rule['id']} at {node['target']}: {node.get('failureSummary', '')[:160]}")
+    return found
+
+
+
+def screenshot(page, path: Path) -> None:
+    """The whole page: Streamlit scrolls inside its main section, so the window grows to fit it."""
+    height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]')?.scrollHeight ?? 0")
+    page.set_viewport_size({"width": 1400, "height": max(1600, min(int(height) + 80, 14_000))})
+    page.wait_for_timeout(800)  # charts redraw for the new size
+    page.screenshot(path=str(path), full_page=True)

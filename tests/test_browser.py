@@ -21,9 +21,11 @@ import pytest
 from browser_helpers import (
     ROOT,
     SHOTS,
+    accessibility_barriers,
     chromium_browser,
     free_port,
     key_class,
+    screenshot,
     scroll_to_top,
     server_errors,
     snapshot_site,
@@ -117,27 +119,6 @@ def warm_up(base: str) -> None:
 @pytest.fixture(scope="module")
 def browser(site):
     yield from chromium_browser()
-
-
-def accessibility_barriers(page) -> list[str]:
-    """axe-core's critical and serious violations on the page as it is now (rule, element, why)."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    found = []
-    for rule in Axe().run(page).response["violations"]:
-        if rule["impact"] in ("critical", "serious"):
-            for node in rule["nodes"][:3]:
-                found.append(f"{rule['id']} at {node['target']}: {node.get('failureSummary', '')[:160]}")
-    return found
-
-
-
-def screenshot(page, path: Path) -> None:
-    """The whole page: Streamlit scrolls inside its main section, so the window grows to fit it."""
-    height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]')?.scrollHeight ?? 0")
-    page.set_viewport_size({"width": 1400, "height": max(1600, min(int(height) + 80, 14_000))})
-    page.wait_for_timeout(800)  # charts redraw for the new size
-    page.screenshot(path=str(path), full_page=True)
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])

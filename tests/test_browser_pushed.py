@@ -19,8 +19,16 @@ from __future__ import annotations
 import re
 
 import pytest
-from browser_helpers import SHOTS, chromium_browser, key_class, serve_site, server_errors, visible_problems
-from test_browser import accessibility_barriers, screenshot
+from browser_helpers import (
+    SHOTS,
+    accessibility_barriers,
+    chromium_browser,
+    key_class,
+    screenshot,
+    serve_site,
+    server_errors,
+    visible_problems,
+)
 
 from glassbox.i18n import t
 from glassbox.paths import EMBEDDED_MODEL_DIR

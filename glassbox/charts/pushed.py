@@ -53,8 +53,8 @@ def pushed_bars(passages: Sequence[Passage], token: str, labels: Mapping[str, st
                        "marker": {"symbol": "square", "size": 14, "color": PALETTE[2]}})  # fmt: skip
     return new_figure(
         lab["title"], height=FRAME_PX + ROW_PX * max(len(passages), 1), data=[bars, *legend] if passages else legend,
-        xaxis={"title": {"text": lab["x"]}, "range": [low - (0.25 if low < 0 else 0.05) * (top - low), top * 1.15], "ticksuffix": "×",
-               "zeroline": False},
+        xaxis={"title": {"text": lab["x"]}, "range": [low - (0.25 if low < 0 else 0.05) * (top - low), top * 1.15],
+               "ticksuffix": "×", "zeroline": False},
         yaxis={"title": {"text": lab["y"]}, "type": "category", "categoryorder": "array", "categoryarray": names,
                "autorange": "reversed"},
         shapes=lines, margin={"l": 20, "r": 60, "t": 70, "b": 20},
