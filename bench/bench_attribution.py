@@ -39,26 +39,28 @@ built beside it.
    from?) and two ordinary sentences, each with the pool's size, the seconds and the peak extra
    memory. Targets: about 200 chunks in <= 10 s, <= 300 MB extra.
 
-Results (2 cores, 2026-12-07, `.venv/bin/python bench/bench_attribution.py`, 53.6 min):
+Results (2 cores, 2026-12-07, `.venv/bin/python bench/bench_attribution.py`, 27.8 min; target 45):
 
     0. shipped model: the top chunk is the planted passage (or its source text) for 33 of 34 openings;
-       7.3 s median, 12.0 s max per attribution over pools of 99-159 chunks (target: ~200 in 10 s:
-       missed); peak extra memory 351 MB then. Rerun with --only-shipped after the memory fix
-       (273849f): 33 of 34, 7.3 s median, 11.4 s max, 250 MB (about 185 MB on the site, which
-       passes its loaded model as `shared`).
+       5.7 s median per attribution over pools of 99-188 chunks; the ordinary sentences with a pool of
+       about 200 (FULL_POOL: 188 and 153 chunks) took 12.9 and 11.0 s (target: ~200 in 10 s); peak
+       extra memory 271 MB (target 300; about 185 MB on the site, which passes its loaded model as
+       `shared`). This part ran before the output layer's buffers were reused (1a7b980: the same
+       numbers, its head 1.5x faster); see the closing notes for the rerun.
     1. planted facts: a planted copy first for 19 of 20 (95 %; target 90 %).
-    2. removal and retraining, median drop in log p(token | context) over 20 queries:
+    2. removal and retraining (43 retrainings of 1200 steps, about 60 s each, two at a time), median
+       drop in log p(token | context) over 20 queries:
                            attribution   BM25     random
        all 20                 +4.47      +3.07    +0.74    attribution / random 6.0x (target 3x),
                                                             attribution / BM25 1.5x
-       10 memorised facts    +11.90     +12.12    +0.13    (both remove the fact's copies: a tie)
+       10 memorised facts    +11.88     +12.12    +0.13    (both remove the fact's copies: a tie)
        10 not memorised       +1.29      +1.52    +1.55    (no better than random: the quick model's
                                                             retraining noise, +-2 nats, swamps 10 documents)
     So the overall 3x target is met by the memorised half; for ordinary text neither attribution nor
-    BM25 shows an effect beyond retraining noise at this scale. The site says so (`pushed.checked`).
-    The bench took 53.6 min against its 45-minute target (44 retrainings of 98-131 s, two at a time).
-    Since then the trainings are faster (see part 2, same numbers): about 22 rounds of two 60-second
-    retrainings, so about 32 min in all (part 0 ~7 min, part 1 ~2 min); to be measured in the next full run.
+    BM25 shows an effect beyond retraining noise at this scale. The site says so (`pushed.checked`),
+    and shows BM25's ranking beside the estimate's. (The first full run, before the trainings were
+    made faster and the scores' output layer moved to bf16, took 53.6 min with the same table but
+    +11.90 for the memorised half's attribution.)
 
 Timings depend on the machine; the ratios are what the bench is for.
 """
