@@ -24,6 +24,22 @@ def tiny_model_dir(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def wide_model_dir(tmp_path_factory):
+    """A stand-in for the full-size OLMoE-1B-7B's shape (16 layers, 64 experts, top-8) with a small
+    hidden size (64, experts' intermediate 32, 2 heads) and seeded random weights, for the expert views."""
+    from glassbox.model import olmoe
+    from glassbox.model.loading import save_model
+    from glassbox.model.tokenizer import load_tokenizer
+
+    folder = tmp_path_factory.mktemp("wide-olmoe")
+    model = olmoe.random_model(
+        hidden_size=64, intermediate_size=32, heads=2, layers=16, experts=64, experts_per_token=8, context=256, seed=2
+    )
+    save_model(model, load_tokenizer(), folder, card={"name": "test-olmoe-64x16", "trained": False})
+    return folder
+
+
+@pytest.fixture(scope="session")
 def tiny_lm(tiny_model_dir):
     """The tiny model loaded through the one loader (shared, read-only)."""
     from glassbox.model.loading import load_model

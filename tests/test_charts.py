@@ -385,3 +385,158 @@ def test_the_next_token_legend_sits_under_the_plot_not_over_its_title():
     legend = fig.layout.legend
     assert legend.yref == "container" and legend.y == 0 and legend.yanchor == "bottom"
     assert fig.layout.margin.b >= 40 and fig.layout.title.text  # a strip under the plot, the title alone on top
+
+
+# The full-size OLMoE's shape: 64 experts per layer, 8 chosen per token, 16 layers.
+WIDE_EXPERTS, WIDE_K, WIDE_LAYERS = 64, 8, 16
+TOOL_COLUMN_PX = 548  # the Experts page's tool column at 1400×900, as measured in Chromium
+LABELS_PX = 170  # of which the token labels, margins and axis title took 169 px there
+
+
+def wide_choice(rows: int, seed: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    """Router probabilities over 64 experts and the top-8 choice per row, in the model's own order
+    (not sorted by probability: the chart must rank them itself)."""
+    rng = np.random.default_rng(seed)
+    probs = rng.dirichlet(np.full(WIDE_EXPERTS, 0.3), size=rows)
+    chosen = rng.permuted(np.argsort(-probs, axis=1)[:, :WIDE_K], axis=1)
+    return probs, chosen
+
+
+def column_heads(fig: go.Figure) -> list[list[str]]:
+    """Per trace of a ranked chart, the heads of the columns it fills."""
+    return [[fig.layout.xaxis.ticktext[x] for x in trace.x] for trace in fig.data]
+
+
+def cell_experts(trace) -> list[list[int]]:
+    """The expert numbers written in a ranked chart's cells ("<b>12</b><br>23%")."""
+    return [[int(re.match(r"<b>(\d+)</b><br>", cell).group(1)) for cell in row if cell] for row in trace.text]
+
+
+def test_wide_models_switch_to_the_ranked_form_past_16_experts():
+    assert charts.wide(64) and charts.wide(17)
+    assert not charts.wide(16) and not charts.wide(8)  # the Tiny OLMoE keeps its heatmaps
+
+
+def test_routing_choices_draw_only_the_chosen_experts_most_likely_first(real_tokens):
+    probs, chosen = wide_choice(len(real_tokens))
+    fig = charts.routing_choices(probs, chosen, real_tokens)
+    cells, rest = fig.data
+    assert column_heads(fig) == [[f"#{j}" for j in range(1, WIDE_K + 1)], ["rest"]]
+    ranked = np.take_along_axis(probs, np.argsort(-probs, axis=1)[:, :WIDE_K], axis=1)
+    np.testing.assert_allclose(np.asarray(cells.z), ranked)  # most likely first, in every row
+    drawn = cell_experts(cells)
+    assert [set(row) for row in drawn] == [set(row.tolist()) for row in chosen]  # the chosen ones, no other
+    assert all(probs[t, row[0]] == probs[t].max() for t, row in enumerate(drawn))
+    assert cells.text[0][0].endswith(charts.ranked.short_percent(ranked[0, 0]))  # the probability in the cell
+    assert f"Expert {drawn[0][0]}" in cells.hovertext[0][0] and percent(ranked[0, 0]) in cells.hovertext[0][0]
+    np.testing.assert_allclose(np.asarray(rest.z).ravel(), 1 - ranked.sum(axis=1))
+    assert "the other 56 experts together" in rest.hovertext[0][0]
+    assert cells.showscale is False and rest.colorscale[0][1] == rest.colorscale[-1][1]  # rest: one grey
+    rows = list(cells.y)
+    assert len(set(rows)) == len(real_tokens) and fig.layout.yaxis.type == "category"
+    assert fig.layout.title.text == "Chosen experts per token"
+    table = charts.routing_choices_rows(probs, chosen, real_tokens)
+    assert table[2]["experts"] == drawn[2] and table[2]["probabilities"] == [percent(p) for p in ranked[2]]
+    assert table[2]["rest"] == percent(1 - ranked[2].sum()) and [r["token"] for r in table] == real_tokens
+    with pytest.raises(ValueError):
+        charts.routing_choices(probs, chosen, real_tokens[1:])
+
+
+def test_token_path_choices_rank_each_layer_and_translate():
+    from glassbox.charts.style import chart_labels
+
+    probs, chosen = wide_choice(WIDE_LAYERS, seed=4)
+    korean = {**chart_labels("ranked", "ko"), **chart_labels("token_path", "ko")}
+    fig = charts.token_path_choices(probs, chosen, "␣<cat>", korean)
+    cells, rest = fig.data
+    assert list(cells.y) == list(range(WIDE_LAYERS)) and fig.layout.yaxis.dtick == 1
+    assert [row[0] for row in cell_experts(cells)] == probs.argmax(axis=1).tolist()  # the top choice leads
+    assert column_heads(fig)[0][:2] == ["1위", "2위"] and column_heads(fig)[1] == ["나머지"]
+    assert fig.layout.title.text == "␣&lt;cat&gt; 에 층마다 선택된 전문가"
+    assert "나머지 전문가 56개의 합" in rest.hovertext[0][0] and fig.layout.xaxis.title.text == korean["chosen_axis"]
+    table = charts.token_path_choices_rows(probs, chosen, "␣cat", korean)
+    assert len(table) == WIDE_LAYERS and table[5]["layer"] == 5 and table[5]["experts"] == cell_experts(cells)[5]
+
+
+def test_expert_load_busiest_sorts_by_load_and_counts_idle_experts():
+    rng = np.random.default_rng(5)
+    slots = np.stack([np.bincount(rng.integers(0, WIDE_EXPERTS, 12 * WIDE_K), minlength=WIDE_EXPERTS)
+                      for _ in range(WIDE_LAYERS)])  # fmt: skip
+    slots[0] = 0
+    slots[0, [40, 7, 3]] = [50, 30, 16]  # layer 0: three experts, the rest idle
+    load = slots / slots.sum(axis=1, keepdims=True)
+    fig = charts.expert_load_busiest(load)
+    cells, rest, idle = fig.data
+    assert column_heads(fig) == [[f"#{j}" for j in range(1, 9)], ["rest"], ["idle"]]
+    drawn = cell_experts(cells)
+    assert drawn[0] == [40, 7, 3] and list(cells.text[0][3:]) == [""] * 5  # busiest first; idle ones not named
+    assert list(cells.z[0]) == [50 / 96, 30 / 96, 16 / 96, None, None, None, None, None]
+    for layer in range(1, WIDE_LAYERS):
+        shares = list(cells.z[layer])
+        assert shares == sorted(shares, reverse=True) and shares == load[layer, drawn[layer]].tolist()
+        ties = [e for e, x in zip(drawn[layer], shares, strict=True) if x == shares[-1]]
+        assert ties == sorted(ties)  # equal shares: the lower number first
+    assert list(np.asarray(idle.z).ravel()) == (load == 0).sum(axis=1).tolist() and idle.text[0] == ["61"]
+    assert "61 of 64 experts got no token" in idle.hovertext[0][0]
+    shown = np.asarray([[x or 0.0 for x in row] for row in cells.z])
+    np.testing.assert_allclose(np.asarray(rest.z).ravel(), 1 - shown.sum(axis=1), atol=1e-12)
+    assert fig.layout.title.text == "Busiest experts per layer"
+    table = charts.expert_load_busiest_rows(load)
+    assert table[0] == {"layer": 0, "experts": [40, 7, 3, 0, 1, 2, 4, 5], "unused": 61, "rest": "0%",
+                        "shares": [percent(x) for x in shown[0]]}  # fmt: skip
+    assert table[1]["experts"] == drawn[1]
+
+    usage = {"code": load[:3], "한국어": load[::-1][:3]}
+    fig = charts.domain_usage_busiest(usage, layer=0, labels={"busiest_title": "층 {layer}"})
+    assert list(fig.data[0].y) == ["code", "한국어"] and fig.layout.title.text == "층 0"
+    assert charts.domain_usage_busiest_rows(usage, 0)[0]["experts"][:3] == [40, 7, 3]
+    with pytest.raises(GlassboxError):
+        charts.domain_usage_busiest(usage, layer=3)
+
+
+def test_ranked_charts_leave_room_for_every_cell_at_the_page_width(real_tokens):
+    """At 64 experts × 16 layers every drawn cell gets at least 12 px in the tool column, where the
+    one-column-per-expert heatmap gets about 6 px per expert."""
+    probs, chosen = wide_choice(len(real_tokens))
+    path_probs, path_chosen = wide_choice(WIDE_LAYERS)
+    load = np.full((WIDE_LAYERS, WIDE_EXPERTS), 1 / WIDE_EXPERTS)
+    figures = [
+        charts.routing_choices(probs, chosen, real_tokens),
+        charts.token_path_choices(path_probs, path_chosen, "␣cat"),
+        charts.expert_load_busiest(load),
+        charts.domain_usage_busiest({"a": load, "b": load}, 0),
+    ]
+    for fig in figures:
+        columns = {x for trace in fig.data for x in trace.x}
+        assert list(fig.layout.xaxis.range) == [-0.5, len(columns) - 0.5] and fig.layout.xaxis.tickangle == 0
+        rows = len(fig.data[0].y)
+        assert (TOOL_COLUMN_PX - LABELS_PX) / len(columns) >= 30  # room for "<b>63</b><br>0.52%"
+        assert (fig.layout.height - charts.ranked.FRAME_PX) / rows >= 40  # two lines of text per cell
+        assert all(len(row) <= WIDE_K for row in fig.data[0].text)
+    old = charts.routing_heatmap(probs, chosen, real_tokens)
+    assert (TOOL_COLUMN_PX - LABELS_PX) / len(old.data[0].x) < 12  # why the wide form exists
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_ranked_chart_titles_fit_the_tool_column(lang):
+    """Titles of the ranked charts fit the tool column (about 548 px at 22 px: 44 columns, Hangul two)."""
+    import unicodedata
+
+    from glassbox.charts.style import chart_labels
+
+    probs, chosen = wide_choice(WIDE_LAYERS)
+    load = np.full((WIDE_LAYERS, WIDE_EXPERTS), 1 / WIDE_EXPERTS)
+    lab = {kind: {**chart_labels("ranked", lang), **chart_labels(kind, lang)}
+           for kind in ("routing", "token_path", "expert_load", "domain_usage")}  # fmt: skip
+    figures = [
+        charts.routing_choices(probs, chosen, [str(i) for i in range(WIDE_LAYERS)], lab["routing"]),
+        charts.token_path_choices(probs, chosen, "␣beginning", lab["token_path"]),
+        charts.expert_load_busiest(load, lab["expert_load"]),
+        charts.domain_usage_busiest({"a": load}, 15, lab["domain_usage"]),
+    ]
+    for fig in figures:
+        title = fig.layout.title.text
+        columns = sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in title)
+        assert "{" not in title and columns <= 44, (title, columns)
+        ticks = fig.layout.xaxis.ticktext
+        assert all(sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in x) <= 6 for x in ticks)

@@ -21,7 +21,7 @@ COLUMNS = (
     "rank", "token", "probability", "kept", "position", "experts", "probabilities", "layer", "expert", "share",
     "domain", "step", "train_loss", "heldout_loss", "checkpoint", "model_probability", "corpus_probability",
     "name", "characters", "words", "tokens", "copies", "event", "answer", "learners",
-    "document", "found_by", "score", "noise_multiple",
+    "document", "found_by", "score", "noise_multiple", "shares", "rest", "unused",
 )  # fmt: skip
 
 

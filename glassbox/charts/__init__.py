@@ -33,6 +33,17 @@ from glassbox.charts.heatmaps import (
 from glassbox.charts.memorisation import memorisation_curve, memorisation_curve_rows
 from glassbox.charts.poll import CLASS_GUESS_LABELS, class_guesses, class_guesses_rows
 from glassbox.charts.pushed import PUSHED_LABELS, pushed_bars, pushed_bars_rows
+from glassbox.charts.ranked import (
+    domain_usage_busiest,
+    domain_usage_busiest_rows,
+    expert_load_busiest,
+    expert_load_busiest_rows,
+    routing_choices,
+    routing_choices_rows,
+    token_path_choices,
+    token_path_choices_rows,
+    wide,
+)
 from glassbox.charts.style import (
     COMPARE_LABELS,
     COUNT_LABELS,
@@ -78,8 +89,12 @@ __all__ = [
     "distinctiveness_level",
     "domain_usage",
     "domain_usage_rows",
+    "domain_usage_busiest",
+    "domain_usage_busiest_rows",
     "expert_load",
     "expert_load_rows",
+    "expert_load_busiest",
+    "expert_load_busiest_rows",
     "loss_curve",
     "loss_curve_rows",
     "memorisation_curve",
@@ -88,9 +103,14 @@ __all__ = [
     "next_token_rows",
     "routing_heatmap",
     "routing_rows",
+    "routing_choices",
+    "routing_choices_rows",
     "token_counts",
     "token_counts_rows",
     "token_path",
     "token_path_rows",
+    "token_path_choices",
+    "token_path_choices_rows",
+    "wide",
     "unique_labels",
 ]

@@ -1,7 +1,8 @@
 """Heatmaps of expert routing: per token, one token through the layers, expert load, domain use.
 
-Rows are tokens, layers or domains; columns are experts (0-based, as in the model). Chosen top-k
-cells carry a white dot with a black ring, visible on both ends of cividis. Each builder has a
+Rows are tokens, layers or domains; columns are experts (0-based, as in the model), which reads up
+to 16 experts per layer (`ranked` draws wider models). Chosen top-k cells carry a white dot with a
+black ring, visible on both ends of cividis. Each builder has a
 `*_rows` twin with the same numbers for a table, probabilities and shares written as percentages
 the way the charts' hover text writes them (a table of 16-digit floats is not readable).
 """

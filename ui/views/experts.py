@@ -1,6 +1,8 @@
 """The experts view: router probabilities (tokens × experts) in one layer with the chosen
 experts marked, one token's path through all layers, expert load over the text, expert use
-by corpus domain, and switching one expert off to compare next-token bars.
+by corpus domain, and switching one expert off to compare next-token bars. A model with more
+than 16 experts per layer (the full-size OLMoE's 64) gets the ranked charts of
+`glassbox.charts.ranked` instead: only the chosen or busiest experts, each named, with its value.
 
 Shared by the Experts page and the Playground; every widget key starts with the caller's
 namespace. Routing comes from one cached forward pass per (text, switched-off expert).
@@ -12,7 +14,9 @@ import numpy as np
 import streamlit as st
 
 import ui
-from glassbox import paths, site
+from glassbox import charts, paths, site
+from glassbox.charts.ranked import BUSIEST
+from glassbox.charts.style import percent
 from glassbox.model import checkpoints
 from glassbox.model.next_token import distribution_shift, next_token_choice
 from glassbox.model.sampling import Settings
@@ -55,36 +59,55 @@ def show_experts(ns: str, text: str, compare: bool = True) -> None:
         bind=ui_share.BIND, disabled=ui.locked("token"),
     )
     st.caption(ui.tr("experts.shape", layers=info.layers, experts=info.experts, k=info.experts_per_token))
+    wide = charts.wide(info.experts)
+    rest = info.experts - info.experts_per_token
 
     st.subheader(ui.tr("experts.heatmap", layer=layer))
+    if wide:
+        st.caption(ui.tr("experts.wide_text", experts=info.experts, k=info.experts_per_token, rest=rest))
     ui_chart.chart(
-        "routing_heatmap",
+        _form("routing_heatmap", wide),
         routing.probs[layer],
         routing.experts[layer],
         labels,
-        ui_chart.chart_labels("routing"),
+        _labels("routing", wide),
         key=f"{ns}.heatmap",
     )
     st.subheader(ui.tr("experts.path"))
     ui_chart.chart(
-        "token_path",
+        _form("token_path", wide),
         routing.probs[:, token, :],
         routing.experts[:, token, :],
         labels[token],
-        ui_chart.chart_labels("token_path"),
+        _labels("token_path", wide),
         key=f"{ns}.path",
     )
     st.subheader(ui.tr("experts.load"))
-    st.caption(ui.tr("experts.load_text", even=f"{1 / info.experts:.0%}"))
     load = routing.load()
-    ui_chart.chart("expert_load", load, ui_chart.chart_labels("expert_load"), key=f"{ns}.load")
+    if wide:
+        st.caption(ui.tr("experts.wide_load_text", top=BUSIEST, experts=info.experts, even=percent(1 / info.experts)))
+    else:
+        st.caption(ui.tr("experts.load_text", even=f"{1 / info.experts:.0%}"))
+    ui_chart.chart(_form("expert_load", wide), load, _labels("expert_load", wide), key=f"{ns}.load")
     ui_notebook.note_routing(text, load, st.session_state.get(f"{ns}.expert_off"))
-    domain_usage(ns, layer)
+    domain_usage(ns, layer, wide)
     if compare:
-        switch_off(ns, text, inspection)
+        switch_off(ns, text, inspection, load if wide else None)
 
 
-def domain_usage(ns: str, layer: int) -> None:
+def _form(builder: str, wide: bool) -> str:
+    """The builder for this model: the one-column-per-expert heatmap, or its ranked twin for wide models."""
+    ranked = {"routing_heatmap": "routing_choices", "token_path": "token_path_choices",
+              "expert_load": "expert_load_busiest", "domain_usage": "domain_usage_busiest"}  # fmt: skip
+    return ranked[builder] if wide else builder
+
+
+def _labels(kind: str, wide: bool) -> dict[str, str]:
+    """A chart's labels in the learner's language, with the ranked charts' shared words for wide models."""
+    return {**ui_chart.chart_labels("ranked"), **ui_chart.chart_labels(kind)} if wide else ui_chart.chart_labels(kind)
+
+
+def domain_usage(ns: str, layer: int, wide: bool = False) -> None:
     """Expert use per corpus domain, from the embedded model's saved evaluation."""
     st.subheader(ui.tr("experts.domains"))
     saved = checkpoints.read_eval() if ui.source() == str(paths.EMBEDDED_MODEL_DIR) else None
@@ -96,15 +119,21 @@ def domain_usage(ns: str, layer: int) -> None:
     if any(a.ndim != 2 or layer >= a.shape[0] for a in arrays.values()):
         st.info(ui.tr("experts.domains_missing"))
         return
-    ui_chart.chart("domain_usage", arrays, layer, ui_chart.chart_labels("domain_usage"), key=f"{ns}.domains")
+    ui_chart.chart(_form("domain_usage", wide), arrays, layer, _labels("domain_usage", wide), key=f"{ns}.domains")
 
 
-def switch_off(ns: str, text: str, normal) -> None:
+def switch_off(ns: str, text: str, normal, load: np.ndarray | None = None) -> None:
     """Next-token bars of `normal`, the inspection of `text` with all experts on, and beside them
-    those of the same text with one expert switched off."""
+    those of the same text with one expert switched off. Given the text's `load` (wide models),
+    a caption names the experts it used most, so that one of 64 is picked with a reason."""
     experts = normal.model.experts
     st.subheader(ui.tr("experts.switch_off"))
     st.caption(ui.tr("experts.switch_off_text"))
+    if load is not None:
+        slots = load.sum(axis=0) * normal.routing.experts.shape[1] * normal.routing.experts.shape[2]
+        busiest = np.argsort(-slots, kind="stable")[:BUSIEST]
+        st.caption(ui.tr("experts.busiest", layers=load.shape[0],
+                         experts=", ".join(f"{e} ({round(slots[e])})" for e in busiest)))  # fmt: skip
     options = [None, *range(experts)]
     names = {e: ui.tr("experts.none") if e is None else ui.tr("experts.expert", e=e) for e in options}
     ui_share.field(f"{ns}.expert_off", ui_share.choice(list(names.values())))
