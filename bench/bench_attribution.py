@@ -45,8 +45,11 @@ Results (2 cores, 2026-12-07, `.venv/bin/python bench/bench_attribution.py`, 27.
        5.7 s median per attribution over pools of 99-188 chunks; the ordinary sentences with a pool of
        about 200 (FULL_POOL: 188 and 153 chunks) took 12.9 and 11.0 s (target: ~200 in 10 s); peak
        extra memory 271 MB (target 300; about 185 MB on the site, which passes its loaded model as
-       `shared`). This part ran before the output layer's buffers were reused (1a7b980: the same
-       numbers, its head 1.5x faster); see the closing notes for the rerun.
+       `shared`). This part ran before the output layer's buffers were reused (1a7b980) and a
+       checkpoint's weights were read alone (f5c8e01), both with the same numbers. Rerun after them
+       (--only-shipped): 33 of 34, 4.6 s median, the ~200 pools 10.2 s (188 chunks, as here: the final
+       model loaded and memory sampled every 20 ms) and 8.5 s (153); 247 MB. The site's path (its
+       loaded model passed as `shared`, no sampling) takes 8.5 s for the 188 chunks.
     1. planted facts: a planted copy first for 19 of 20 (95 %; target 90 %).
     2. removal and retraining (43 retrainings of 1200 steps, about 60 s each, two at a time), median
        drop in log p(token | context) over 20 queries:
