@@ -49,6 +49,7 @@ def test_central_difference_matches_the_exact_dot_product(tiny_lm, dtype):
         assert float(per_token.sum()) == pytest.approx(exact, rel=2e-2, abs=1e-3 * norm)
 
 
+@pytest.mark.slow  # the shipped corpus's index takes 30 s to build
 def test_the_pool_says_where_each_chunk_came_from(shipped_index, tiny_lm):
     context = "Now is the winter of our discontent\nMade glorious summer by this sun of"
     token = shipped_index.tokenize(" York")[0]
@@ -68,6 +69,7 @@ def test_the_pool_says_where_each_chunk_came_from(shipped_index, tiny_lm):
     assert again == pool
 
 
+@pytest.mark.slow  # the shipped corpus's index takes 30 s to build
 def test_the_pool_keeps_bm25s_own_ranking(shipped_index, tiny_lm):
     """The chunks BM25 brought, by their `bm25_rank`, are the index's BM25 order of the documents
     (most similar first, ranks 1, 2, ...), whatever other route also found them; the rest have none."""
@@ -119,11 +121,11 @@ def test_a_chunk_holds_the_text_when_it_holds_six_of_its_tokens_in_a_row():
     assert not attr.holds_words([1, 2, 3], [])
 
 
-def test_a_model_without_checkpoints_is_refused_with_a_reason(tiny_model_dir, shipped_index):
+def test_a_model_without_checkpoints_is_refused_with_a_reason(tiny_model_dir):
     from glassbox.errors import GlassboxError
 
-    with pytest.raises(GlassboxError) as refused:
-        attr.attribute(tiny_model_dir, shipped_index, "For God so loved the world", 5)
+    with pytest.raises(GlassboxError) as refused:  # before any index is read
+        attr.attribute(tiny_model_dir, None, "For God so loved the world", 5)
     assert refused.value.code == "attribution_unavailable"
     english, korean = refused.value.message("en"), refused.value.message("ko")
     assert str(tiny_model_dir) in english and str(tiny_model_dir) in korean and english != korean
