@@ -23,18 +23,16 @@ from browser_helpers import (
     SHOTS,
     accessibility_barriers,
     chromium_browser,
-    free_port,
     key_class,
     screenshot,
     scroll_to_top,
+    serve_site,
     server_errors,
-    snapshot_site,
-    start_site,
     visible_problems,
 )
 from site_helpers import part_of
 
-from ui.browser import CHROMIUM, LAUNCH_ARGS, settle, wait_healthy
+from ui.browser import CHROMIUM, LAUNCH_ARGS, settle
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -76,28 +74,9 @@ PAGES = (
 
 @pytest.fixture(scope="module")
 def site(tiny_model_dir, site_data_dir, tmp_path_factory):
-    if not CHROMIUM.exists():
-        message = (
-            f"!!! BROWSER TEST NOT RUN: no Chromium at {CHROMIUM}. "
-            "Install it: apt-get install -y chromium fonts-noto-cjk (not `playwright install`). !!!"
-        )
-        print("\n" + message, file=sys.stderr)
-        pytest.skip(message)
-    port = free_port()
-    work = tmp_path_factory.mktemp("site")
-    log = work / "streamlit.log"
-    server = start_site(tiny_model_dir, site_data_dir, port, log, cwd=snapshot_site(work / "app"))
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(base, server, log)
+    for base, log in serve_site(tiny_model_dir, site_data_dir, tmp_path_factory.mktemp("site")):
         warm_up(base)
         yield base, log
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
 
 
 def warm_up(base: str) -> None:

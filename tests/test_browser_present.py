@@ -15,24 +15,20 @@ this file asserts is position and line breaking, not looks.
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 
 import pytest
 from browser_helpers import (
     SHOTS,
     chromium_browser,
-    free_port,
     key_class,
     scroll_to_top,
+    serve_site,
     server_errors,
-    snapshot_site,
-    start_site,
     visible_problems,
 )
 
 from glassbox.i18n import t
-from ui.browser import CHROMIUM, settle, wait_healthy
+from ui.browser import settle
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -64,26 +60,14 @@ PAGES = lesson_pages()
 
 @pytest.fixture(scope="module")
 def site(tiny_model_dir, site_data_dir, tmp_path_factory):
-    if not CHROMIUM.exists():
-        message = f"!!! BROWSER TEST NOT RUN: no Chromium at {CHROMIUM}. Install: apt-get install -y chromium !!!"
-        print("\n" + message, file=sys.stderr)
-        pytest.skip(message)
-    port = free_port()
-    work = tmp_path_factory.mktemp("present-site")
-    log = work / "streamlit.log"
     with pytest.MonkeyPatch.context() as mp:  # one presenter walks every part: more than a learner's minute allows
         mp.setenv("GLASSBOX_REQUESTS_PER_MINUTE", "100000")
-        server = start_site(tiny_model_dir, site_data_dir, port, log, cwd=snapshot_site(work / "app"))
-    base = f"http://127.0.0.1:{port}"
+        served = serve_site(tiny_model_dir, site_data_dir, tmp_path_factory.mktemp("present-site"))
+        base, log = next(served)
     try:
-        wait_healthy(base, server, log)
         yield base, log
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        served.close()  # stops the server
 
 
 @pytest.fixture(scope="module")
