@@ -62,6 +62,19 @@ def test_info_json(tiny_model_dir):
         assert info[key]
 
 
+def test_info_reads_a_folder_without_loading_its_weights(tiny_model_dir, tiny_lm, monkeypatch, capsys):
+    import glassbox.model.loading as loading
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("info loaded the model")
+
+    monkeypatch.setattr(loading, "load_model", refuse)
+    assert cli.main(["info", "--json", "--model", str(tiny_model_dir)]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["device"] == "not loaded" and info["parameters"] == tiny_lm.info.parameters
+    assert (info["layers"], info["experts"], info["vocab_size"]) == (2, 8, 50280)
+
+
 @pytest.mark.parametrize(
     "args, needle",
     [
