@@ -9,8 +9,9 @@ on the Tiny OLMoE (bench/bench_teach.py): each teaching left the process about 1
 (returned on free), and `release()` asks glibc to return what is free now (`malloc_trim`).
 
 Both do nothing where the C library is not glibc (macOS, musl): there the allocator's own policy
-stands. Leaves out: a different allocator (jemalloc, tcmalloc) and torch's own caching (there is
-none on CPU).
+stands. `available_bytes()` is what the kernel says a process may still take without swapping
+(MemAvailable), which the loader compares a model's weights with before it reads them. Leaves
+out: a different allocator (jemalloc, tcmalloc) and torch's own caching (there is none on CPU).
 """
 
 from __future__ import annotations
@@ -46,3 +47,16 @@ def release() -> bool:
     """Return the allocator's free memory to the system now; True if some was returned."""
     libc = _glibc()
     return bool(libc and libc.malloc_trim(0))
+
+
+def available_bytes() -> int | None:
+    """Memory the system can still give without swapping (Linux's MemAvailable), or None where it
+    does not say (macOS, Windows: then nothing is refused)."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as info:
+            for line in info:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None

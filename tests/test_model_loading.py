@@ -77,3 +77,25 @@ def test_card_marks_trained_models(tmp_path, tiny_model_dir):
         (folder / f.name).write_bytes(f.read_bytes())
     (folder / "glassbox.json").write_text(json.dumps({"name": "Tiny", "trained": True}))
     assert load_model(folder).info.trained is True
+
+
+def test_a_model_that_does_not_fit_in_free_memory_is_refused_before_reading(monkeypatch, tiny_model_dir, tiny_lm):
+    """The weights' size (float32 for a small model on CPU) against the memory still free: refused
+    with both sizes in the learner's language, and the weights never read."""
+    from glassbox import memory
+
+    need = tiny_lm.info.parameters * 4
+    read = []
+    import transformers
+
+    monkeypatch.setattr(transformers.OlmoeForCausalLM, "from_pretrained",
+                        classmethod(lambda cls, *a, **k: read.append(a) or pytest.fail("the weights were read")))
+    monkeypatch.setattr(memory, "available_bytes", lambda: int(need / 0.9) - 1)  # just too little
+    with pytest.raises(GlassboxError) as refused:
+        load_model(tiny_model_dir, device="cpu")
+    assert refused.value.code == "model_too_big" and not read
+    english, korean = refused.value.message("en"), refused.value.message("ko")
+    assert f"{need / 1e9:.1f} GB" in english and f"{need / 1e9:.1f}GB" in korean
+    monkeypatch.undo()
+    monkeypatch.setattr(memory, "available_bytes", lambda: None)  # a system that does not say: nothing refused
+    assert load_model(tiny_model_dir, device="cpu").info.parameters == tiny_lm.info.parameters

@@ -80,6 +80,8 @@ def load_model(source: str | Path, device: str | None = None) -> LoadedModel:
     # Small models run in float32 on CPU (bf16 matmuls are slow there); big ones keep bf16.
     big = config.hidden_size * config.num_hidden_layers > 8192
     dtype = torch.bfloat16 if (dev.type == "cuda" or big) else torch.float32
+    if is_folder and dev.type == "cpu":
+        _check_it_fits(path, source, dtype)
     try:
         tokenizer = AutoTokenizer.from_pretrained(where, trust_remote_code=False)
         model = OlmoeForCausalLM.from_pretrained(where, dtype=dtype, use_safetensors=True, trust_remote_code=False)
@@ -118,6 +120,25 @@ def document_start(tokenizer, card: dict) -> tuple[int, ...]:
         return ()
     token_id = tokenizer.convert_tokens_to_ids(name)
     return () if token_id is None or token_id == getattr(tokenizer, "unk_token_id", None) else (int(token_id),)
+
+
+FIT_SHARE = 0.9  # the weights may take at most this share of the memory still free
+
+
+def _check_it_fits(folder: Path, source: str, dtype) -> None:
+    """Refuse, with the sizes, a model whose weights (counted from the safetensors headers, in the
+    dtype it is loaded in) would take more than `FIT_SHARE` of the memory still free: better than
+    the kernel killing the whole server halfway through reading them."""
+    from glassbox import memory
+    from glassbox.model.info import count_parameters
+
+    try:
+        need = count_parameters(folder) * torch.tensor([], dtype=dtype).element_size()
+    except Exception:  # noqa: BLE001 - unreadable headers: reading the weights says what is wrong
+        return
+    have = memory.available_bytes()
+    if have is not None and need > FIT_SHARE * have:
+        raise GlassboxError("model_too_big", source=source, need=f"{need / 1e9:.1f}", have=f"{have / 1e9:.1f}")
 
 
 def _short(err: Exception) -> str:
