@@ -304,3 +304,17 @@ def test_the_notebook_names_the_model_without_its_path(site, monkeypatch, tmp_pa
     at = run_app(state={"frame.model_choice": "host:Our model"})
     check(at)
     assert at.session_state["notebook.live"]["model"] == "Our model"  # what the downloads write
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_the_picker_names_the_default_model_in_use(site, monkeypatch, tiny_model_dir, lang):
+    """The first option is the host's default by its name (the tiny test model's card says
+    "test-olmoe"), not "Built-in Tiny OLMoE"; with the embedded model it says so."""
+    at = run_app(lang)
+    check(at)
+    first = at.sidebar.selectbox(key="frame.model_choice").options[0]
+    assert first == t("frame.model_default", lang, name="test-olmoe")
+    monkeypatch.setenv("GLASSBOX_MODEL", str(EMBEDDED_MODEL_DIR))
+    at = run_app(lang)
+    check(at)
+    assert at.sidebar.selectbox(key="frame.model_choice").options[0] == t("frame.model_embedded", lang)

@@ -45,7 +45,7 @@ def picker() -> str:
         st.session_state[KEY_CHOICE] = EMBEDDED
 
     # labels are worked out now: a format function must not read session state later
-    names = {EMBEDDED: ui.tr("frame.model_embedded")}
+    names = {EMBEDDED: _default_name(ui.default_source())}
     for choice, ckpt in checkpoints.items():
         names[choice] = ui.tr("frame.model_checkpoint", name=ui.checkpoint_label(ckpt.label), step=ckpt.step)
     for choice, entry in hosts.items():
@@ -86,6 +86,20 @@ def _unused(label: str, taken) -> str:
         n += 1
         unique = f"{label} ({n})"
     return unique
+
+
+def _default_name(source: str) -> str:
+    """The first option: "Built-in Tiny OLMoE" for the embedded model, else the host's default model
+    by its name (the picker names the model in use, never a server path)."""
+    from pathlib import Path
+
+    from glassbox import paths
+    from glassbox.model.info import describe
+
+    if Path(source).resolve() == paths.EMBEDDED_MODEL_DIR.resolve():
+        return ui.tr("frame.model_embedded")
+    found = ui.guarded(ui.once, describe, source)
+    return ui.tr("frame.model_default", name=found.name if found is not None else Path(source).name)
 
 
 def _on_list(labels: list[str]):
