@@ -96,6 +96,15 @@ class Attribution:
         }  # fmt: skip
 
 
+def grouped_by_text(chunks: Sequence[Scored]) -> list[list[Scored]]:
+    """The scored chunks grouped by their text (the anthology's copies of one passage are one
+    group), in the order given: the page and the command line show each group once."""
+    groups: dict[str, list[Scored]] = {}
+    for scored in chunks:
+        groups.setdefault(scored.text, []).append(scored)
+    return list(groups.values())
+
+
 def holds_words(chunk: Sequence[int], text: Sequence[int], least: int = VERBATIM) -> bool:
     """Whether `chunk` holds `least` tokens of `text` in a row (all of them when it is shorter):
     the page's "holds your words verbatim" (the span and continuation routes find chunks by

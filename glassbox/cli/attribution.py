@@ -137,11 +137,12 @@ def _progress(quiet: bool):
 
 def report(result, lm, logprob: float, top: int) -> str:
     """The readable report (see the module's docstring)."""
+    from glassbox.attribution.attribute import grouped_by_text
     from glassbox.i18n import STRINGS
 
     token = terminal_safe(repr(result.token_text), one_line=True)
     steps = ", ".join(f"{c.step:,}" for c in result.checkpoints)
-    rows = _grouped(result.chunks)
+    rows = grouped_by_text(result.chunks)
     head = f"{'rank':>4}  {'×floor':>7}  {'copies':>6}  {'domain':<12} {'title':<28} {'found by':<26} text"
     lines = [f"next token {token} (id {result.token}): log p {logprob:.3f} (p {math.exp(logprob):.3g})",
              f"checkpoints: steps {steps}, equally weighted",
@@ -159,14 +160,6 @@ def report(result, lm, logprob: float, top: int) -> str:
     meaning = STRINGS["en"]["pushed.meaning"].format(token=token, steps=steps, n=len(result.chunks))
     lines.append(terminal_safe(meaning + " It is a lead to check, not proof.", one_line=True))
     return "\n".join(lines)
-
-
-def _grouped(chunks) -> list[list]:
-    """The scored chunks (highest first) grouped by their text, in that order."""
-    groups: dict[str, list] = {}
-    for scored in chunks:
-        groups.setdefault(scored.text, []).append(scored)
-    return list(groups.values())
 
 
 def _cell(text: str, width: int) -> str:

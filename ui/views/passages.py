@@ -17,7 +17,6 @@ what the comparison needs).
 from __future__ import annotations
 
 import itertools
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -60,28 +59,25 @@ class Neighbour:
     pushed: Passage
 
 
-def _grouped(chunks: Sequence) -> list[list]:
-    groups: OrderedDict[str, list] = OrderedDict()
-    for scored in chunks:
-        groups.setdefault(scored.text, []).append(scored)
-    return list(groups.values())
-
-
 def passages(chunks: Sequence) -> list[Passage]:
     """The scored chunks (highest first) grouped by their text, ranked in that order."""
+    from glassbox.attribution.attribute import grouped_by_text
+
     return [
         Passage(rank, group[0], len(group), tuple(dict.fromkeys(s for c in group for s in c.chunk.sources)),
                 any(c.holds_span for c in group))  # fmt: skip
-        for rank, group in enumerate(_grouped(chunks), start=1)
+        for rank, group in enumerate(grouped_by_text(chunks), start=1)
     ]
 
 
 def neighbours(by_bm25: Sequence, found: Sequence[Passage]) -> list[Neighbour]:
     """BM25's chunks (its order: `Attribution.by_bm25()`) grouped by their text, ranked in that order,
     each with its passage among `found` (`passages` of all the chunks)."""
+    from glassbox.attribution.attribute import grouped_by_text
+
     pushed = {p.first.text: p for p in found}
     return [Neighbour(rank, group[0], len(group), pushed[group[0].text])
-            for rank, group in enumerate(_grouped(by_bm25), start=1)]  # fmt: skip
+            for rank, group in enumerate(grouped_by_text(by_bm25), start=1)]  # fmt: skip
 
 
 def marked_text(pieces: Sequence[bytes], shares: Sequence[float]) -> tuple[str, list[tuple[int, int, str]]]:
