@@ -133,7 +133,7 @@ def _check_it_fits(folder: Path, source: str, dtype) -> None:
     from glassbox.model.info import count_parameters
 
     try:
-        need = count_parameters(folder) * torch.tensor([], dtype=dtype).element_size()
+        need = count_parameters(folder) * dtype.itemsize
     except Exception:  # noqa: BLE001 - unreadable headers: reading the weights says what is wrong
         return
     have = memory.available_bytes()
