@@ -75,6 +75,7 @@ def shape(meta: dict) -> dict:
         "id": meta["id"],
         "page": meta["page"],
         "minutes": meta["minutes"],
+        "about_corpus": meta.get("about_corpus", False),
         "objectives": len(meta["objectives"]),
         "steps": [(step.get("example"), step.get("focus")) for step in meta["steps"]],
         "predict": [

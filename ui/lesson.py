@@ -1,5 +1,7 @@
 """The lesson at the top of each page: objectives, body, guided steps with "Try this", the
-predict-then-reveal moment, the quiz with feedback, the caution, and "mark as done".
+predict-then-reveal moment, the quiz with feedback, the caution, and "mark as done". Which model
+a step's claims were measured on, and the framing of a lesson about the Tiny OLMoE's training data
+while another model is in use, are `ui.measured`'s.
 
 Lessons come from `glassbox.lessons` (our own Markdown files, rendered as Markdown). When that
 module or a lesson is missing, nothing is drawn and the page goes on. Progress (lessons done,
@@ -15,6 +17,7 @@ import streamlit as st
 
 import ui
 from glassbox.site import PAGE_CONTROLS
+from ui import measured as ui_measured
 from ui.answers import (
     KEY_FIRST,
     KEY_PRESENT_FIRST,
@@ -70,6 +73,7 @@ def render(page: str, ns: str, overrides: Mapping[str, Callable[[Any], Any]] | N
     st.session_state[f"{key}.focus"] = None
     if whole:
         with st.expander(ui.tr("lesson.open"), expanded=True):
+            ui_measured.framing(lesson)
             _intro(lesson)
             st.subheader(ui.tr("lesson.steps"))
             for draw, _ in _path(lesson, key, ns, fields, tool="below"):
@@ -147,6 +151,7 @@ def _one_section(lesson, key: str, ns: str, fields) -> None:
     current = min(max(1, st.session_state[slide_key]), len(sections))
     st.session_state[slide_key] = current
     st.caption(ui.tr("present.step", n=current, total=len(sections)))
+    ui_measured.framing(lesson)  # a lesson about the Tiny OLMoE's data, while another model is in use
     draw, st.session_state[f"{key}.focus"] = sections[current - 1]
     draw()
     left, right = st.container(key="step_nav").columns(2)  # pinned at the box's bottom in presenter mode
@@ -163,7 +168,7 @@ def _one_section(lesson, key: str, ns: str, fields) -> None:
 
 
 def _step(lesson, key: str, ns: str, fields, i: int) -> None:
-    """Step i (1-based): its title, text and "Try this"."""
+    """Step i (1-based): its title, text, "Try this" and which model its claims were measured on."""
     step = lesson.steps[i - 1]
     st.markdown(f"**{i}. {step.title}**")
     st.markdown(step.text)
@@ -172,6 +177,7 @@ def _step(lesson, key: str, ns: str, fields, i: int) -> None:
         if st.button(ui.tr("lesson.try"), key=f"{key}.try{i}", icon="👉"):
             apply_example(ns, example, fields)
             st.rerun()
+    ui_measured.claim_note(lesson.page, step.expect)
 
 
 def _answers(key: str) -> str:
@@ -219,6 +225,7 @@ def _predict(lesson, key: str, ns: str, fields, tool: str = "beside", n: int = 1
     else:
         st.warning(ui.tr("lesson.guess_wrong", answer=predict.choices[predict.answer]))
     st.markdown(predict.reveal)
+    ui_measured.claim_note(lesson.page, predict.expect)
     if example_values(predict.example) and any(name in fields for name in example_values(predict.example)):
         st.caption(ui.tr("lesson.tool_set" if tool == "beside" else "lesson.tool_set_below"))
 

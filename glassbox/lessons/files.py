@@ -7,7 +7,8 @@ keys the page's tool knows, claims of the kinds its page can show, no raw HTML) 
 `predict:` is one predict-then-reveal moment (a mapping), or a list of 1 to 2 of them, each placed
 before the step its `before` names (or after the last step); two may not come before the same step.
 `Lesson.predictions` holds them in file order, `Lesson.predict` is the first, and `Lesson.sections`
-is the order the site shows the steps and predictions in.
+is the order the site shows the steps and predictions in. `about_corpus: true` marks a lesson whose
+text describes the Tiny OLMoE's own training data (`glassbox.lessons.measured`).
 """
 
 
@@ -116,6 +117,9 @@ class Lesson:
     not_mean: str
     body: str
     lang: str
+    # `about_corpus: true`: the text describes the Tiny OLMoE's own training data (framed as such
+    # while another model is in use, `glassbox.lessons.measured`)
+    about_corpus: bool = False
 
     @property
     def predict(self) -> Predict:
@@ -296,7 +300,9 @@ def parse_lesson(path: Path, lang: str, lesson_id: str | None = None) -> Lesson:
         raise LessonError(path, f"front matter is not valid YAML: {err}") from None
     r = _Reader(path)
     keys = ("id", "title", "page", "minutes", "objectives", "steps", "predict", "quiz", "not_mean")
-    meta = r.mapping(meta, "front matter", keys)
+    meta = r.mapping(meta, "front matter", keys, ("about_corpus",))
+    if not isinstance(meta.get("about_corpus", False), bool):
+        raise r.fail("about_corpus must be true or false")
     if meta["id"] != (lesson_id or path.stem):
         raise r.fail(f"id '{meta['id']}' does not match the file name '{lesson_id or path.stem}'")
     page = meta["page"]
@@ -336,4 +342,5 @@ def parse_lesson(path: Path, lang: str, lesson_id: str | None = None) -> Lesson:
         not_mean=r.text(meta["not_mean"], "not_mean"),
         body=r.text(match.group(2), "the Markdown body"),
         lang=lang,
+        about_corpus=meta.get("about_corpus", False),
     )
