@@ -58,11 +58,16 @@ def test_with_another_model_a_claim_is_not_presented_as_its_own(site, lang):
     assert found[FRAMED] == [t("lesson.written_for", lang, model="test-olmoe")]
 
 
-def test_with_the_tiny_olmoe_the_claims_stand_and_a_checkpoint_may_differ(site, monkeypatch):
+def test_with_the_tiny_olmoe_the_claims_stand_and_a_checkpoint_may_differ(site, monkeypatch, tiny_model_dir):
     monkeypatch.setenv("GLASSBOX_MODEL", str(EMBEDDED_MODEL_DIR))
+    monkeypatch.setenv("GLASSBOX_MODELS", f"Class model={tiny_model_dir}")
     at = tokens_step("en")
     assert notes(at) == {MEASURED: [t("lesson.measured", "en")], FRAMED: []}  # as before, plus where it was measured
     earlier = next(c for c in list_checkpoints() if c.label != "final")
     at.sidebar.selectbox(key="frame.model_choice").set_value(f"ckpt:{earlier.name}").run()
     check(at)
     assert notes(at) == {MEASURED: [t("lesson.measured_checkpoint", "en")], FRAMED: []}  # same training data
+    at.sidebar.selectbox(key="frame.model_choice").set_value("host:Class model").run()  # one of the host's list
+    check(at)
+    assert notes(at) == {MEASURED: [t("lesson.measured_other", "en", model="Class model")],
+                         FRAMED: [t("lesson.written_for", "en", model="Class model")]}
