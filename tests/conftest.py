@@ -19,7 +19,8 @@ def tiny_model_dir(tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("tiny-olmoe")
     model = olmoe.random_model(hidden_size=64, layers=2, experts=8, experts_per_token=2, context=256, seed=1)
-    save_model(model, load_tokenizer(), folder, card={"name": "test-olmoe", "trained": False})
+    # its training data is the tests' corpus, searched in the local index (glassbox.index.sources)
+    save_model(model, load_tokenizer(), folder, card={"name": "test-olmoe", "trained": False, "training_data": "local"})
     return folder
 
 

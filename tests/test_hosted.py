@@ -2,96 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from hosted_stub import CORPUS, Service, occurrences, tokens
 
 from glassbox.errors import GlassboxError
 from glassbox.index.hosted import HostedIndex
-
-CORPUS = "the quiet fox jumps over the lazy dog . the quiet river runs over the stones ."
-
-
-def tokens(text: str) -> list[str]:
-    return text.split()
-
-
-def occurrences(words: list[str]) -> list[int]:
-    corpus = tokens(CORPUS)
-    return [i for i in range(len(corpus) - len(words) + 1) if corpus[i : i + len(words)] == words]
-
-
-def answer(payload: dict) -> dict:
-    """A toy service over CORPUS (words as tokens), answering like the documented API."""
-    kind, words = payload["query_type"], tokens(payload.get("query", ""))
-    if kind == "count":
-        return {"count": len(occurrences(words)), "approx": False, "latency": 0.1, "tokens": words}
-    if kind == "find":
-        hits = occurrences(words)
-        return {"cnt": len(hits), "segment_by_shard": [[0, len(hits)]], "latency": 0.1}
-    if kind == "get_doc_by_rank":
-        at, n, corpus = occurrences(words)[payload["rank"]], len(words), tokens(CORPUS)
-        return {"doc_ix": 0, "doc_len": len(corpus), "disp_len": len(corpus), "token_ids": [],
-                "spans": [[" ".join(corpus[:at]) + " ", None], [" ".join(corpus[at : at + n]), "0"],
-                          [" " + " ".join(corpus[at + n :]), None]]}  # fmt: skip
-    if kind == "infgram_ntd":
-        corpus = tokens(CORPUS)
-        for n in range(len(words), -1, -1):
-            suffix = words[len(words) - n :]
-            nxt = [corpus[i + n] for i in occurrences(suffix) if i + n < len(corpus)] if n else corpus
-            if nxt:
-                dist = {w: nxt.count(w) for w in set(nxt)}
-                result = {
-                    str(k): {"token": w, "cont_cnt": c, "prob": c / len(nxt)} for k, (w, c) in enumerate(dist.items())
-                }
-                return {"prompt_cnt": len(nxt), "result_by_token_id": result, "approx": False,
-                        "suffix_len": n, "longest_suffix": " ".join(suffix)}  # fmt: skip
-    return {"error": f"unknown query_type {kind}"}
-
-
-class Service:
-    """A loopback HTTP server whose behaviour the test picks: ok, slow, fail500, flaky, error."""
-
-    def __init__(self, mode: str) -> None:
-        self.mode, self.calls = mode, 0
-        service = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):  # keep test output quiet
-                pass
-
-            def do_POST(self):
-                service.calls += 1
-                payload = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                if service.mode == "slow":
-                    time.sleep(1.0)
-                if service.mode == "fail500" or (service.mode == "flaky" and service.calls <= 2):
-                    self.send_response(500)
-                    self.end_headers()
-                    return
-                if service.mode == "error":
-                    body = {"error": "query is too long"}
-                elif service.mode == "garbage":
-                    body = None
-                else:
-                    body = answer(payload)
-                data = b"<html>oops</html>" if body is None else json.dumps(body).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture

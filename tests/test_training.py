@@ -65,7 +65,7 @@ def test_checkpoints_open_with_the_core_loader(quick_run):
         lm = load_model(folder)
         card = json.loads((folder / "glassbox.json").read_text())
         assert lm.info.trained and card["tokens_seen"] == card["step"] * 8 * 32
-        assert card["heldout_loss"] > 0
+        assert card["heldout_loss"] > 0 and card["training_data"] == "local"  # traced in the local index
         assert lm.info.layers >= 4 and lm.info.experts >= 8 and lm.info.experts_per_token >= 2
         assert lm.tokenizer.eos_token_id == 50279
         steps.append(card["step"])

@@ -138,11 +138,31 @@ class CorpusIndex:
         with self._bm25_lock:
             if self._bm25 is None:
                 self._bm25 = bm25s.BM25.load(str(self.folder / BM25_DIR), show_progress=False, verbosity=0)
-        query = bm25s.tokenize(text, stopwords="en", return_ids=False, show_progress=False)[0]
-        ids = self._bm25.get_tokens_ids(query)
+        ids = self._bm25.get_tokens_ids(_bm25_words(text))
         if not ids or not doc_ixs:
             return np.zeros(len(doc_ixs))
         return np.asarray(self._bm25.get_scores(ids), dtype=np.float64)[np.asarray(doc_ixs, dtype=np.int64)]
+
+
+def _bm25_words(text: str) -> list[str]:
+    """A text's words as the index's BM25 reads them (bm25s, English stopwords left out)."""
+    import bm25s
+
+    return bm25s.tokenize(text, stopwords="en", return_ids=False, show_progress=False)[0]
+
+
+def bm25_scores_of(text: str, documents: list[str]) -> np.ndarray:
+    """BM25 relevance to `text` of documents that are not in this index (the hosted service's), scored
+    among themselves with the same BM25 and words as `CorpusIndex.bm25_scores`."""
+    import bm25s
+
+    words = [_bm25_words(d) for d in documents]
+    if not any(words):
+        return np.zeros(len(documents))
+    retriever = bm25s.BM25()
+    retriever.index(words, show_progress=False)
+    ids = retriever.get_tokens_ids(_bm25_words(text))
+    return np.asarray(retriever.get_scores(ids), dtype=np.float64) if ids else np.zeros(len(documents))
 
 
 def _with_meta(doc: dict) -> dict:

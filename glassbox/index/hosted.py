@@ -7,23 +7,33 @@ queries go as text and the service tokenizes them. Every request is a JSON POST
 `find` and `get_doc_by_rank`. Each try has a timeout, failed tries are repeated with exponential
 backoff inside an overall deadline, so a caller never waits longer than `deadline` seconds.
 Network failures become `GlassboxError("hosted_unreachable")`, refusals (`{"error": ...}`, 4xx)
-`GlassboxError("hosted_failed")`. Left out: CNF (AND/OR) queries and `prob` queries.
+`GlassboxError("hosted_failed")`. A service that did not answer is not asked again for `DOWN_S`
+seconds (in this process): an offline classroom does not wait on every page run.
+With a cache (`glassbox.index.hosted_cache`) an answer already had is read there and costs no request.
+`bounded` gives one job (a trace, `glassbox.index.hosted_trace`) its own client with a number of
+requests and a deadline for all of them together (`hosted_too_many`, `hosted_too_slow` past those).
+This module is the only code that speaks to the service.
+Left out: CNF (AND/OR) queries and `prob` queries.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 
 from glassbox.errors import GlassboxError
+from glassbox.index.hosted_cache import AnswerCache, request_key
 from glassbox.tokens import check_unicode
 
 DEFAULT_URL = "https://api.infini-gram.io/"
 DEFAULT_INDEX = "v4_olmoe-0125-1b-7b-instruct_llama"
+DOWN_S = 30.0  # a service that did not answer is not asked again for this long
+_down_until: dict[str, tuple[float, str]] = {}  # url -> (monotonic time, what went wrong)
 
 
 @dataclass(frozen=True)
@@ -66,6 +76,7 @@ class HostedDoc:
     text: str
     match_start: int  # -1 when the service did not mark the match
     match_end: int
+    source: str = ""  # where the document came from, as its metadata says (a path or a source's name)
 
 
 @dataclass(frozen=True)
@@ -75,9 +86,10 @@ class HostedSpan:
     text: str
     count: int
     docs: tuple[HostedDoc, ...]
+    tokens: int = 0  # the phrase's length in the service's tokens (0: not said)
 
     def to_json(self) -> dict:
-        return {"text": self.text, "count": self.count, "docs": [d.__dict__ for d in self.docs]}
+        return {"text": self.text, "count": self.count, "tokens": self.tokens, "docs": [d.__dict__ for d in self.docs]}
 
 
 class HostedIndex:
@@ -91,23 +103,58 @@ class HostedIndex:
         retries: int = 3,
         backoff: float = 0.5,
         deadline: float = 20.0,
+        cache: AnswerCache | None = None,
     ) -> None:
         self.url = url or os.environ.get("GLASSBOX_INFINIGRAM_URL") or DEFAULT_URL
         self.index = index or os.environ.get("GLASSBOX_INFINIGRAM_INDEX") or DEFAULT_INDEX
         self.timeout, self.retries, self.backoff, self.deadline = timeout, max(1, retries), backoff, deadline
+        self.cache = cache
+        self.sent = 0  # requests sent to the service by this client (answers from the cache not counted)
+        self.max_requests: int | None = None
+        self._job_deadline: tuple[float, float] | None = None  # (monotonic time to give up, seconds given)
+        self._lock = threading.Lock()
+
+    def bounded(self, max_requests: int, deadline: float) -> HostedIndex:
+        """A client for one job, sharing this one's service, index and cache: at most `max_requests`
+        requests and `deadline` seconds for all of its queries together."""
+        job = HostedIndex(self.url, self.index, self.timeout, self.retries, self.backoff, self.deadline, self.cache)
+        job.max_requests, job._job_deadline = max_requests, (time.monotonic() + deadline, deadline)
+        return job
+
+    def _send_one(self) -> None:
+        """Count one request against the job's bound, or refuse it."""
+        with self._lock:
+            if self.max_requests is not None and self.sent >= self.max_requests:
+                raise GlassboxError("hosted_too_many", url=self.url, limit=self.max_requests)
+            self.sent += 1
 
     def query(self, query_type: str, query: str | None = None, **fields: object) -> dict:
-        """One API call; returns the response dict (never one holding "error")."""
+        """One API call (or its cached answer); returns the response dict (never one holding "error")."""
         payload = {"index": self.index, "query_type": query_type, **fields}
         if query is not None:
             payload["query"] = check_unicode(query)  # a lone surrogate would travel as an escape no one reads
+        key = request_key(self.url, payload) if self.cache is not None else ""
+        if self.cache is not None and (kept := self.cache.get(key)) is not None:
+            return kept
+        down = _down_until.get(self.url)
+        if down is not None and time.monotonic() < down[0]:
+            raise GlassboxError("hosted_unreachable", url=self.url, detail=down[1], tries=self.retries)
+        answer = self._ask(payload)
+        if self.cache is not None:
+            self.cache.put(key, answer)
+        return answer
+
+    def _ask(self, payload: dict) -> dict:
         body = json.dumps(payload).encode("utf-8")
         give_up = time.monotonic() + self.deadline
+        if self._job_deadline is not None:
+            give_up = min(give_up, self._job_deadline[0])
         detail = "no answer"
         for attempt in range(self.retries):
             left = give_up - time.monotonic()
             if left <= 0:
                 break
+            self._send_one()
             request = urllib.request.Request(
                 self.url, data=body, method="POST", headers={"Content-Type": "application/json"}
             )
@@ -135,6 +182,9 @@ class HostedIndex:
             pause = min(self.backoff * 2**attempt, give_up - time.monotonic())
             if attempt + 1 < self.retries and pause > 0:
                 time.sleep(pause)
+        if self._job_deadline is not None and time.monotonic() >= self._job_deadline[0]:
+            raise GlassboxError("hosted_too_slow", url=self.url, seconds=f"{self._job_deadline[1]:g}")
+        _down_until[self.url] = (time.monotonic() + DOWN_S, detail)
         raise GlassboxError("hosted_unreachable", url=self.url, detail=detail, tries=self.retries)
 
     def count(self, phrase: str) -> HostedCount:
@@ -156,21 +206,47 @@ class HostedIndex:
             bool(got.get("approx", False)),
         )
 
+    def total_tokens(self) -> int:
+        """How many tokens the hosted corpus holds (the count of the empty query)."""
+        return int(self.query("count", "")["count"])
+
+    def locate_one(self, phrase: str, max_docs: int = 3, max_disp_len: int = 80) -> HostedSpan:
+        """Whether a phrase occurs, how often, and up to `max_docs` documents holding it, picked evenly
+        over all its occurrences (the same picks on every run)."""
+        found = self.query("find", phrase)
+        segments = [(int(a), int(b)) for a, b in found.get("segment_by_shard", [])]
+        sizes = [max(0, b - a) for a, b in segments]
+        total = sum(sizes)
+        picks = sorted({g * total // max_docs for g in range(max_docs)}) if total > max_docs else range(total)
+        docs = []
+        for g in picks:
+            shard = 0
+            while g >= sizes[shard]:
+                g, shard = g - sizes[shard], shard + 1
+            doc = self.query("get_doc_by_rank", phrase, s=shard, rank=segments[shard][0] + g, max_disp_len=max_disp_len)
+            docs.append(_doc(doc))
+        tokens = found.get("tokens") or found.get("token_ids") or ()
+        return HostedSpan(phrase, int(found.get("cnt", 0)), tuple(docs), len(tokens))
+
     def locate(self, phrases: list[str], max_docs: int = 3, max_disp_len: int = 80) -> tuple[HostedSpan, ...]:
         """For each phrase: does it occur, how often, and in which documents (with the match in context)."""
-        out = []
-        for phrase in phrases:
-            found = self.query("find", phrase)
-            segments = [(int(a), int(b)) for a, b in found.get("segment_by_shard", [])]
-            docs = []
-            for shard, (a, b) in enumerate(segments):
-                for rank in range(a, min(b, a + max_docs - len(docs))):
-                    doc = self.query("get_doc_by_rank", phrase, s=shard, rank=rank, max_disp_len=max_disp_len)
-                    docs.append(_doc(doc))
-                if len(docs) >= max_docs:
-                    break
-            out.append(HostedSpan(phrase, int(found.get("cnt", 0)), tuple(docs)))
-        return tuple(out)
+        return tuple(self.locate_one(p, max_docs, max_disp_len) for p in phrases)
+
+
+def _source(metadata: object) -> str:
+    """A document's origin from its metadata (a JSON string or object): its source's name or its path."""
+    if isinstance(metadata, str):
+        try:
+            metadata = json.loads(metadata) if metadata else {}
+        except ValueError:
+            return ""
+    if not isinstance(metadata, dict):
+        return ""
+    inner = metadata.get("metadata") if isinstance(metadata.get("metadata"), dict) else {}
+    for value in (inner.get("source"), metadata.get("source"), metadata.get("path")):
+        if isinstance(value, str) and value:
+            return value[:200]
+    return ""
 
 
 def _doc(doc: dict) -> HostedDoc:
@@ -180,4 +256,5 @@ def _doc(doc: dict) -> HostedDoc:
         if marker is not None and start < 0:
             start, end = len(text), len(text) + len(piece)
         text += piece
-    return HostedDoc(int(doc.get("doc_ix", -1)), int(doc.get("doc_len", 0)), text, start, end)
+    return HostedDoc(int(doc.get("doc_ix", -1)), int(doc.get("doc_len", 0)), text, start, end,
+                     _source(doc.get("metadata")))  # fmt: skip

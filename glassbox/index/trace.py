@@ -204,7 +204,7 @@ def _snippet(index: CorpusIndex, doc: dict, needle_len: int) -> tuple[str, int, 
     return before + match + after, len(before), len(before) + len(match)
 
 
-def _level(score: float, best: float) -> str:
+def relevance_level(score: float, best: float) -> str:
     if best <= 0:
         return "low"
     return LEVELS[min(2, int(3 * score / best))]
@@ -232,7 +232,7 @@ def _doc_matches(index: CorpusIndex, docs: list, needle_len: int, scores: dict, 
         meta, score = d["meta"], scores[d["doc_ix"]]
         shown.append(
             DocMatch(str(meta.get("id", d["doc_ix"])), meta.get("source", ""), meta.get("domain", ""),
-                     meta.get("title", ""), snippet, ms, me, _level(score, best), round(score, 4))  # fmt: skip
+                     meta.get("title", ""), snippet, ms, me, relevance_level(score, best), round(score, 4))  # fmt: skip
         )
     return tuple(shown)
 

@@ -3,7 +3,8 @@ knows the index's.
 
 A model folder is a Hugging Face folder (config.json, safetensors, tokenizer) plus what the
 training recipe and `glassbox eval --save` write beside it:
-- `glassbox.json`: the training card (trained, step, tokens seen, held-out loss, document start);
+- `glassbox.json`: the training card (trained, step, tokens seen, held-out loss, document start,
+  and where its training data can be searched: `training_data`, read by `glassbox.index.sources`);
 - `training_log.json`: the loss curve and the recipe;
 - `eval.json`: what `glassbox eval` measured;
 - `MODEL_CARD.md`, `DATA_CARD.md`: the cards written from those two;

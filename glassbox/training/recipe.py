@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from glassbox.index.sources import CARD_KEY, LOCAL_INDEX
 from glassbox.model import olmoe
 from glassbox.model.folder import RESUME_FILE, checkpoint_dir, write_training_log
 from glassbox.model.loading import save_model
@@ -268,6 +269,7 @@ def train(
                 "trained": True, "label": label, "step": step, "tokens_seen": step * tokens_per_step,
                 "heldout_loss": round(log["heldout"][-1]["loss"], 4), "preset": preset,
                 "corpus_sha256": manifest.sha256 if manifest else None, "document_start": tokenizer.eos_token,
+                CARD_KEY: LOCAL_INDEX.card_value(),  # its training data is the corpus the local index is built from
             }
             folder = out_dir if label == "final" else checkpoint_dir(out_dir, step)
             save_model(_copy_bf16(model, recipe), tokenizer, folder, card=card)
