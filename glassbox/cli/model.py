@@ -1,4 +1,5 @@
-"""`glassbox inspect|generate|info`: what a model does with a text, and what it is."""
+"""`glassbox inspect|generate|info|map`: what a model does with a text, what it is, and the one
+copy of a big model's weights that every server process on the machine maps."""
 
 from __future__ import annotations
 
@@ -58,6 +59,30 @@ def cmd_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_map(args: argparse.Namespace) -> int:
+    """Make (or find) the mapped copy of a model folder's weights (`glassbox.model.mapped`), ahead
+    of the servers that will share it: the one private read happens here, not in a replica."""
+    import sys
+    from pathlib import Path
+
+    from glassbox.model import mapped
+    from glassbox.model.loading import load_model
+
+    source = args.model or paths.default_model_source()
+    if not Path(source).expanduser().is_dir():
+        print(f"only a model folder can be mapped, not {source!r}", file=sys.stderr)
+        return 2
+    lm = load_model(source, device="cpu", share=True)
+    dtype = next(lm.model.parameters()).dtype
+    file = mapped.copy_path(Path(source).expanduser(), dtype)
+    found = file.is_file()
+    info = {"model": lm.info.name, "copy": str(file), "gigabytes": round(file.stat().st_size / 1e9, 2) if found else 0,
+            "shared": found}
+    emit(info, args.json, f"{lm.info.name}: mapped copy {file} ({info['gigabytes']} GB)" if found
+         else f"{lm.info.name}: no mapped copy (no room on disk?); each process reads the weights itself")
+    return 0 if found else 1
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("inspect", help="tokens, next-token probabilities and expert routing of a text")
     add_text_args(p, "TEXT")
@@ -79,3 +104,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("info", help="the model's shape and where its corpus and index live")
     add_model_args(p)
     p.set_defaults(run=cmd_info)
+
+    p = sub.add_parser("map", help="write the one copy of a model's weights that every server process maps")
+    p.add_argument("--model", help="model folder (default: the site's default model)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(run=cmd_map)

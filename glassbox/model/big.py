@@ -16,8 +16,10 @@ GPU host): everyone uses that one, so it stays, and another big model is refused
 (`model_one_big`) instead of pushing it out. Two learners on two different big models take turns:
 each load pushes the other out, so a host lists at most one big model besides the default.
 
-Leaves out: a model server shared by several processes (docs/workshop-at-scale.md), and
-memory limits measured in bytes rather than a parameter count.
+A big model in a folder is loaded with its weights mapped from one copy every process on the
+machine shares (`glassbox.model.mapped`). Leaves out: a model server shared by several processes
+on a GPU (docs/workshop-at-scale.md), and memory limits measured in bytes rather than a parameter
+count.
 """
 
 from __future__ import annotations

@@ -1,18 +1,22 @@
 """One loader for any OLMoE in Hugging Face format: a local folder or a hub id.
 
-safetensors only, no remote code; CPU by default, CUDA when present. Failures become
+safetensors only, no remote code; CPU by default, CUDA when present. A big model in a folder, on
+the CPU, is mapped from the machine's one copy of its weights (`glassbox.model.mapped`). Failures become
 `GlassboxError`s with a message a learner can act on. The returned `LoadedModel` is shared
 read-only by every session; inspection and generation never mutate it.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
 from glassbox.errors import GlassboxError
+from glassbox.model import big as big_model
 from glassbox.model import olmoe
 from glassbox.model.allowed import HUB_ID
 from glassbox.model.folder import training_card, write_training_card
@@ -44,8 +48,11 @@ def pick_device(prefer: str | None = None) -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
-def load_model(source: str | Path, device: str | None = None) -> LoadedModel:
-    """Open an OLMoE from a folder or hub id. Raises GlassboxError with a clear message."""
+def load_model(source: str | Path, device: str | None = None, share: bool | None = None) -> LoadedModel:
+    """Open an OLMoE from a folder or hub id. Raises GlassboxError with a clear message.
+
+    `share`: map the weights from one file every process on the machine shares
+    (`glassbox.model.mapped`); by default for a big model (`glassbox.model.big`) in a folder, on CPU."""
     from transformers import AutoConfig, AutoTokenizer, OlmoeForCausalLM
     from transformers.utils import logging as hf_logging
 
@@ -80,11 +87,20 @@ def load_model(source: str | Path, device: str | None = None) -> LoadedModel:
     # Small models run in float32 on CPU (bf16 matmuls are slow there); big ones keep bf16.
     big = config.hidden_size * config.num_hidden_layers > 8192
     dtype = torch.bfloat16 if (dev.type == "cuda" or big) else torch.float32
-    if is_folder and dev.type == "cpu":
-        _check_it_fits(path, source, dtype)
+    if share is None:
+        share = is_folder and big_model.is_big(str(path))
+    share = share and is_folder and dev.type == "cpu"
+
+    def read() -> torch.nn.Module:
+        if is_folder and dev.type == "cpu":
+            _check_it_fits(path, source, dtype)
+        return OlmoeForCausalLM.from_pretrained(where, dtype=dtype, use_safetensors=True, trust_remote_code=False)
+
     try:
         tokenizer = AutoTokenizer.from_pretrained(where, trust_remote_code=False)
-        model = OlmoeForCausalLM.from_pretrained(where, dtype=dtype, use_safetensors=True, trust_remote_code=False)
+        model = _shared(path, config, dtype, read) if share else read()
+    except GlassboxError:
+        raise
     except Exception as err:  # noqa: BLE001 - any failure to read weights becomes one clear message
         if is_folder:
             raise GlassboxError("model_unreadable", source=source, detail=_short(err)) from err
@@ -109,6 +125,33 @@ def load_model(source: str | Path, device: str | None = None) -> LoadedModel:
     )
     return LoadedModel(model=model, tokenizer=tokenizer, token_bytes=TokenBytes(tokenizer), info=info,
                        document_start=document_start(tokenizer, card))
+
+
+def _shared(folder: Path, config, dtype: torch.dtype, read):
+    """The model with its weights mapped from the machine's one copy. A missing copy is made first,
+    straight from the checkpoint a tensor at a time (`mapped.convert_copy`), or, where that cannot
+    read the checkpoint, by `read` (privately, once) and written out. Processes asking together
+    wait for the one making it."""
+    from transformers import GenerationConfig
+
+    from glassbox.model import mapped
+
+    with mapped.copy_lock(folder):
+        file = mapped.copy_path(folder, dtype)
+        if not file.is_file():
+            try:
+                file = mapped.convert_copy(folder, config, dtype)
+            except (KeyError, ValueError, OSError) as err:
+                logging.getLogger(__name__).warning("%s is read through transformers (%s)", folder, err)
+                model = read()
+                written = mapped.write_copy(model, folder, dtype)
+                return mapped.map_model(model, written) if written else model
+            if file is None:  # no room on disk for the copy
+                return read()
+        model = mapped.map_model(mapped.empty_model(config), file)
+        with contextlib.suppress(OSError, ValueError):  # sampling defaults, as from_pretrained reads them
+            model.generation_config = GenerationConfig.from_pretrained(str(folder))
+        return model
 
 
 def document_start(tokenizer, card: dict) -> tuple[int, ...]:

@@ -4,8 +4,10 @@ Starts N Streamlit servers on loopback ports and nginx in front of them (sticky 
 nginx.conf.template), restarts a replica that dies or stops answering, and stops everything on
 Ctrl-C or SIGTERM. Replicas keep the classroom word list out of generated text unless the host
 says otherwise (`GLASSBOX_CLASSROOM_SAFE=0`). Learners pick only from the host's list of models: each replica
-has `GLASSBOX_REPLICA` set, which turns the free-text model box off (`glassbox.model.allowed`). Its files
-(config, logs, replicas.json) go in `<data folder>/workshop/`.
+has `GLASSBOX_REPLICA` set, which turns the free-text model box off (`glassbox.model.allowed`). Big models
+(the default or the host's) are mapped once before the replicas start, so the replicas share one
+copy of their weights (`glassbox.model.mapped`). Its files (config, logs, replicas.json) go in
+`<data folder>/workshop/`.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from pathlib import Path
 import qrcode
 
 from glassbox.model import allowed, classroom_safe
-from glassbox.paths import PROJECT_ROOT, data_dir
+from glassbox.paths import PROJECT_ROOT, data_dir, default_model_source
 from glassbox.workshop import classroom
 
 TEMPLATE = Path(__file__).with_name("nginx.conf.template")
@@ -61,6 +63,26 @@ class Replica:
     ready: bool = False  # answered a health check since the latest start
     fails: int = 0  # health checks failed in a row after it was ready
     crashes: int = 0  # starts in a row that never became ready (spaces the restarts out)
+
+
+def big_folders(env: dict[str, str]) -> list[str]:
+    """The model folders a replica may load that count as big (`glassbox.model.big`): the default and
+    the host's list."""
+    from glassbox.model import big
+
+    sources = [env.get("GLASSBOX_MODEL") or default_model_source()]
+    sources += [m.source for m in allowed.host_models(env)]
+    return [s for s in dict.fromkeys(sources) if Path(s).expanduser().is_dir() and big.is_big(s)]
+
+
+def map_big_models(env: dict[str, str]) -> None:
+    """Write each big model's mapped copy before the replicas start (`glassbox map`), so they share
+    one copy of its weights and none of them reads the weights privately while learners wait."""
+    for source in big_folders(env):
+        say(f"mapping {Path(source).name} once for all replicas (glassbox map)")
+        done = subprocess.run([sys.executable, "-m", "glassbox", "map", "--model", source], env=env)
+        if done.returncode:
+            say(f"{Path(source).name} is not mapped: each replica reads its weights when first asked")
 
 
 def nginx_config(replica_ports: list[int], listen_port: int, host: str, folder: Path, as_root: bool) -> str:
@@ -223,6 +245,7 @@ def serve(replicas: int, port: int, host: str) -> int:
     env = replica_env(key)
     if env.get(allowed.ANY_ENV, "").strip().lower() in allowed.YES:
         say(f"{allowed.ANY_ENV} is ignored in a workshop: learners pick from the host's list ({allowed.MODELS_ENV})")
+    map_big_models(env)
     with contextlib.ExitStack() as held:  # all bound at once, so the ports differ
         sockets = [held.enter_context(socket.socket()) for _ in range(replicas)]
         for s in sockets:
