@@ -1,5 +1,7 @@
 """Training data page: let the model write (or paste a text), then find which stretches of it
-occur word for word in the training corpus, and in which documents."""
+occur word for word in the training data of the model in use, and in which documents: the local
+index for the Tiny OLMoE and its kin, the hosted infini-gram service for the full-size OLMoE
+(`ui.views.hosted_trace`), nothing where it is not known."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from ui import lesson as ui_lesson
 from ui import planted as ui_planted
 from ui import tool as ui_tool
 from ui.views import attribution as view_attr
+from ui.views import hosted_trace as view_hosted
 from ui.views import recite as view_recite
 from ui.views import trace as view_trace
 
@@ -36,9 +39,13 @@ tool_area = ui_lesson.render("training_data", NS, {"prompt": prompt_field, "pass
 @ui_tool.tool
 def tool() -> None:
     st.header(ui.tr("trace.title"))
-    index = view_trace.open_or_explain(NS)
+    data = view_hosted.training_data()  # never the Tiny OLMoE's corpus for a model that did not learn from it
+    index = view_trace.open_or_explain(NS) if data.local else None
     # the part the lesson's step is about goes on top; the parts are filled in the order they need
     part = ui_tool.parts(site.TOOL_SECTIONS["training_data"], ui_lesson.focus("training_data"))
+    if not data.local:
+        view_hosted.tool(NS, CONTROLS, data, part)
+        return
     with part["write"]:
         text = view_trace.write_box(NS, CONTROLS, prompt="In the beginning")
         ui_planted.badge(text, NS)

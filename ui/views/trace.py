@@ -293,7 +293,7 @@ def show_documents(span) -> None:
         title, *rest = map(ui_text.md_escape, (doc.title or doc.doc_id, ui_domains.name(doc.domain), source_name(doc)))
         relevance = ui.tr(RELEVANCE_NAMES.get(doc.relevance, "trace.relevance_low"))
         with st.container(border=True):
-            st.markdown(" · ".join([f"**{title}**", *rest, relevance]))
+            st.markdown(" · ".join([f"**{title}**", *(r for r in rest if r), relevance]))  # a hosted one has no kind
             st.html(ui_text.highlight_html(doc.snippet, [(doc.match_start, doc.match_end, LEVEL_COLOURS[2])]))
     with st.expander(ui.tr("common.as_table")):
         st.dataframe(
