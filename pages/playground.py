@@ -10,6 +10,7 @@ from ui import planted as ui_planted
 from ui import share as ui_share
 from ui import tool as ui_tool
 from ui.views import experts as view_experts
+from ui.views import hosted_trace as view_hosted
 from ui.views import next_token as view_next
 from ui.views import tokens as view_tokens
 from ui.views import trace as view_trace
@@ -47,8 +48,11 @@ def tool() -> None:
     with experts_tab:
         view_experts.show_experts(NS, text, compare=True)
     with data_tab:
-        index = view_trace.open_or_explain(NS, offer_build=False)
-        if index is not None:
+        data = view_hosted.training_data()  # the Tiny OLMoE's corpus only for a model that learned from it
+        index = view_trace.open_or_explain(NS, offer_build=False) if data.local else None
+        if not data.local:
+            view_hosted.traced(NS, text, data)
+        elif index is not None:
             context = view_trace.show_trace(NS, index, text)
             if context:
                 view_trace.compare_next(NS, context)

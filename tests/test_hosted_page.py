@@ -2,7 +2,8 @@
 whose card says its training data is on the hosted service is traced there (the loopback stand-in,
 tests/hosted_stub.py) and never against the local test corpus, whose index is right there in the
 data folder; with the service unreachable the page says the full model's data cannot be searched
-from here and marks nothing; with nothing known it says so. English and Korean."""
+from here and marks nothing (the Playground's tab too, and Next token estimates no pushing passages
+from the local corpus); with nothing known it says so. English and Korean."""
 
 from __future__ import annotations
 
@@ -54,6 +55,15 @@ def test_offline_or_unknown_the_page_traces_nothing(full_model):
     assert t("hosted.offline", "en", index="toy") in shown and t("hosted.local_parts", "en") in shown
     assert marked(at) == []  # no span at all: not the local corpus's "the harbour will open again in spring"
     assert t("recite.title", "en") not in shown and t("trace.novelty", "en") not in shown
+    at.switch_page("pages/playground.py").run()  # its Training data tab: the same offline sentence, no span
+    check(at)
+    assert t("hosted.offline", "en", index="toy") in texts(at) and marked(at) == []
+    at.switch_page("pages/next_token.py").run()  # no passages pushed from a corpus it did not learn from
+    at.text_area(key="next.prompt").set_value("The harbour will").run()
+    at.toggle(key="next.guess_first").set_value(False).run()  # the bars at once
+    check(at)
+    assert t("hosted.pushed_not_local", "en") in texts(at)
+    at.switch_page("pages/training_data.py").run()
     (folder / "glassbox.json").write_text(json.dumps({"name": "Full OLMoE stand-in"}))  # now: nothing known
     at.run()
     check(at)

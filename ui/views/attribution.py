@@ -20,7 +20,8 @@ Not `st.cache_data` around the run itself: the progress bar is drawn outside the
 Streamlit refuses a cached function that writes to an element made outside it.
 
 Leaves out: models without checkpoints and a training log (the full-size OLMoE: an explanation
-instead of the button), and any claim beyond the pool of passages scored.
+instead of the button), models whose training data is not the local index's
+(`glassbox.index.sources`: a sentence instead), and any claim beyond the pool of passages scored.
 """
 
 from __future__ import annotations
@@ -98,8 +99,13 @@ class _Where:
 
 def _where() -> _Where | None:
     """What an attribution needs, or None after saying what is missing."""
+    from glassbox.index import sources
+
     source = ui.source()
     base = ui_taught.base_of(source)
+    if not sources.of_source(base).local:  # its pool would be read from a corpus it did not learn from
+        st.info(ui.tr("hosted.pushed_not_local"), icon="🔎")
+        return None
     if not _steps(str(Path(base))):
         st.info(ui.tr("pushed.unavailable"), icon="🔎")
         return None

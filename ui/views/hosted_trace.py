@@ -7,8 +7,9 @@ taught copy by the model it was taught from). `tool` draws the page's tool for a
 source: the write box, the traced text with the rarest stretches marked and their documents (the
 local trace's span and document views), or, when the service cannot be reached, that the full
 model's training data cannot be searched from here, with no spans; the phrase counter asks the
-service. The parts that read the local index (what comes next in the data, which documents pushed
-a token, novelty, recitals) are left out with one line saying why. Traces are kept per text in
+service. `traced` is the trace alone (the Playground's Training data tab). The parts that read
+the local index (what comes next in the data, which documents pushed a token, novelty, recitals)
+are left out with one line saying why. Traces are kept per text in
 this process (`st.cache_data`), and the service's answers in the data folder for every process.
 Leaves out: the local source's page (`ui.views.trace`, `ui.views.recite`, `ui.views.attribution`).
 """
@@ -77,17 +78,23 @@ def tool(ns: str, controls: Mapping[str, site.Control], data: sources.TrainingDa
     with part["write"]:
         text = view_trace.write_box(ns, controls, prompt="In the beginning")
     with part["trace"]:
-        if not data.hosted:
-            name = ui_models.shown_name(ui_taught.base_of(ui.source()))
-            st.info(ui.tr("hosted.unknown", model=ui_text.md_escape(name)))
-        elif text.strip():
-            show(ns, data.index, text)
+        if text.strip() or not data.hosted:
+            traced(ns, text, data)
         else:
             st.info(ui.tr("trace.empty"))
         st.caption(ui.tr("hosted.local_parts"))
     if data.hosted:
         with part["phrases"]:
             phrase_counter(ns, data.index)
+
+
+def traced(ns: str, text: str, data: sources.TrainingData) -> None:
+    """`text` traced in the hosted index, or why it is not traced (nothing known of the training data)."""
+    if data.hosted:
+        show(ns, data.index, text)
+    else:
+        name = ui_models.shown_name(ui_taught.base_of(ui.source()))
+        st.info(ui.tr("hosted.unknown", model=ui_text.md_escape(name)))
 
 
 def show(ns: str, index: str, text: str) -> None:
