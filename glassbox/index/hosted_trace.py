@@ -54,6 +54,7 @@ DOCS_PER_SPAN = 3
 WORKERS = 8
 DEADLINE_S = 30.0
 DISPLAY_TOKENS = 80  # tokens of each document shown around the match
+ASSUMED_TOKENS = 10**12  # a corpus size of the full models' order, for a service that will not count the empty query
 WORD = re.compile(r"\S+")
 SENTENCE_END = re.compile(r"[.!?]$")
 
@@ -84,6 +85,17 @@ class HostedTrace:
     def to_json(self) -> dict:
         return {"index": self.index, "found": self.found, "words": self.words, "searched_words": self.searched_words,
                 "requests": self.requests, **self.trace.to_json()}  # fmt: skip
+
+
+def _corpus_tokens(client: HostedIndex) -> int:
+    """The corpus's token total (the count of the empty query); `ASSUMED_TOKENS` where the service
+    refuses that query (only the ranking of spans of different lengths leans on it)."""
+    try:
+        return max(client.total_tokens(), 1)
+    except GlassboxError as err:
+        if err.code != "hosted_failed":
+            raise
+        return ASSUMED_TOKENS
 
 
 def _words(text: str) -> list[tuple[int, int]]:
@@ -142,12 +154,11 @@ def trace(client: HostedIndex, text: str, query: str | None = None) -> HostedTra
     job = client.bounded(max_requests(len(searched)), DEADLINE_S)
     starts = _sentence_starts(text, searched)
     ends = [j for j in range(len(searched)) if j - starts[j] + 1 >= MIN_WORDS]
+    size = _corpus_tokens(job)  # first and alone: an offline service costs one request, not one per worker
     with ThreadPoolExecutor(WORKERS) as pool:
-        total = pool.submit(job.total_tokens)
         spans = maximal([s for s in pool.map(lambda j: _longest_ending(job, text, searched, starts[j], j), ends) if s])
         vocab = sorted({text[a:b] for i, j in spans for a, b in searched[i : j + 1]})
         counts = dict(zip(vocab, pool.map(lambda w: job.count(w).count, vocab), strict=True))
-        size = max(total.result(), 1)
         rarity = {s: -sum(math.log10(max(counts[text[a:b]], 1) / size) for a, b in searched[s[0] : s[1] + 1])
                   for s in spans}  # fmt: skip
         kept = sorted(sorted(spans, key=lambda s: -rarity[s])[: kept_spans(len(searched))])
