@@ -23,7 +23,8 @@ Only the first `MAX_WORDS` words are searched, so a trace sends at most `max_req
 (requests run `WORKERS` at a time) and gives up after `DEADLINE_S` seconds in all; every answer is
 cached (`glassbox.index.hosted_cache`), so tracing the same text again asks nothing.
 The result reuses the local trace's Span and DocMatch (a document's title and kind of text are not
-known: its metadata's source stands in). Counting words instead of Llama-2 tokens is a simplification.
+known: its number in the index is its title, and its metadata's source or path its source).
+Counting words instead of Llama-2 tokens is a simplification.
 """
 
 from __future__ import annotations
@@ -180,8 +181,8 @@ def _span(text: str, words, bounds: tuple[int, int], found: HostedSpan, rarity: 
     for doc in sorted(found.docs, key=lambda d: -score_of[id(d)]):
         snippet, ms, me = _snippet(doc)
         score = score_of[id(doc)]
-        docs.append(DocMatch(str(doc.doc_ix), doc.source, "", "", snippet, ms, me, relevance_level(score, best),
-                             round(score, 4)))  # fmt: skip
+        docs.append(DocMatch(str(doc.doc_ix), doc.source, "", f"#{doc.doc_ix}", snippet, ms, me,
+                             relevance_level(score, best), round(score, 4)))  # fmt: skip
     a, b = words[bounds[0]][0], words[bounds[1]][1]
     length = found.tokens or bounds[1] - bounds[0] + 1
     return Span(a, b, text[a:b], found.count, length, round(rarity, 3), tuple(docs), True, None, bounds[0])
