@@ -60,6 +60,7 @@ def test_info_json(tiny_model_dir):
     assert (info["layers"], info["experts"], info["experts_per_token"], info["vocab_size"]) == (2, 8, 2, 50280)
     for key in ("model_path", "corpus_path", "index_path"):
         assert info[key]
+    assert info["training_data"] == "local"  # the fixture's card says so
 
 
 def test_info_reads_a_folder_without_loading_its_weights(tiny_model_dir, tiny_lm, monkeypatch, capsys):

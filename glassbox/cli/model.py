@@ -48,8 +48,11 @@ def cmd_info(args: argparse.Namespace) -> int:
     found = None if getattr(args, "device", None) else describe(args.model or paths.default_model_source())
     model_info = found or open_model(args).info
     info = model_info.to_json()
+    from glassbox.index import sources
+
     info.update(
         model_path=model_info.source,
+        training_data=sources.of_source(model_info.source).card_value(),  # where tracing searches
         corpus_path=str(paths.corpus_path()),
         index_path=str(paths.index_dir()),
         data_dir=str(paths.data_dir()),
