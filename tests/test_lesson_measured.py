@@ -46,8 +46,10 @@ def tokens_step(lang: str, **state) -> AppTest:
 
 
 def notes(at: AppTest) -> dict[str, list[str]]:
+    """The notes on the page: what follows each note's mark in a caption (the framing ends the caption
+    under the lesson's title)."""
     captions = [c.value.replace("\\", "") for c in at.main.caption]  # (names are Markdown-escaped)
-    return {mark: [c[len(mark):] for c in captions if c.startswith(mark)] for mark in (MEASURED, FRAMED)}
+    return {mark: [c.split(mark, 1)[1] for c in captions if mark in c] for mark in (MEASURED, FRAMED)}
 
 
 @pytest.mark.parametrize("lang", LANGS)

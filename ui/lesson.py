@@ -68,12 +68,11 @@ def render(page: str, ns: str, overrides: Mapping[str, Callable[[Any], Any]] | N
     title, switch = st.container(key="lesson_head").columns([5, 2], vertical_alignment="bottom")
     title.header(lesson.title)
     badge = " ✅" if lesson.id in done() else ""
-    title.caption(ui.tr("lesson.minutes", minutes=lesson.minutes) + badge)
+    title.caption(ui.tr("lesson.minutes", minutes=lesson.minutes) + badge + ui_measured.framing(lesson))
     whole = not _presenting() and switch.toggle(ui.tr("lesson.whole"), key=f"{key}.whole", persist_state="session")
     st.session_state[f"{key}.focus"] = None
     if whole:
         with st.expander(ui.tr("lesson.open"), expanded=True):
-            ui_measured.framing(lesson)
             _intro(lesson)
             st.subheader(ui.tr("lesson.steps"))
             for draw, _ in _path(lesson, key, ns, fields, tool="below"):
@@ -151,7 +150,6 @@ def _one_section(lesson, key: str, ns: str, fields) -> None:
     current = min(max(1, st.session_state[slide_key]), len(sections))
     st.session_state[slide_key] = current
     st.caption(ui.tr("present.step", n=current, total=len(sections)))
-    ui_measured.framing(lesson)  # a lesson about the Tiny OLMoE's data, while another model is in use
     draw, st.session_state[f"{key}.focus"] = sections[current - 1]
     draw()
     left, right = st.container(key="step_nav").columns(2)  # pinned at the box's bottom in presenter mode
@@ -174,10 +172,13 @@ def _step(lesson, key: str, ns: str, fields, i: int) -> None:
     st.markdown(step.text)
     example = example_values(step.example)
     if example and any(name in fields for name in example):
-        if st.button(ui.tr("lesson.try"), key=f"{key}.try{i}", icon="👉"):
+        row = st.container(horizontal=True, vertical_alignment="center", wrap=False)  # the note beside it
+        if row.button(ui.tr("lesson.try"), key=f"{key}.try{i}", icon="👉"):
             apply_example(ns, example, fields)
             st.rerun()
-    ui_measured.claim_note(lesson.page, step.expect)
+        ui_measured.claim_note(lesson.page, step.expect, row)
+    else:
+        ui_measured.claim_note(lesson.page, step.expect)
 
 
 def _answers(key: str) -> str:

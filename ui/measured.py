@@ -2,16 +2,19 @@
 
 One rule for every lesson (`glassbox.lessons.measured` says which model counts as what):
 
-- A step or prediction with claims (`expect:`) says under its text "Measured on the Tiny OLMoE." With
+- A step or prediction with claims (`expect:`) says beside its "Try this" (or under its reveal)
+  "Measured on the Tiny OLMoE." With
   another model in use its example still runs on that model (the learner's or the host's choice is
   kept: the Tiny OLMoE may not even be offered on a host's server), and the note says the learner
   may see something else: "with <model>", "this earlier checkpoint", "your taught model". On a page
   that always shows the Tiny OLMoE's run (Watch it learn) the note says so instead.
-- A lesson marked `about_corpus` is framed at the top of the lesson box, in every section, while a
-  model that did not learn from the Tiny OLMoE's training data is in use: its text is about the Tiny
-  OLMoE's data. A checkpoint or a taught copy of the Tiny OLMoE learned from that data: no framing.
+- A lesson marked `about_corpus` is framed under its title (so above every part of it) while a model
+  that did not learn from the Tiny OLMoE's training data is in use: it describes the Tiny OLMoE and
+  its data. A checkpoint or a taught copy of the Tiny OLMoE learned from that data: no framing.
 
-With the Tiny OLMoE in use the lessons look as they always did, plus the one-line "measured on" note.
+Both go on lines the lesson already has (the caption under its title, the "Try this" row), so that
+the step and its tool stay in view together. With the Tiny OLMoE in use the lessons look as they always did, plus
+the short "measured on" note beside "Try this".
 Leaves out: printed handouts (`glassbox.lessons.handouts`), which are about the shipped model alone.
 """
 
@@ -70,14 +73,16 @@ def note_text(page: str) -> str:
     return ui.tr("lesson.measured_other", model=model_name(ui.source()))
 
 
-def claim_note(page: str, expect: Sequence[Any]) -> None:
-    """Under a step's (or a reveal's) text: which model its claims were measured on."""
+def claim_note(page: str, expect: Sequence[Any], where: Any = None) -> None:
+    """Which model a step's (or a reveal's) claims were measured on, in `where` (the "Try this" row)
+    or below what is drawn."""
     if expect:
-        st.caption("📏 " + note_text(page))
+        (where or st).caption("📏 " + note_text(page))
 
 
-def framing(lesson: Any) -> None:
-    """At the top of the lesson box: a lesson about the Tiny OLMoE's training data says so while a
-    model that did not learn from it is in use."""
+def framing(lesson: Any) -> str:
+    """The end of the caption under the lesson's title ("" when none is needed): a lesson about the
+    Tiny OLMoE's training data says so while a model that did not learn from it is in use."""
     if getattr(lesson, "about_corpus", False) and not fit(lesson.page).corpus_holds:
-        st.caption("📚 " + ui.tr("lesson.written_for", model=model_name(ui.source())))
+        return " · 📚 " + ui.tr("lesson.written_for", model=model_name(ui.source()))
+    return ""
