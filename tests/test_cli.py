@@ -76,6 +76,16 @@ def test_info_reads_a_folder_without_loading_its_weights(tiny_model_dir, tiny_lm
     assert (info["layers"], info["experts"], info["vocab_size"]) == (2, 8, 50280)
 
 
+def in_process(capsys, *args: str) -> tuple[int, str]:
+    """(exit status, stderr) of the command run in this process (the model loads once, not per case)."""
+    capsys.readouterr()
+    try:
+        code = cli.main(list(args))
+    except SystemExit as stop:  # argparse's own refusals
+        code = stop.code
+    return code, capsys.readouterr().err
+
+
 @pytest.mark.parametrize(
     "args, needle",
     [
@@ -86,23 +96,22 @@ def test_info_reads_a_folder_without_loading_its_weights(tiny_model_dir, tiny_lm
         (["inspect", "hi", "--model", "/no/such/folder"], "No model folder"),
     ],
 )
-def test_bad_input_exits_cleanly(tiny_model_dir, args, needle):
+def test_bad_input_exits_cleanly(tiny_model_dir, args, needle, capsys):
     if "--model" not in args:
         args = [*args, "--model", str(tiny_model_dir)]
-    out = run(*args)
-    assert out.returncode == 2
-    err = out.stderr.decode()
+    code, err = in_process(capsys, *args)
+    assert code == 2
     assert needle in err and "Traceback" not in err
 
 
-def test_invalid_utf8_file(tmp_path, tiny_model_dir):
+def test_invalid_utf8_file(tmp_path, tiny_model_dir, capsys):
     bad = tmp_path / "bad.txt"
     bad.write_bytes(b"fine start \xff\xfe broken")
-    out = run("inspect", "--file", str(bad), "--model", str(tiny_model_dir))
-    assert out.returncode == 2
-    assert "UTF-8" in out.stderr.decode() and "Traceback" not in out.stderr.decode()
-    missing = run("inspect", "--file", str(tmp_path / "none.txt"), "--model", str(tiny_model_dir))
-    assert missing.returncode == 2 and "No file" in missing.stderr.decode()
+    code, err = in_process(capsys, "inspect", "--file", str(bad), "--model", str(tiny_model_dir))
+    assert code == 2
+    assert "UTF-8" in err and "Traceback" not in err
+    code, err = in_process(capsys, "inspect", "--file", str(tmp_path / "none.txt"), "--model", str(tiny_model_dir))
+    assert code == 2 and "No file" in err
 
 
 def test_text_from_stdin(tiny_model_dir):

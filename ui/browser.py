@@ -21,10 +21,11 @@ LAUNCH_ARGS = [
     "--no-first-run",
 ]
 
-# True once the app is connected, its script is "notRunning", and a dozen polls in a row (≥ 1.2 s)
-# saw neither a state change nor a change to the page. A rerun that a keystroke asks for starts a
-# moment later, and a busy browser may still be drawing a long page after the script ended; counting
-# polls rather than milliseconds keeps a stalled main thread from looking like a quiet page.
+# True once the app is connected, its script is "notRunning", and enough polls in a row saw neither a
+# state change nor a change to the page: 6 (≥ 0.6 s) once this wait has seen the script run, 12
+# (≥ 1.2 s) while it has not (a rerun that an action asks for may start a moment later, and an
+# action may start none). A busy browser may still be drawing a long page after the script ended;
+# counting polls rather than milliseconds keeps a stalled main thread from looking like a quiet page.
 SETTLED_JS = """() => {
   const app = document.querySelector('[data-testid="stApp"]');
   if (!app) return false;
@@ -33,10 +34,12 @@ SETTLED_JS = """() => {
     window.__gbObserver = new MutationObserver(() => { window.__gbQuiet = 0; });
     window.__gbObserver.observe(document.body, {subtree: true, childList: true, characterData: true});
   }
-  const state = app.getAttribute('data-test-script-state') + '/' + app.getAttribute('data-test-connection-state');
+  const script = app.getAttribute('data-test-script-state');
+  const state = script + '/' + app.getAttribute('data-test-connection-state');
+  if (script !== 'notRunning') window.__gbRan = true;
   if (state !== window.__gbState) { window.__gbState = state; window.__gbQuiet = 0; }
   window.__gbQuiet += 1;
-  return state === 'notRunning/CONNECTED' && window.__gbQuiet >= 12;
+  return state === 'notRunning/CONNECTED' && window.__gbQuiet >= (window.__gbRan ? 6 : 12);
 }"""
 
 
@@ -46,11 +49,11 @@ def settle(page, timeout_ms: int = 180_000) -> None:
 
     # quiet polls count from this call: a count left over from the last one would let a run that
     # has not started yet (a slow server) pass for finished
-    page.evaluate("() => { window.__gbQuiet = 0; }")
+    page.evaluate("() => { window.__gbQuiet = 0; window.__gbRan = false; }")
     try:
         page.wait_for_function(SETTLED_JS, polling=100, timeout=timeout_ms)
     except PlaywrightTimeout:
-        seen = page.evaluate("() => [window.__gbState, window.__gbQuiet]")
+        seen = page.evaluate("() => [window.__gbState, window.__gbQuiet, window.__gbRan]")
         raise TimeoutError(
             f"the page did not settle in {timeout_ms / 1000:.0f} s (state, quiet polls: {seen})"
         ) from None
