@@ -336,11 +336,12 @@ def lesson_parts(lesson_id: str) -> list[tuple[str, int | None, str | None]]:
     return [(what, number, focus) for _, what, number, focus in sorted(shown, key=lambda s: s[0])]
 
 
-@pytest.mark.parametrize("lang", ["en", "ko"])
+@pytest.mark.parametrize("lang", ["ko"])
 def test_every_training_data_step_shows_the_part_it_is_about_beside_it(site, browser, lang):
     """Walk the Training data lesson one part at a time at 1400x900: after "Try this", the step box
     is on screen, the part of the tool the step names (`focus:`) is the tool's first part, and, when
-    it has something drawn, its top is on screen too (no scrolling)."""
+    it has something drawn, its top is on screen too (no scrolling). In Korean: the English lesson's
+    every part is walked in presenter mode (test_browser_present's WALKS), 30 s a language."""
     base, log = site
     SHOTS.mkdir(parents=True, exist_ok=True)
     context, page = open_lesson_page(browser, base, "training-data", lang)
@@ -374,7 +375,7 @@ def test_every_training_data_step_shows_the_part_it_is_about_beside_it(site, bro
             context.close()
 
 
-PACK_LESSONS = ("tokens", "next_token")
+PACK_LESSONS = ("next_token",)
 
 
 def test_the_offline_pack_has_every_part_of_every_lesson_it_is_given(tiny_model_dir, site_data_dir, tmp_path):
@@ -387,8 +388,8 @@ def test_the_offline_pack_has_every_part_of_every_lesson_it_is_given(tiny_model_
         pytest.skip(f"!!! OFFLINE PACK NOT CHECKED: no Chromium at {CHROMIUM} !!!")
     env = {**os.environ, "GLASSBOX_MODEL": str(tiny_model_dir), "GLASSBOX_DATA": str(site_data_dir),
            "HF_HUB_OFFLINE": "1"}
-    # two lessons, not all seven (each part of every lesson costs a browser page; the lesson claims
-    # of all of them are measured by test_lesson_claims): one with a guess to reveal, one with chips
+    # one lesson, not all seven (each part of every lesson costs a browser page; the lesson claims
+    # of all of them are measured by test_lesson_claims): the one with a guess to reveal
     done = subprocess.run([sys.executable, "-m", "ui.offline", str(tmp_path), "--lang", "ko", "--lessons",
                            ",".join(PACK_LESSONS)], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=900)  # fmt: skip
@@ -398,7 +399,8 @@ def test_the_offline_pack_has_every_part_of_every_lesson_it_is_given(tiny_model_
     assert pictures == sorted(f"{le.id}-{part:02d}.png" for le in lessons for part in range(1, len(le.steps) + 4))
     expected = (tmp_path / "ko" / "expected.md").read_text(encoding="utf-8")
     assert [line for line in expected.splitlines() if line.startswith("## ")] == [f"## {le.title}" for le in lessons]
-    assert "tokens: 11" in expected
+    claims = [line for line in expected.splitlines() if line.startswith("- ")]
+    assert len(claims) == sum(len(s.expect) for le in lessons for s in (*le.steps, *le.predictions)) > 0
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
