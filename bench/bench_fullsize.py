@@ -177,10 +177,9 @@ class Process:
 
 
 def available() -> float:
-    for line in Path("/proc/meminfo").read_text().splitlines():
-        if line.startswith("MemAvailable:"):
-            return int(line.split()[1]) * 1024 / GB
-    return 0.0
+    from glassbox import memory
+
+    return (memory.available_bytes() or 0) / GB
 
 
 def row(name: str, got: dict) -> str:

@@ -8,6 +8,7 @@ import sys
 
 import numpy as np
 import pytest
+from cli_helpers import cli as in_process
 
 from glassbox import cli
 from glassbox.model.generation import generate
@@ -76,16 +77,6 @@ def test_info_reads_a_folder_without_loading_its_weights(tiny_model_dir, tiny_lm
     assert (info["layers"], info["experts"], info["vocab_size"]) == (2, 8, 50280)
 
 
-def in_process(capsys, *args: str) -> tuple[int, str]:
-    """(exit status, stderr) of the command run in this process (the model loads once, not per case)."""
-    capsys.readouterr()
-    try:
-        code = cli.main(list(args))
-    except SystemExit as stop:  # argparse's own refusals
-        code = stop.code
-    return code, capsys.readouterr().err
-
-
 @pytest.mark.parametrize(
     "args, needle",
     [
@@ -99,7 +90,7 @@ def in_process(capsys, *args: str) -> tuple[int, str]:
 def test_bad_input_exits_cleanly(tiny_model_dir, args, needle, capsys):
     if "--model" not in args:
         args = [*args, "--model", str(tiny_model_dir)]
-    code, err = in_process(capsys, *args)
+    code, _, err = in_process(capsys, args)
     assert code == 2
     assert needle in err and "Traceback" not in err
 
@@ -107,10 +98,10 @@ def test_bad_input_exits_cleanly(tiny_model_dir, args, needle, capsys):
 def test_invalid_utf8_file(tmp_path, tiny_model_dir, capsys):
     bad = tmp_path / "bad.txt"
     bad.write_bytes(b"fine start \xff\xfe broken")
-    code, err = in_process(capsys, "inspect", "--file", str(bad), "--model", str(tiny_model_dir))
+    code, _, err = in_process(capsys, ["inspect", "--file", str(bad), "--model", str(tiny_model_dir)])
     assert code == 2
     assert "UTF-8" in err and "Traceback" not in err
-    code, err = in_process(capsys, "inspect", "--file", str(tmp_path / "none.txt"), "--model", str(tiny_model_dir))
+    code, _, err = in_process(capsys, ["inspect", "--file", str(tmp_path / "none.txt"), "--model", str(tiny_model_dir)])
     assert code == 2 and "No file" in err
 
 

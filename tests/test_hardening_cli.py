@@ -7,7 +7,6 @@ Also: the hosted infini-gram service down, and a missing corpus index.
 
 from __future__ import annotations
 
-import io
 import json
 import subprocess
 import sys
@@ -29,6 +28,7 @@ from adversarial import (  # noqa: F401 - one_torch_thread: an autouse fixture
     message_pattern,
     one_torch_thread,
 )
+from cli_helpers import cli
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
 
@@ -51,22 +51,6 @@ def cli_env(tiny_model_dir, tiny_lm, site_data_dir):
         mp.setenv("GLASSBOX_DATA", str(site_data_dir))
         mp.setattr(model_module, "load_model", load_model)
         yield
-
-
-def cli(capsys, argv: list[str], stdin: bytes | None = None) -> tuple[int, str, str]:
-    """(exit status, stdout, stderr) of `glassbox.cli.main(argv)` run in this process."""
-    from glassbox.cli import main
-
-    capsys.readouterr()
-    saved = sys.stdin
-    if stdin is not None:
-        sys.stdin = io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8")
-    try:
-        code = main(argv)
-    finally:
-        sys.stdin = saved
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def problems_with(argv: list[str], code: int, out: str, err: str) -> list[str]:

@@ -3,8 +3,10 @@
 transformers reads a checkpoint into memory that belongs to the process (anonymous memory), and
 the full-size OLMoE's checkpoint keeps each expert apart while the model holds them fused
 (`gate_up_proj`), so a read is always a copy. Two replicas then hold two copies (2 × 13 GB).
-Here the loaded parameters are written once, in the model's own layout and dtype, to
-`<data>/mapped/<key>.safetensors` (`write_copy`); every process then maps that file
+Here the weights are written once, in the model's own layout and dtype, to
+`<data>/mapped/<key>.safetensors`, straight from the checkpoint a tensor at a time
+(`convert_copy`; a checkpoint it cannot read is loaded through transformers once and written out,
+`write_copy`); every process then maps that file
 copy-on-write (MAP_PRIVATE) and hands the model views into it (`load_state_dict(assign=True)`).
 The weights then sit in the page cache once, shared by all the processes that map it, counted
 as file-backed memory the kernel can drop and read back, not as each process's own. Nothing
@@ -51,7 +53,7 @@ from glassbox import memory, paths
 
 log = logging.getLogger(__name__)
 
-__all__ = ["convert_copy", "copy_path", "has_copy", "map_model", "write_copy"]
+__all__ = ["convert_copy", "copy_path", "map_model", "write_copy"]
 
 _DTYPES = {"BF16": torch.bfloat16, "F16": torch.float16, "F32": torch.float32, "F64": torch.float64,
            "I64": torch.int64, "I32": torch.int32, "I16": torch.int16, "I8": torch.int8, "U8": torch.uint8,
@@ -80,10 +82,6 @@ def copy_key(folder: Path, dtype: torch.dtype) -> str:
 
 def copy_path(folder: Path, dtype: torch.dtype) -> Path:
     return mapped_dir() / f"{copy_key(folder, dtype)}.safetensors"
-
-
-def has_copy(folder: Path, dtype: torch.dtype) -> bool:
-    return copy_path(folder, dtype).is_file()
 
 
 @contextlib.contextmanager
@@ -119,38 +117,38 @@ def convert_copy(folder: Path, config, dtype: torch.dtype) -> Path | None:
             handle = opened.enter_context(safe_open(str(file), "pt"))
             stored.update((key, handle) for key in handle.keys())
 
-        def get(name: str) -> torch.Tensor:
-            if name not in stored and name == "lm_head.weight" and getattr(config, "tie_word_embeddings", False):
-                name = "model.embed_tokens.weight"
-            return stored[name].get_tensor(name)
-
         def tensor_of(name: str) -> torch.Tensor:
             want_dtype, shape = shapes[name]
-            stem = name.rpartition(".")[0] + "."
-            if name.endswith("experts.gate_up_proj"):
-                got = torch.stack([torch.cat([get(f"{stem}{e}.gate_proj.weight"), get(f"{stem}{e}.up_proj.weight")])
-                                   for e in range(shape[0])])
-            elif name.endswith("experts.down_proj") and name not in stored:
-                got = torch.stack([get(f"{stem}{e}.down_proj.weight") for e in range(shape[0])])
+            parts = [stored[key].get_tensor(key) for key in _parts(name, shape, stored, config)]
+            if name.endswith("experts.gate_up_proj"):  # each expert's gate rows, then its up rows
+                got = torch.stack([torch.cat(parts[e : e + 2]) for e in range(0, len(parts), 2)])
+            elif len(parts) > 1:  # down_proj, expert by expert
+                got = torch.stack(parts)
             else:
-                got = get(name)
+                got = parts[0]
             if tuple(got.shape) != shape:
                 raise ValueError(f"{name}: the checkpoint holds {tuple(got.shape)}, the model needs {shape}")
             return got.to(want_dtype)
 
-        missing = [n for n in shapes if not _findable(n, stored, config)]
+        missing = [name for name, (_, shape) in shapes.items()
+                   if not all(key in stored for key in _parts(name, shape, stored, config))]
         if missing:
             raise KeyError(f"the checkpoint lacks {missing[:3]}")
         return _write(folder, dtype, shapes, tensor_of)
 
 
-def _findable(name: str, stored: dict, config) -> bool:
+def _parts(name: str, shape: tuple[int, ...], stored: dict, config) -> list[str]:
+    """The checkpoint's names of what makes the model's tensor `name`: each expert's gate and up
+    (`gate_up_proj`) or down projection (`down_proj`, where not stored fused), the embeddings for a
+    tied output layer the checkpoint leaves out, else the name itself."""
     stem = name.rpartition(".")[0] + "."
     if name.endswith("experts.gate_up_proj"):
-        return f"{stem}0.gate_proj.weight" in stored
-    if name.endswith("experts.down_proj"):
-        return name in stored or f"{stem}0.down_proj.weight" in stored
-    return name in stored or (name == "lm_head.weight" and getattr(config, "tie_word_embeddings", False))
+        return [f"{stem}{e}.{half}_proj.weight" for e in range(shape[0]) for half in ("gate", "up")]
+    if name.endswith("experts.down_proj") and name not in stored:
+        return [f"{stem}{e}.down_proj.weight" for e in range(shape[0])]
+    if name == "lm_head.weight" and name not in stored and getattr(config, "tie_word_embeddings", False):
+        return ["model.embed_tokens.weight"]
+    return [name]
 
 
 def _write(folder: Path, dtype: torch.dtype, shapes: dict[str, tuple[torch.dtype, tuple[int, ...]]],
@@ -162,7 +160,7 @@ def _write(folder: Path, dtype: torch.dtype, shapes: dict[str, tuple[torch.dtype
     header: dict[str, dict] = {}
     offset = 0
     for name, (kind, shape) in shapes.items():
-        size = math.prod(shape) * torch.empty((), dtype=kind).element_size()
+        size = math.prod(shape) * kind.itemsize
         header[name] = {"dtype": _NAMES[kind], "shape": list(shape), "data_offsets": [offset, offset + size]}
         offset += -(-size // ALIGN) * ALIGN
     header["__metadata__"] = {"format": "pt", "folder": str(Path(folder).resolve())}
@@ -223,7 +221,7 @@ def open_views(file: Path) -> dict[str, torch.Tensor]:
             continue
         dtype, shape = _DTYPES[entry["dtype"]], entry["shape"]
         start, end = entry["data_offsets"]
-        count = (end - start) // torch.empty((), dtype=dtype).element_size()
+        count = (end - start) // dtype.itemsize
         if count == 0:
             views[name] = torch.empty(shape, dtype=dtype)
         else:  # frombuffer keeps the mapping alive as long as a view of it lives
