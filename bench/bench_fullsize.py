@@ -195,15 +195,16 @@ def main() -> None:
     args = parser.parse_args()
     if args.worker:
         return worker(*args.worker)
-    folder = args.folder or Path(tempfile.mkdtemp(prefix="fullsize-"))
-    folder.mkdir(parents=True, exist_ok=True)
-    data = Path(tempfile.mkdtemp(prefix="fullsize-data-"))
-    free_disk = shutil.disk_usage(folder).free / GB
-    made = (folder / "model.safetensors.index.json").exists()
+    made = bool(args.folder) and (args.folder / "model.safetensors.index.json").exists()
+    where = args.folder or Path(tempfile.gettempdir())
+    free_disk = shutil.disk_usage(next(p for p in (where, *where.parents) if p.exists())).free / GB
     if free_disk < (16 if made else 30):
         raise SystemExit(f"needs 30 GB of free disk (the model and its mapped copy), {free_disk:.0f} GB free")
     if available() < 15:
         raise SystemExit(f"needs 15 GB of free memory (one private load), {available():.1f} GB free")
+    folder = args.folder or Path(tempfile.mkdtemp(prefix="fullsize-"))  # made only once it may be filled
+    folder.mkdir(parents=True, exist_ok=True)
+    data = Path(tempfile.mkdtemp(prefix="fullsize-data-"))
     os.environ["GLASSBOX_DATA"] = str(data)  # the mapped copy goes here, and is removed at the end
     try:
         if not made:
